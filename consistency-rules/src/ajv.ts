@@ -11,6 +11,8 @@ export function createAjv(): Ajv {
   ajv.addFormat("ipv4-cidr", IPV4_CIDR);
   ajv.addFormat("aws-account-id", /^\d{12}$/);
   ajv.addFormat("aws-region", /^[a-z]{2}(-gov)?-[a-z]+-\d$/);
+  // Annotation of config schemas: the key holds a secret (`pulumi config set --secret`); see config.ts.
+  ajv.addKeyword({ keyword: "x-secret", schemaType: "boolean" });
   return ajv;
 }
 

@@ -1,0 +1,68 @@
+/** Options and output shared by the commands that print a report. */
+import * as path from "node:path";
+import { Command, Option } from "commander";
+import type { Finding } from "../../consistency-rules/src/model";
+import { FORMATS, renderReport, summarise } from "../reports";
+import type { ReportFormat, RuleLookup } from "../reports";
+import type { CliIO } from "../util/io";
+import { wantsColour } from "../util/io";
+import { writeTextFile } from "../util/files";
+
+export interface ReportOptions {
+  readonly format: ReportFormat;
+  readonly out?: string;
+  readonly strict: boolean;
+  readonly quiet: boolean;
+  readonly progress: boolean;
+}
+
+export function addReportOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("-f, --format <format>", "report format").choices(FORMATS as unknown as string[]).default("table"))
+    .option("-o, --out <file>", "write the report to FILE (a one-line summary still goes to stdout unless --quiet)")
+    .option("--strict", "indeterminate checks (values unknown until apply) fail", false)
+    .option("-q, --quiet", "print nothing but the report and errors", false)
+    .option("--progress", "progress lines on stderr even when stderr is not a terminal", false);
+}
+
+export interface Context {
+  readonly io: CliIO;
+  readonly version: string;
+}
+
+/** Progress on stderr: only on a terminal or with --progress, never with --quiet. */
+export function progressReporter(ctx: Context, opts: Pick<ReportOptions, "progress" | "quiet">): (line: string) => void {
+  const on = !opts.quiet && (opts.progress || ctx.io.isTTY);
+  const start = Date.now();
+  return (line) => {
+    if (on) ctx.io.stderr(`parity: [${((Date.now() - start) / 1000).toFixed(1)}s] ${line}\n`);
+  };
+}
+
+/** Renders and writes the report; returns the exit code the findings call for. */
+export function emitReport(
+  ctx: Context,
+  opts: ReportOptions,
+  input: { findings: readonly Finding[]; rules: RuleLookup; subject: string; defaultFile?: string },
+): number {
+  // paths in reports relative to the working directory (stable across machines and CI checkouts)
+  const findings = input.findings.map((f) =>
+    f.file && path.isAbsolute(f.file) && !path.relative(ctx.io.cwd, f.file).startsWith("..") ? { ...f, file: path.relative(ctx.io.cwd, f.file) } : f,
+  );
+  const defaultFile = input.defaultFile && path.isAbsolute(input.defaultFile) ? path.relative(ctx.io.cwd, input.defaultFile) : input.defaultFile;
+  input = { ...input, findings, ...(defaultFile && { defaultFile }) };
+  const colour = opts.format === "table" && !opts.out && wantsColour(ctx.io);
+  const text = renderReport(opts.format, { ...input, strict: opts.strict, toolVersion: ctx.version, cwd: ctx.io.cwd, colour });
+  const s = summarise(input.findings, opts.strict);
+  if (opts.out) {
+    writeTextFile(opts.out, text);
+    if (!opts.quiet) {
+      ctx.io.stdout(
+        `parity: ${s.failing > 0 ? "FAIL" : "OK"} ${s.fail} failed, ${s.indeterminate} indeterminate, ${s.approved} approved, ${s.pass} passed — ${opts.format} report written to ${opts.out}\n`,
+      );
+    }
+  } else {
+    ctx.io.stdout(text);
+  }
+  return s.exitCode;
+}

@@ -1,0 +1,79 @@
+/**
+ * `parity diff <file> <file> [...]`: compare the environments in several files under the rules.
+ *
+ * Kinds: exports, previews and plans all describe resources, so they may be mixed (deployed prod against the goal of
+ * staging is a meaningful question); a Pulumi.<stack>.yaml has no resources, so config files compare only with
+ * config files. Each environment may appear once.
+ */
+import type { Command } from "commander";
+import { compareSnapshots } from "../../consistency-rules/src/compare";
+import type { Snapshot } from "../../consistency-rules/src/model";
+import { normaliseSnapshot } from "../../consistency-rules/src/normalise";
+import { readAnySnapshot } from "../sources/detect";
+import { RuleCatalog, helpBaseFromEnv } from "../util/catalog";
+import { UsageError } from "../util/errors";
+import { resolveRules, resolverFor } from "../util/project";
+import { loadConfigSchema } from "../util/stack-config";
+import type { Context, ReportOptions } from "./common";
+import { addReportOptions, emitReport, progressReporter } from "./common";
+
+export interface DiffOptions extends ReportOptions {
+  readonly rules?: string;
+}
+
+export function checkComparable(snapshots: readonly Snapshot[]): void {
+  const configs = snapshots.filter((s) => s.source === "config");
+  if (configs.length > 0 && configs.length < snapshots.length) {
+    const other = snapshots.find((s) => s.source !== "config")!;
+    throw new UsageError(
+      `cannot compare config files with resource snapshots (${configs[0].origin} is a stack config, ${other.origin} is a ${other.source}): compare Pulumi.<stack>.yaml files together, or exports/previews/plans together`,
+    );
+  }
+  const seen = new Map<string, string>();
+  for (const s of snapshots) {
+    const prev = seen.get(s.context.env);
+    if (prev) throw new UsageError(`${prev} and ${s.origin} are both environment ${s.context.env}: give one file per environment`);
+    seen.set(s.context.env, s.origin);
+  }
+}
+
+export async function runDiff(ctx: Context, files: string[], opts: DiffOptions): Promise<number> {
+  if (files.length < 2) throw new UsageError("diff needs at least two files (one per environment)");
+  const progress = progressReporter(ctx, opts);
+  const { rules, projectDir } = resolveRules(ctx.io.cwd, opts.rules);
+  const resolveEnvironment = resolverFor(rules, projectDir);
+  const schema = loadConfigSchema(rules);
+  const snapshots = files.map((f) => {
+    progress(`reading ${f}`);
+    return readAnySnapshot(f, { resolveEnvironment, ...(schema && { validate: { rules, schema } }) });
+  });
+  checkComparable(snapshots);
+  progress(`comparing ${snapshots.map((s) => `${s.context.env} (${s.source})`).join(", ")}`);
+  const findings = compareSnapshots(
+    snapshots.map((s) => normaliseSnapshot(s, rules)),
+    rules,
+    ctx.io.now(),
+  );
+  const catalog = new RuleCatalog({ rules, helpBase: helpBaseFromEnv(ctx.io.env) });
+  return emitReport(ctx, opts, {
+    findings,
+    rules: catalog.lookup,
+    subject: `${rules.project}: ${snapshots.map((s) => s.context.env).join(", ")}`,
+    defaultFile: files[0],
+  });
+}
+
+export function registerDiff(program: Command, ctx: Context, setExit: (p: Promise<number>) => void): void {
+  addReportOptions(
+    program
+      .command("diff")
+      .summary("compare environments from stack exports, previews, plans or stack configs")
+      .description(
+        "Compare the environments in FILEs (one per environment) under the consistency rules. Each FILE is a " +
+          "`pulumi stack export`, `pulumi preview --json` output, a `parity plan` file or a Pulumi.<stack>.yaml; " +
+          "the kind is read from the content. Exports, previews and plans may be mixed; config files compare only with config files.",
+      )
+      .argument("<files...>", "one file per environment")
+      .option("-r, --rules <file>", "rule set (default: <project>/consistency-rules/<project>.rules.json, found from the current directory)"),
+  ).action((files: string[], opts: DiffOptions) => setExit(runDiff(ctx, files, opts)));
+}

@@ -1,0 +1,90 @@
+/**
+ * The `parity` program: a commander 14 parser, one function per command, and the exit-code contract
+ * (consistency-rules/src/errors.ts `ExitCode`): 0 clean, 1 findings, 2 bad input or usage (one line per problem,
+ * never a stack), 70 internal error. `run` is the whole CLI minus the process: tests drive it in-process.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command, CommanderError } from "commander";
+import { ExitCode, isInputError } from "../consistency-rules/src/errors";
+import { registerCheck } from "./commands/check";
+import type { Context } from "./commands/common";
+import { registerDiff } from "./commands/diff";
+import { registerExplain } from "./commands/explain";
+import { registerPlan } from "./commands/plan";
+import { registerRules } from "./commands/rules";
+import { UsageError } from "./util/errors";
+import type { CliIO } from "./util/io";
+
+export function packageVersion(): string {
+  for (const rel of ["../package.json", "../../package.json"]) {
+    const file = path.join(__dirname, rel);
+    try {
+      const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "env-parity" && pkg.version) return pkg.version;
+    } catch {
+      // try the next candidate (source tree vs dist/)
+    }
+  }
+  return "0.0.0";
+}
+
+export function buildProgram(ctx: Context, setExit: (p: Promise<number>) => void): Command {
+  const program = new Command("parity")
+    .description("env-parity: fail CI on drift between environments and between code and deployed state")
+    .version(ctx.version, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: () => undefined, outputError: () => undefined })
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 clean · 1 findings (violations, unapproved differences, expired approvals; indeterminates with --strict)\n" +
+        "            2 bad input or usage · 70 internal error\nEnvironment: NO_COLOR disables colour; PARITY_DEBUG=1 prints stacks of internal errors.\n",
+    );
+  program.helpCommand("help [command]", "show help for a command");
+  registerCheck(program, ctx, setExit);
+  registerDiff(program, ctx, setExit);
+  registerPlan(program, ctx, setExit);
+  registerRules(program, ctx, setExit);
+  registerExplain(program, ctx, setExit);
+  return program;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/^error: /, "").replace(/\s*\n\s*/g, " ").trim();
+}
+
+/** Runs the CLI on `argv` (without `node parity`) and returns the exit code; writes only through `io`. */
+export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  const ctx: Context = { io, version: packageVersion() };
+  let pending: Promise<number> | undefined;
+  try {
+    if (argv.length === 0) throw new UsageError("missing command (try `parity --help`)");
+    const program = buildProgram(ctx, (p) => (pending = p));
+    await program.parseAsync([...argv], { from: "user" });
+    return pending ? await pending : ExitCode.Clean;
+  } catch (e) {
+    return handleError(e, io);
+  }
+}
+
+export function handleError(e: unknown, io: CliIO): number {
+  if (e instanceof CommanderError) {
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return ExitCode.Clean;
+    io.stderr(`parity: ${oneLine(e.message)}\n`);
+    return ExitCode.BadInput;
+  }
+  if (isInputError(e)) {
+    for (const line of e.message.split("\n")) io.stderr(`parity: ${line}\n`);
+    return ExitCode.BadInput;
+  }
+  if (e instanceof UsageError) {
+    io.stderr(`parity: ${oneLine(e.message)}\n`);
+    return ExitCode.BadInput;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  io.stderr(`parity: internal error: ${oneLine(err.message)} (please report; rerun with PARITY_DEBUG=1 for the stack)\n`);
+  if (io.env.PARITY_DEBUG) io.stderr(`${err.stack ?? err.message}\n`);
+  return ExitCode.Internal;
+}

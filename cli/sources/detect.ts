@@ -1,0 +1,58 @@
+/**
+ * Which kind of input a file is, by its content (never its extension):
+ * - JSON with `deployment` → `pulumi stack export`; JSON with `checkpoint` → a state file, not an export (refused);
+ * - JSON with `steps` → `pulumi preview --json`;
+ * - JSON with `kind: "parity-snapshot"` → a `parity plan --out` file;
+ * - YAML (or JSON) with a `config` map (and optional `encryptionsalt`/`secretsprovider`) → `Pulumi.<stack>.yaml`.
+ */
+import type { Snapshot } from "../../consistency-rules/src/model";
+import { InputError } from "../util/errors";
+import { parseJsonText, readTextFile } from "../util/files";
+import { SNAPSHOT_KIND, parseSnapshotDocument } from "../util/snapshot-file";
+import { readStackConfigSnapshot } from "./config";
+import type { ConfigSourceOptions } from "./config";
+import { parseStackExport } from "./export";
+import { parsePreview } from "./preview";
+
+export type InputKind = "export" | "preview" | "plan" | "config";
+
+const EXPECTED =
+  "expected `pulumi stack export` JSON (with deployment), `pulumi preview --json` output (with steps), a `parity plan` file or a Pulumi.<stack>.yaml (with config)";
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Decides the kind of a file's content; JSON content is returned parsed so it is parsed once. */
+export function sniff(file: string, text: string): { kind: InputKind; json?: unknown } {
+  const body = text.replace(/^\uFEFF/, "").trimStart();
+  if (body === "") throw new InputError(file, "", `is empty; ${EXPECTED}`);
+  if (body.startsWith("{") || body.startsWith("[")) {
+    const json = parseJsonText(file, text);
+    if (!isObject(json)) throw new InputError(file, "", `is a JSON ${Array.isArray(json) ? "array" : typeof json}; ${EXPECTED}`);
+    if ("deployment" in json) return { kind: "export", json };
+    if ("checkpoint" in json) throw new InputError(file, "checkpoint", "is a Pulumi state checkpoint, not an export; use `pulumi stack export`");
+    if ("steps" in json) return { kind: "preview", json };
+    if (json.kind === SNAPSHOT_KIND) return { kind: "plan", json };
+    if ("config" in json && isObject(json.config)) return { kind: "config" };
+    throw new InputError(file, "", `has unrecognised JSON content (keys: ${Object.keys(json).slice(0, 5).join(", ") || "none"}); ${EXPECTED}`);
+  }
+  if (/^(config|encryptionsalt|secretsprovider|encryptedkey|environment)\s*:/m.test(body)) return { kind: "config" };
+  throw new InputError(file, "", `has unrecognised content; ${EXPECTED}`);
+}
+
+/** Reads any supported input into a Snapshot. */
+export function readAnySnapshot(file: string, opts: ConfigSourceOptions): Snapshot {
+  const text = readTextFile(file);
+  const { kind, json } = sniff(file, text);
+  switch (kind) {
+    case "export":
+      return parseStackExport(json, file, opts);
+    case "preview":
+      return parsePreview(json, file, opts);
+    case "plan":
+      return parseSnapshotDocument(json, file);
+    case "config":
+      return readStackConfigSnapshot(file, opts);
+  }
+}

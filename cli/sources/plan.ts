@@ -1,0 +1,219 @@
+/**
+ * The offline planner: runs a Pulumi TypeScript program for one stack under `pulumi.runtime.setMocks` and returns
+ * every resource it registers as a {@link Snapshot} (source `plan`). Used by the infra tests, the policy-pack tests
+ * and `parity` when no AWS or Pulumi CLI is at hand.
+ *
+ * Each stack runs in its own worker thread (the Pulumi runtime is process-global), set up as the engine's
+ * nodejs language host sets up a program: the project's `@pulumi/pulumi`, ts-node registered by the same code
+ * path as `cmd/run` (transpile-only, the project's tsconfig), config passed as strings with the secret keys
+ * flagged, the program `require`d from `<projectDir>/<main>` inside `runInPulumiStack`.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
+import { parse as parseYaml } from "yaml";
+import type { Snapshot, SnapshotResource } from "../../consistency-rules/src/model";
+import { SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY, isSecret } from "../../consistency-rules/src/sentinels";
+import { readStackConfigFile } from "../../consistency-rules/src/config";
+import { InputError, InputErrors } from "../util/errors";
+import { readProject } from "../util/project";
+import { readTextFile } from "../util/files";
+import type { PlanWorkerInput, PlanWorkerResult } from "./plan-worker";
+
+export interface PlanOptions {
+  /** Directory holding `Pulumi.yaml` and `Pulumi.<stack>.yaml`. */
+  readonly projectDir: string;
+  readonly stack: string;
+  /** Outputs of other stacks, by stack name (or `org/project/stack`), for `pulumi.StackReference`. */
+  readonly stackOutputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+/** How long one stack may take before the planner gives up (a program that never settles is a bug). */
+const PLAN_TIMEOUT_MS = 120_000;
+
+/** `main` of Pulumi.yaml, resolved against the project directory (default: the directory itself). */
+function programPath(projectFile: string, projectDir: string): string {
+  const doc = parseYaml(readTextFile(projectFile)) as Record<string, unknown> | null;
+  const main = doc?.main ?? ".";
+  if (typeof main !== "string" || main === "") throw new InputError(projectFile, "main", "must be a path relative to the project directory");
+  const program = path.resolve(projectDir, main);
+  if (!fs.existsSync(program)) throw new InputError(projectFile, "main", `names ${JSON.stringify(main)}, which does not exist`);
+  return program;
+}
+
+/** Config as the engine hands it to a program: strings (structured values as JSON), secrets flagged. */
+export function engineConfig(values: Readonly<Record<string, unknown>>): { config: Record<string, string>; secretKeys: string[]; snapshotConfig: Record<string, unknown> } {
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const snapshotConfig: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (isSecret(value)) {
+      // No decryption key offline: the program sees a placeholder, as a secret.
+      config[key] = SECRET_PLACEHOLDER;
+      secretKeys.push(key);
+      snapshotConfig[key] = { [SIG_KEY]: SECRET_SIG };
+      continue;
+    }
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    snapshotConfig[key] = value;
+  }
+  return { config, secretKeys, snapshotConfig };
+}
+
+/** Registers ts-node like `@pulumi/pulumi/cmd/run` does, then loads the worker module. Runs in the worker. */
+const BOOTSTRAP = `
+const { workerData } = require("node:worker_threads");
+const fs = require("node:fs");
+const path = require("node:path");
+const tsutils = require(path.join(workerData.pulumiDir, "tsutils"));
+const tsConfigPath = path.join(workerData.projectDir, "tsconfig.json");
+const skipProject = !fs.existsSync(tsConfigPath);
+const compilerOptions = tsutils.loadTypeScriptCompilerOptions(tsConfigPath);
+const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
+require(tsnodeRequire).register({
+  compiler: typescriptRequire,
+  transpileOnly: true,
+  project: tsConfigPath,
+  skipProject,
+  compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions },
+});
+require(workerData.workerModule);
+`;
+
+function workerModule(): string {
+  const ts = path.join(__dirname, "plan-worker.ts");
+  const js = path.join(__dirname, "plan-worker.js");
+  return __filename.endsWith(".ts") || !fs.existsSync(js) ? ts : js;
+}
+
+function runWorker(projectDir: string, inputs: readonly PlanWorkerInput[]): Promise<PlanWorkerResult[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(BOOTSTRAP, {
+      eval: true,
+      workerData: { __planWorker: true, inputs, projectDir, pulumiDir: path.dirname(inputs[0].pulumiModule), workerModule: workerModule() },
+      stdout: true, // the program's console output is not the planner's
+      stderr: true,
+    });
+    const what = `planning ${inputs.map((i) => i.stack).join(", ")} of ${projectDir}`;
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+      void worker.terminate();
+    };
+    const timer = setTimeout(() => finish(() => reject(new Error(`${what} timed out after ${PLAN_TIMEOUT_MS} ms`))), PLAN_TIMEOUT_MS * inputs.length);
+    let stderr = "";
+    worker.stderr.on("data", (d) => (stderr += String(d)));
+    worker.stdout.resume();
+    worker.on("message", (m: PlanWorkerResult[]) => finish(() => resolve(m)));
+    worker.on("error", (e) => finish(() => reject(e)));
+    worker.on("exit", (code) => finish(() => reject(new Error(`${what}: worker exited with code ${code}${stderr ? `: ${stderr.trim().split("\n")[0]}` : ""}`))));
+  });
+}
+
+interface Prepared {
+  readonly input: PlanWorkerInput;
+  readonly stackFile: string;
+  readonly snapshotConfig: Record<string, unknown>;
+  readonly accountId?: string;
+  readonly region?: string;
+  readonly suffix?: string;
+}
+
+/** Reads Pulumi.yaml and Pulumi.<stack>.yaml (InputErrors for bad files) and builds what the worker needs. */
+function prepare(options: PlanOptions): Prepared {
+  const projectDir = path.resolve(options.projectDir);
+  const project = readProject(projectDir);
+  const program = programPath(project.file, projectDir);
+  const stackFile = path.join(projectDir, `Pulumi.${options.stack}.yaml`);
+  if (!fs.existsSync(stackFile)) throw new InputError(stackFile, "", `does not exist: no stack ${JSON.stringify(options.stack)} in ${projectDir}`);
+  const { values } = readStackConfigFile(stackFile);
+  const { config, secretKeys, snapshotConfig } = engineConfig(values);
+
+  let pulumiModule: string;
+  try {
+    pulumiModule = require.resolve("@pulumi/pulumi", { paths: [projectDir] });
+  } catch {
+    throw new InputError(project.file, "", "project has no @pulumi/pulumi installed (run npm install in the project)");
+  }
+  const str = (v: unknown) => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
+  const accountId = str(values[`${project.name}:accountId`]);
+  const region = str(values["aws:region"]);
+  const suffix = str(values[`${project.name}:environmentSuffix`]);
+  return {
+    input: {
+      program,
+      pulumiModule,
+      project: project.name,
+      stack: options.stack,
+      config,
+      secretKeys,
+      stackOutputs: (options.stackOutputs ?? {}) as Record<string, Record<string, unknown>>,
+      accountId: accountId ?? "123456789012",
+      region: region ?? "us-east-1",
+    },
+    stackFile,
+    snapshotConfig,
+    accountId,
+    region,
+    suffix,
+  };
+}
+
+function toSnapshot(p: Prepared, result: PlanWorkerResult): Snapshot {
+  const { input, stackFile } = p;
+  if (!result.ok) {
+    if (result.kind === "config") {
+      // The program names the file `Pulumi.<stack>.yaml`; report the path the planner read.
+      throw new InputErrors(result.errors.map((e) => new InputError(e.file === path.basename(stackFile) ? stackFile : e.file, e.pointer, e.problem)));
+    }
+    throw new Error(`planning stack ${input.stack} failed: ${result.message}`);
+  }
+  const resources: SnapshotResource[] = result.resources.map((r) => ({
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    custom: r.custom,
+    ...(r.parent && { parent: r.parent }),
+    ...(r.provider && { provider: r.provider }),
+    dependencies: r.dependencies,
+    ...(r.protect !== undefined && { protect: r.protect }),
+    ...(r.retainOnDelete !== undefined && { retainOnDelete: r.retainOnDelete }),
+    props: r.props,
+    ...(r.outputs && { outputs: r.outputs }),
+  }));
+  return {
+    context: {
+      env: input.stack,
+      stack: input.stack,
+      project: input.project,
+      ...(p.accountId && { accountId: p.accountId }),
+      ...(p.region && { region: p.region }),
+      ...(p.suffix && { suffix: p.suffix }),
+    },
+    source: "plan",
+    origin: stackFile,
+    resources,
+    config: p.snapshotConfig,
+    outputs: result.outputs,
+  };
+}
+
+/** Plans one stack of the project at `projectDir`. Bad config → {@link InputErrors} (one line each); a broken program → Error. */
+export async function planStack(options: PlanOptions): Promise<Snapshot> {
+  const [snapshot] = await planStacks(options.projectDir, [options.stack], options.stackOutputs);
+  return snapshot;
+}
+
+/**
+ * Plans several stacks of one project in one worker, one after the other (each with fresh runtime state and
+ * program modules). Throws the first stack's problem, in the order given.
+ */
+export async function planStacks(projectDir: string, stacks: readonly string[], stackOutputs?: PlanOptions["stackOutputs"]): Promise<Snapshot[]> {
+  const prepared = stacks.map((stack) => prepare({ projectDir, stack, stackOutputs }));
+  if (prepared.length === 0) return [];
+  const results = await runWorker(path.resolve(projectDir), prepared.map((p) => p.input));
+  return prepared.map((p, i) => toSnapshot(p, results[i]));
+}

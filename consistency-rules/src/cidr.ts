@@ -1,0 +1,180 @@
+/**
+ * IPv4 CIDR arithmetic and the gate check "no two environments' networks overlap".
+ *
+ * Overlapping VPC ranges are not a per-stack problem (each stack is fine on its own), so this is a gate check over all
+ * environments, run by the CLI next to the comparer — not a policy in the pack, which only ever sees one stack.
+ * Pure functions only: no Pulumi imports (see docs/DESIGN.md, dependencies point down).
+ */
+import { IPV4_CIDR } from "./ajv";
+import { InputError } from "./errors";
+import type { Finding, Snapshot } from "./model";
+import { containsUnknown } from "./sentinels";
+
+/** Stable rule id of the gate check (never renamed: reports, SARIF fingerprints and approvals refer to it). */
+export const CIDR_OVERLAP_RULE_ID = "parity-network-cidr-overlap";
+
+/** An IPv4 range as 32-bit unsigned numbers: `first` = network address, `last` = broadcast address. */
+export interface Ipv4Range {
+  readonly cidr: string;
+  readonly prefix: number;
+  readonly first: number;
+  readonly last: number;
+}
+
+/** Parses `a.b.c.d/n`; throws a `RangeError` naming the text if it is not an IPv4 CIDR or has host bits set. */
+export function parseIpv4Cidr(cidr: string): Ipv4Range {
+  if (!IPV4_CIDR.test(cidr)) throw new RangeError(`"${cidr}" is not an IPv4 CIDR block (a.b.c.d/n)`);
+  const [addr, bits] = cidr.split("/");
+  const prefix = Number(bits);
+  const ip = addr.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const size = 2 ** (32 - prefix);
+  if (ip % size !== 0) throw new RangeError(`"${cidr}" has host bits set (network address is ${formatIpv4(ip - (ip % size))}/${prefix})`);
+  return { cidr, prefix, first: ip, last: ip + size - 1 };
+}
+
+export function formatIpv4(ip: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(ip / 2 ** shift) % 256).join(".");
+}
+
+/**
+ * The `index`-th block of prefix length `newPrefix` inside `parent` (like Terraform's `cidrsubnet`, with the new prefix
+ * given absolutely). `subnetCidr("10.2.0.0/16", 20, 1)` = `10.2.16.0/20`.
+ */
+export function subnetCidr(parent: string, newPrefix: number, index: number): string {
+  const p = parseIpv4Cidr(parent);
+  if (!Number.isInteger(newPrefix) || newPrefix < p.prefix || newPrefix > 32) {
+    throw new RangeError(`cannot carve /${newPrefix} blocks out of ${parent}`);
+  }
+  const count = 2 ** (newPrefix - p.prefix);
+  if (!Number.isInteger(index) || index < 0 || index >= count) {
+    throw new RangeError(`${parent} has ${count} /${newPrefix} blocks; index ${index} is out of range`);
+  }
+  return `${formatIpv4(p.first + index * 2 ** (32 - newPrefix))}/${newPrefix}`;
+}
+
+export function cidrsOverlap(a: string, b: string): boolean {
+  const x = parseIpv4Cidr(a);
+  const y = parseIpv4Cidr(b);
+  return x.first <= y.last && y.first <= x.last;
+}
+
+/** True if `inner` lies entirely inside `outer`. */
+export function cidrContains(outer: string, inner: string): boolean {
+  const o = parseIpv4Cidr(outer);
+  const i = parseIpv4Cidr(inner);
+  return o.first <= i.first && i.last <= o.last;
+}
+
+/** A network range owned by one environment, with where it came from (for messages and SARIF locations). */
+export interface EnvironmentCidr {
+  readonly env: string;
+  readonly cidr: string;
+  /** Environment-neutral resource identity (`type::logicalId`) or a config key. */
+  readonly resource?: string;
+  readonly urn?: string;
+  readonly file?: string;
+}
+
+/** Every pair of ranges from *different* environments that overlap (a pair is reported once, in input order). */
+export function findCidrOverlaps(ranges: readonly EnvironmentCidr[]): [EnvironmentCidr, EnvironmentCidr][] {
+  const parsed = ranges.map((r) => ({ r, range: parseIpv4Cidr(r.cidr) }));
+  const out: [EnvironmentCidr, EnvironmentCidr][] = [];
+  for (let i = 0; i < parsed.length; i++) {
+    for (let j = i + 1; j < parsed.length; j++) {
+      const a = parsed[i];
+      const b = parsed[j];
+      if (a.r.env === b.r.env) continue;
+      if (a.range.first <= b.range.last && b.range.first <= a.range.last) out.push([a.r, b.r]);
+    }
+  }
+  return out;
+}
+
+/** Resource types whose `cidrBlock` input is a range of the VPC address space. */
+export const VPC_CIDR_TYPES: readonly string[] = [
+  "aws:ec2/vpc:Vpc",
+  "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation",
+];
+
+/**
+ * The VPC ranges of one stack, read from a (raw, not normalised) snapshot. Unknown values are returned as
+ * `unknown` entries so the check can say *indeterminate* instead of pretending they do not overlap.
+ * Throws {@link InputError} (file = snapshot origin, pointer = URN) for a value that is not an IPv4 CIDR.
+ */
+export function vpcCidrsOf(snapshot: Snapshot): { known: EnvironmentCidr[]; unknown: { urn: string; env: string }[] } {
+  const env = snapshot.context.env;
+  const known: EnvironmentCidr[] = [];
+  const unknown: { urn: string; env: string }[] = [];
+  for (const r of snapshot.resources) {
+    if (!VPC_CIDR_TYPES.includes(r.type)) continue;
+    const v = r.props.cidrBlock;
+    if (v === undefined || v === null) continue;
+    if (containsUnknown(v)) {
+      unknown.push({ urn: r.urn, env });
+      continue;
+    }
+    if (typeof v !== "string") throw new InputError(snapshot.origin, `${r.urn}.cidrBlock`, `must be an IPv4 CIDR string, got ${JSON.stringify(v)}`);
+    try {
+      parseIpv4Cidr(v);
+    } catch (e) {
+      throw new InputError(snapshot.origin, `${r.urn}.cidrBlock`, (e as Error).message);
+    }
+    known.push({ env, cidr: v, urn: r.urn, resource: `${r.type}::${r.name}`, file: snapshot.origin });
+  }
+  return { known, unknown };
+}
+
+/**
+ * The gate check: one `fail` finding per overlapping pair of VPC ranges across environments, one `indeterminate` per
+ * range that is unknown at preview, and a single `pass` when all ranges are known and disjoint.
+ * Call it with one snapshot per environment (raw snapshots, before normalisation, because the normaliser may rewrite
+ * values; CIDRs carry no environment tokens, so nothing is lost).
+ */
+export function checkCidrOverlaps(snapshots: readonly Snapshot[]): Finding[] {
+  const known: EnvironmentCidr[] = [];
+  const findings: Finding[] = [];
+  for (const s of snapshots) {
+    const got = vpcCidrsOf(s);
+    known.push(...got.known);
+    for (const u of got.unknown) {
+      findings.push({
+        ruleId: CIDR_OVERLAP_RULE_ID,
+        status: "indeterminate",
+        severity: "high",
+        kind: "parity",
+        message: `VPC range of ${u.urn} is unknown at preview; cannot check it against the other environments`,
+        environments: [u.env],
+        urn: u.urn,
+        path: "cidrBlock",
+      });
+    }
+  }
+  const overlaps = findCidrOverlaps(known);
+  for (const [a, b] of overlaps) {
+    findings.push({
+      ruleId: CIDR_OVERLAP_RULE_ID,
+      status: "fail",
+      severity: "high",
+      kind: "parity",
+      message: `${a.env} ${a.cidr} overlaps ${b.env} ${b.cidr}: environments must use disjoint VPC ranges (peering, VPN and Transit Gateway routing need them)`,
+      environments: [a.env, b.env],
+      urn: a.urn,
+      path: "cidrBlock",
+      values: { [a.env]: a.cidr, [b.env]: b.cidr },
+      file: a.file,
+    });
+  }
+  if (overlaps.length === 0 && findings.length === 0 && known.length > 0) {
+    findings.push({
+      ruleId: CIDR_OVERLAP_RULE_ID,
+      status: "pass",
+      severity: "high",
+      kind: "parity",
+      message: `VPC ranges of ${[...new Set(known.map((k) => k.env))].join(", ")} are disjoint`,
+      environments: [...new Set(known.map((k) => k.env))],
+      path: "cidrBlock",
+      values: Object.fromEntries([...new Set(known.map((k) => k.env))].map((env) => [env, known.filter((k) => k.env === env).map((k) => k.cidr).join(", ")])),
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,276 @@
+/**
+ * The rule set of one project (`<project>.rules.json`): environments, invariants and approvals.
+ * Loaded once, validated against `rules.schema.json` with the shared ajv, then queried by the config validation,
+ * the normaliser, the comparer and the policy pack.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseDocument } from "yaml";
+import rulesSchema from "../rules.schema.json";
+import { describeAjvErrors, sharedAjv } from "./ajv";
+import { InputError, InputErrors } from "./errors";
+import type { Severity } from "./model";
+import { globMatch, isPlainObject, matchesPrefix, specKind, splitPath, type ValueSpec } from "./paths";
+
+export type { ValueSpec } from "./paths";
+
+/** The stack tag that names a stack's environment when its name does not. */
+export const ENV_TAG = "env-parity:environment";
+/** The special path of approvals that allow a resource to exist in some environments only. */
+export const PRESENT_PATH = "$present";
+/** The special type (and resource) of approvals/invariants on stack config keys. */
+export const CONFIG_TYPE = "config";
+
+export interface Environment {
+  readonly name: string;
+  readonly stacks: readonly string[];
+  readonly accountId?: string;
+  readonly region?: string;
+}
+
+export interface Invariant {
+  readonly id: string;
+  readonly type: string;
+  /** Logical id or glob; `*` when the file omits it. */
+  readonly resource: string;
+  readonly path: string;
+  /** True when the rule pins a value (`expect` may legitimately be `null` or `false`). */
+  readonly hasExpect: boolean;
+  readonly expect?: unknown;
+  readonly severity: Severity;
+  readonly description?: string;
+}
+
+export interface Approval {
+  readonly id: string;
+  readonly type: string;
+  readonly resource: string;
+  readonly path: string;
+  readonly values: Readonly<Record<string, ValueSpec>>;
+  readonly reason: string;
+  readonly owner: string;
+  readonly expires?: string;
+}
+
+/** An approval is expired from the day after its `expires` date (UTC). */
+export function isExpired(approval: Approval, now: Date = new Date()): boolean {
+  if (!approval.expires) return false;
+  return now.getTime() >= Date.parse(`${approval.expires}T00:00:00Z`) + 86_400_000;
+}
+
+interface RawRules {
+  project: string;
+  configSchema?: string;
+  environments: Record<string, { stacks: string[]; accountId?: string; region?: string }>;
+  invariants?: (Omit<Invariant, "hasExpect" | "severity" | "resource"> & { severity?: Severity; resource?: string })[];
+  approvals?: Approval[];
+}
+
+function matches(rule: { type: string; resource: string }, type: string, logicalId: string): boolean {
+  return globMatch(rule.type, type) && globMatch(rule.resource, logicalId);
+}
+
+/** Fewer wildcards first, then file order: the most specific rule wins. */
+function bySpecificity<T extends { type: string; resource: string; path: string }>(rules: readonly T[]): T[] {
+  const stars = (r: T) => (r.type + r.resource + r.path).split("*").length;
+  return rules.map((r, i) => ({ r, i })).sort((a, b) => stars(a.r) - stars(b.r) || a.i - b.i).map((x) => x.r);
+}
+
+export class RuleSet {
+  readonly project: string;
+  readonly environments: Readonly<Record<string, Environment>>;
+  readonly invariants: readonly Invariant[];
+  readonly approvals: readonly Approval[];
+  /** Absolute (file) or as-given (object) path of the project's config schema, if the rules name one. */
+  readonly configSchemaPath?: string;
+  private readonly orderedInvariants: readonly Invariant[];
+  private readonly orderedApprovals: readonly Approval[];
+
+  /** @param origin the rules file (for messages and findings) */
+  constructor(
+    raw: RawRules,
+    readonly origin: string,
+    baseDir?: string,
+  ) {
+    this.project = raw.project;
+    this.environments = Object.fromEntries(
+      Object.entries(raw.environments).map(([name, e]) => [name, { name, stacks: e.stacks, accountId: e.accountId, region: e.region }]),
+    );
+    this.invariants = (raw.invariants ?? []).map((i) => ({
+      ...i,
+      resource: i.resource ?? "*",
+      hasExpect: Object.prototype.hasOwnProperty.call(i, "expect"),
+      severity: i.severity ?? "high",
+    }));
+    this.approvals = raw.approvals ?? [];
+    this.configSchemaPath = raw.configSchema && baseDir !== undefined ? path.resolve(baseDir, raw.configSchema) : raw.configSchema;
+    this.orderedInvariants = bySpecificity(this.invariants);
+    this.orderedApprovals = bySpecificity(this.approvals);
+  }
+
+  get envNames(): string[] {
+    return Object.keys(this.environments);
+  }
+
+  /** The environment of a stack: by `environments.<env>.stacks` (full or last `/` segment), else the stack tag. */
+  envForStack(stackName: string, stackTags?: Readonly<Record<string, string | undefined>>): string | undefined {
+    const short = stackName.split("/").pop() ?? stackName;
+    for (const name of [stackName, short]) {
+      const hit = Object.values(this.environments).find((e) => e.stacks.includes(name));
+      if (hit) return hit.name;
+    }
+    const tagged = stackTags?.[ENV_TAG];
+    return tagged !== undefined && tagged in this.environments ? tagged : undefined;
+  }
+
+  /** Invariants of a resource type/logical id (all paths), most specific first. */
+  invariantsFor(type: string, logicalId: string): Invariant[] {
+    return this.orderedInvariants.filter((i) => matches(i, type, logicalId));
+  }
+
+  /** Approvals of a resource type/logical id (all paths, expired or not), most specific first. */
+  approvalsFor(type: string, logicalId: string): Approval[] {
+    return this.orderedApprovals.filter((a) => matches(a, type, logicalId));
+  }
+
+  /** The invariant whose path is (a prefix of) `path`. */
+  invariantFor(type: string, logicalId: string, path: string): Invariant | undefined {
+    const segs = splitPath(path);
+    return this.invariantsFor(type, logicalId).find((i) => matchesPrefix(splitPath(i.path), segs));
+  }
+
+  /** The approval whose path is (a prefix of) `path`, expired or not (use {@link isExpired}). */
+  approvalFor(type: string, logicalId: string, path: string): Approval | undefined {
+    const segs = splitPath(path);
+    return this.approvalsFor(type, logicalId).find((a) =>
+      path === PRESENT_PATH ? a.path === PRESENT_PATH : a.path !== PRESENT_PATH && matchesPrefix(splitPath(a.path), segs),
+    );
+  }
+
+  /**
+   * What `path` of a resource must be in `env`: the invariant's `expect`, else the value spec of the matching,
+   * non-expired approval for that environment; undefined if nothing pins it.
+   */
+  expectation(env: string, type: string, logicalId: string, path: string, now: Date = new Date()): ValueSpec | undefined {
+    const inv = this.invariantFor(type, logicalId, path);
+    if (inv) return inv.hasExpect ? inv.expect : undefined;
+    const approval = this.approvalFor(type, logicalId, path);
+    if (!approval || isExpired(approval, now)) return undefined;
+    return approval.values[env];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- loading
+
+/** `approvals.2.reason` → `approvals[2].reason`. */
+export function jsonPath(dotted: string): string {
+  return dotted.replace(/\.(\d+)(?=\.|$)/g, "[$1]").replace(/^(\d+)(?=\.|\[|$)/, "[$1]");
+}
+
+function schemaErrors(obj: unknown, origin: string): InputError[] {
+  const ajv = sharedAjv();
+  const validate = ajv.getSchema(rulesSchema.$id) ?? ajv.compile(rulesSchema);
+  if (validate(obj)) return [];
+  return describeAjvErrors(validate.errors, obj).map((d) => new InputError(origin, jsonPath(d.path), d.message));
+}
+
+function specErrors(spec: unknown, origin: string, pointer: string): InputError[] {
+  if (!isPlainObject(spec)) return [];
+  const kind = specKind(spec);
+  const s = spec as { any?: unknown; oneOf?: unknown; min?: unknown; max?: unknown };
+  if (kind === "any" && s.any !== true) return [new InputError(origin, pointer, "must be {\"any\": true}")];
+  if (kind === "oneOf" && (!Array.isArray(s.oneOf) || s.oneOf.length === 0)) return [new InputError(origin, `${pointer}.oneOf`, "must be a non-empty array")];
+  if (kind === "range") {
+    const bad = (["min", "max"] as const).filter((k) => s[k] !== undefined && typeof s[k] !== "number");
+    if (bad.length) return bad.map((k) => new InputError(origin, `${pointer}.${k}`, `must be a number, got ${JSON.stringify(s[k])}`));
+    if (typeof s.min === "number" && typeof s.max === "number" && s.min > s.max) return [new InputError(origin, pointer, "min must not exceed max")];
+  }
+  return [];
+}
+
+/** Checks the schema cannot express: unique ids, known environments, stacks in one environment, value specs, dates. */
+function semanticErrors(raw: RawRules, origin: string): InputError[] {
+  const errors: InputError[] = [];
+  const envs = new Set(Object.keys(raw.environments));
+  const seenIds = new Map<string, string>();
+  const checkId = (id: string, pointer: string) => {
+    const first = seenIds.get(id);
+    if (first) errors.push(new InputError(origin, `${pointer}.id`, `duplicates id "${id}" of ${first}`));
+    else seenIds.set(id, pointer);
+  };
+  const stackOwner = new Map<string, string>();
+  for (const [env, e] of Object.entries(raw.environments)) {
+    for (const s of e.stacks) {
+      const other = stackOwner.get(s);
+      if (other) errors.push(new InputError(origin, `environments.${env}.stacks`, `names stack "${s}" already in environment ${other}`));
+      else stackOwner.set(s, env);
+    }
+  }
+  (raw.invariants ?? []).forEach((inv, i) => checkId(inv.id, `invariants[${i}]`));
+  (raw.approvals ?? []).forEach((a, i) => {
+    const p = `approvals[${i}]`;
+    checkId(a.id, p);
+    for (const [env, spec] of Object.entries(a.values)) {
+      if (!envs.has(env)) errors.push(new InputError(origin, `${p}.values.${env}`, `names unknown environment "${env}" (known: ${[...envs].join(", ")})`));
+      errors.push(...specErrors(spec, origin, `${p}.values.${env}`));
+    }
+    if (a.expires && Number.isNaN(Date.parse(`${a.expires}T00:00:00Z`))) errors.push(new InputError(origin, `${p}.expires`, `is not a valid date, got "${a.expires}"`));
+    if (a.type === CONFIG_TYPE && a.resource !== CONFIG_TYPE) errors.push(new InputError(origin, `${p}.resource`, `must be "config" for type "config", got "${a.resource}"`));
+    const clash = (raw.invariants ?? []).find((inv) => inv.type === a.type && (inv.resource ?? "*") === a.resource && inv.path === a.path);
+    if (clash) errors.push(new InputError(origin, p, `approves ${a.path} which invariant ${clash.id} pins (invariants win; remove one)`));
+  });
+  return errors;
+}
+
+/** Builds a rule set from an already-parsed object (rules bundled into the policy pack). Throws {@link InputErrors}. */
+export function loadRulesFromObject(obj: unknown, originName: string, baseDir?: string): RuleSet {
+  const errors = schemaErrors(obj, originName);
+  if (errors.length === 0) errors.push(...semanticErrors(obj as RawRules, originName));
+  if (errors.length > 0) throw new InputErrors(errors);
+  return new RuleSet(obj as RawRules, originName, baseDir);
+}
+
+/** Line and column (1-based) of a character offset. */
+export function lineCol(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, Math.max(0, offset));
+  const lines = before.split("\n");
+  return { line: lines.length, col: lines[lines.length - 1].length + 1 };
+}
+
+/** Parses JSON, reporting syntax errors and duplicate keys with line:column. */
+export function parseJsonFile(text: string, file: string): unknown {
+  try {
+    const value: unknown = JSON.parse(text);
+    const dup = parseDocument(text, { uniqueKeys: true }).errors.find((e) => e.code === "DUPLICATE_KEY");
+    if (dup) {
+      const { line, col } = lineCol(text, dup.pos[0]);
+      throw new InputError(file, "", `line ${line}:${col} duplicate key`);
+    }
+    return value;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const msg = (e as Error).message;
+    const explicit = /line (\d+) column (\d+)/.exec(msg);
+    const pos = /position (\d+)/.exec(msg);
+    const { line, col } = explicit
+      ? { line: Number(explicit[1]), col: Number(explicit[2]) }
+      : lineCol(text, pos ? Number(pos[1]) : text.length);
+    const problem = msg.replace(/\s*(in JSON )?at position \d+.*$/, "").replace(/^JSON\.parse: /, "");
+    throw new InputError(file, "", `line ${line}:${col} is not valid JSON: ${problem}`);
+  }
+}
+
+/** Reads and validates `<project>.rules.json`. Throws {@link InputError}/{@link InputErrors}, one line per problem. */
+export function loadRules(file: string): RuleSet {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new InputError(file, "", `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const rules = loadRulesFromObject(parseJsonFile(text, file), file, path.dirname(path.resolve(file)));
+  if (rules.configSchemaPath && !fs.existsSync(rules.configSchemaPath)) {
+    throw new InputError(file, "configSchema", `names a file that does not exist: ${rules.configSchemaPath}`);
+  }
+  return rules;
+}

@@ -1,0 +1,120 @@
+/**
+ * The payments platform (project `payments`), the second platform env-parity keeps at parity: one VPC per environment
+ * (public + private subnets in 3 AZs; NAT gateways in staging/prod, an AL2023 NAT instance in dev), Aurora PostgreSQL,
+ * CPU alarms, the payment Lambda in the private subnets, the transactions table and the receipts bucket.
+ * Every per-environment difference comes from config and is approved in consistency-rules/payments.rules.json.
+ */
+import * as path from "path";
+import * as aws from "@pulumi/aws";
+import { loadPaymentsConfig } from "./config";
+import { Alarms } from "../../infra/components/alarms";
+import { ArchiveBucket } from "../../infra/components/archive-bucket";
+import { Database } from "../../infra/components/database";
+import { FunctionRole } from "../../infra/components/iam";
+import { bundleHandler } from "../../infra/components/lambda-bundle";
+import { Naming } from "../../infra/components/naming";
+import { Network } from "../../infra/components/network";
+import { LAMBDA_RUNTIME } from "../../infra/components/processing";
+import { Table } from "../../infra/components/table";
+import { standardTags } from "../../infra/components/tags";
+
+const cfg = loadPaymentsConfig();
+const naming = new Naming({ env: cfg.env, service: cfg.service, environmentSuffix: cfg.environmentSuffix, accountId: cfg.accountId, region: cfg.region });
+const tags = standardTags({ env: cfg.env, project: cfg.project, team: cfg.team, costCenter: cfg.costCenter });
+
+const network = new Network(naming.resource("network"), {
+  naming,
+  region: cfg.region,
+  cidrBlock: cfg.vpcCidr,
+  azCount: 3,
+  publicSubnets: true,
+  egress: cfg.egressMode,
+  natGateways: cfg.natGateways,
+  natInstance: cfg.natInstanceType ? { instanceType: cfg.natInstanceType } : undefined,
+  tags,
+});
+
+const database = new Database(naming.resource("database"), {
+  naming,
+  vpcId: network.vpcId,
+  subnetIds: network.privateSubnetIds,
+  appSecurityGroupId: network.appSecurityGroupId,
+  instanceCount: cfg.dbInstanceCount,
+  instanceClass: cfg.dbInstanceClass,
+  backupRetentionDays: cfg.dbBackupRetentionDays,
+  databaseName: "payments",
+  masterUsername: "payments_admin",
+  tags,
+});
+
+const alarms = new Alarms(naming.resource("alarms"), {
+  naming,
+  dbClusterIdentifier: database.clusterIdentifier,
+  dbCpuThresholdPercent: cfg.dbCpuAlarmThresholdPercent,
+  tags,
+});
+
+const transactions = new Table(naming.resource("transactions"), {
+  naming,
+  resource: "transactions",
+  hashKey: "paymentId",
+  capacity: cfg.tableCapacity,
+  pointInTimeRecovery: cfg.tablePointInTimeRecovery,
+  tags,
+});
+
+const receipts = new ArchiveBucket(naming.resource("receipts"), {
+  naming,
+  resource: "receipts-bucket",
+  sseAlgorithm: cfg.sseAlgorithm,
+  glacierTransitionDays: cfg.receiptsGlacierTransitionDays,
+  tags,
+});
+
+// The payment function: in the private subnets with the app security group (no ingress).
+const fnName = naming.physical("payment-function");
+const logGroupName = `/aws/lambda/${fnName}`;
+const tableName = naming.physical("transactions-table");
+const role = new FunctionRole(naming.resource("payment-role"), {
+  resourceName: naming.resource("payment-role"),
+  roleName: naming.physical("payment-role"),
+  grants: [
+    { sid: "Transactions", actions: ["dynamodb:PutItem", "dynamodb:GetItem"], resources: [naming.dynamodbTableArn(tableName)] },
+    { sid: "Logs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${naming.logGroupArn(logGroupName)}:log-stream:*`] },
+    { sid: "Tracing", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
+  ],
+  tags,
+});
+// ENI management for VPC functions needs `*` resources (ENI ids are generated); AWS's managed policy is the documented way.
+const vpcAccess = new aws.iam.RolePolicyAttachment(naming.resource("payment-role-vpc-access"), {
+  role: role.role.name,
+  policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+});
+const logGroup = new aws.cloudwatch.LogGroup(naming.resource("payment-logs"), {
+  name: logGroupName,
+  retentionInDays: cfg.logRetentionDays,
+  tags,
+});
+const paymentFunction = new aws.lambda.Function(naming.resource("payment-function"), {
+  name: fnName,
+  runtime: LAMBDA_RUNTIME,
+  handler: "index.handler",
+  code: bundleHandler(path.join(__dirname, "functions", "payment", "index.ts"), { workingDir: path.resolve(__dirname, "../..") }),
+  role: role.role.arn,
+  memorySize: cfg.lambdaMemoryMb,
+  timeout: cfg.lambdaTimeoutSec,
+  tracingConfig: { mode: "Active" },
+  loggingConfig: { logFormat: "JSON", logGroup: logGroupName },
+  vpcConfig: { subnetIds: network.privateSubnetIds, securityGroupIds: [network.appSecurityGroupId] },
+  environment: { variables: { TABLE_NAME: tableName, ENVIRONMENT: cfg.env } },
+  tags,
+}, { dependsOn: [logGroup, vpcAccess, role] });
+
+export const vpcId = network.vpcId;
+export const privateSubnetIds = network.privateSubnetIds;
+export const dbClusterEndpoint = database.endpoint;
+export const dbMasterUserSecretArn = database.masterUserSecretArn;
+export const alarmsTopicArn = alarms.topicArn;
+export const transactionsTableName = transactions.name;
+export const receiptsBucketName = receipts.bucketName;
+export const paymentFunctionName = paymentFunction.name;

@@ -1,0 +1,97 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Naming } from "./naming";
+import type { Tags } from "./tags";
+
+/** Days after which noncurrent object versions expire. */
+export const NONCURRENT_VERSION_EXPIRATION_DAYS = 30;
+
+export interface DataBucketArgs {
+  /** Naming convention of the environment. */
+  readonly naming: Naming;
+  /** Resource token inside the names, e.g. `raw-bucket`. */
+  readonly resource: string;
+  /** Default encryption: `aws:kms` (AWS managed key, with an S3 Bucket Key) or `AES256`. */
+  readonly sseAlgorithm: pulumi.Input<"aws:kms" | "AES256">;
+  /** Tags of the bucket. */
+  readonly tags: pulumi.Input<Tags>;
+}
+
+/**
+ * One private, versioned, encrypted S3 bucket whose noncurrent versions expire: the bucket plus its
+ * versioning, encryption, lifecycle and public-access-block resources.
+ */
+export class DataBucket extends pulumi.ComponentResource {
+  readonly bucket: aws.s3.Bucket;
+  /** Physical bucket name (known at preview). */
+  readonly bucketName: string;
+  /** Bucket ARN (known at preview). */
+  readonly bucketArn: string;
+
+  constructor(name: string, args: DataBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("env-parity:storage:DataBucket", name, {}, opts);
+    const { naming, resource } = args;
+    const res = naming.resource(resource);
+    this.bucketName = naming.physical(resource);
+    this.bucketArn = naming.s3BucketArn(this.bucketName);
+
+    this.bucket = new aws.s3.Bucket(res, { bucket: this.bucketName, forceDestroy: true, tags: args.tags }, { parent: this });
+
+    new aws.s3.BucketVersioning(`${res}-versioning`, {
+      bucket: this.bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    }, { parent: this });
+
+    new aws.s3.BucketServerSideEncryptionConfiguration(`${res}-encryption`, {
+      bucket: this.bucket.id,
+      rules: [pulumi.output(args.sseAlgorithm).apply((sseAlgorithm) => ({
+        applyServerSideEncryptionByDefault: { sseAlgorithm },
+        bucketKeyEnabled: sseAlgorithm === "aws:kms",
+      }))],
+    }, { parent: this });
+
+    new aws.s3.BucketLifecycleConfiguration(`${res}-lifecycle`, {
+      bucket: this.bucket.id,
+      rules: [{
+        id: "expire-noncurrent-versions",
+        status: "Enabled",
+        filter: {},
+        noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_EXPIRATION_DAYS },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+      }],
+    }, { parent: this });
+
+    new aws.s3.BucketPublicAccessBlock(`${res}-public-access-block`, {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    }, { parent: this });
+
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+  }
+}
+
+export interface StorageArgs {
+  /** Naming convention of the environment. */
+  readonly naming: Naming;
+  /** Default encryption of both buckets. */
+  readonly sseAlgorithm: pulumi.Input<"aws:kms" | "AES256">;
+  /** Tags of both buckets. */
+  readonly tags: pulumi.Input<Tags>;
+}
+
+/** The raw (landing) and curated (validated) buckets of the platform. */
+export class Storage extends pulumi.ComponentResource {
+  readonly raw: DataBucket;
+  readonly curated: DataBucket;
+
+  constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("env-parity:storage:Storage", name, {}, opts);
+    const common = { naming: args.naming, sseAlgorithm: args.sseAlgorithm, tags: args.tags };
+    this.raw = new DataBucket(`${name}-raw`, { ...common, resource: "raw-bucket" }, { parent: this });
+    this.curated = new DataBucket(`${name}-curated`, { ...common, resource: "curated-bucket" }, { parent: this });
+    this.registerOutputs({ rawBucketName: this.raw.bucketName, curatedBucketName: this.curated.bucketName });
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * Starts a policy pack exactly as the Pulumi engine does and drives it over the real `pulumirpc.Analyzer` gRPC
+ * protocol. Used by the tests, the benchmark and the `parity` CLI (`policy-pack/harness` → `Finding[]`).
+ *
+ *   node <pack>/node_modules/@pulumi/pulumi/cmd/run-policy-pack <engineAddr> <packDir>   (cwd = packDir)
+ *     → prints its port on stdout → GetAnalyzerInfo / Configure / ConfigureStack / Analyze / AnalyzeStack
+ *
+ * Properties are sent as the engine marshals them for analyzers: nulls skipped in objects, unknowns as the unknown
+ * sentinel string, secrets as `{ <sig>: <secret sig>, value }` objects. `close()` always kills the process, and so
+ * does the exit of this process (packs do not exit when their parent dies).
+ */
+import { spawn, type ChildProcess } from "child_process";
+import { createRequire } from "module";
+import * as path from "path";
+import type * as grpcTypes from "@grpc/grpc-js";
+import type * as analyzerPbTypes from "@pulumi/pulumi/proto/analyzer_pb";
+import type * as structPbTypes from "google-protobuf/google/protobuf/struct_pb";
+import { logicalIdOf } from "../../consistency-rules/src/normalise";
+import type { Finding, Severity, Snapshot, SnapshotResource } from "../../consistency-rules/src/model";
+import { isSecret, SECRET_SIG, SIG_KEY, UNKNOWN } from "../../consistency-rules/src/sentinels";
+
+export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+/** Per-policy config as the engine sends it: `{ "<policy>": "<level>" | { enforcementLevel?, ...properties } }`. */
+export type PolicyPackConfig = Readonly<Record<string, EnforcementLevel | Readonly<Record<string, unknown>>>>;
+
+export interface PolicyInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly enforcementLevel: EnforcementLevel;
+  readonly severity?: Severity;
+  readonly type: "resource" | "stack" | "unknown";
+  readonly remediationSteps?: string;
+  readonly url?: string;
+  readonly configSchema?: { readonly properties: Record<string, unknown>; readonly required: string[] };
+}
+
+export interface PackInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly supportsConfig: boolean;
+  readonly policies: readonly PolicyInfo[];
+}
+
+export interface Diagnostic {
+  readonly policyName: string;
+  readonly policyPackName: string;
+  readonly message: string;
+  readonly enforcementLevel: EnforcementLevel;
+  readonly severity?: Severity;
+  readonly urn?: string;
+}
+
+export interface StartOptions {
+  /** The pack directory (has package.json whose `main` is the pack, and node_modules reachable from it). */
+  readonly packDir: string;
+  /** What the engine passes as first argument (the runner discards it); a placeholder by default. */
+  readonly engineAddress?: string;
+  /** How long to wait for the port (default 60 s: a TypeScript pack compiles with ts-node first). */
+  readonly readyTimeoutMs?: number;
+  /** Extra environment for the pack process. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface PackSession {
+  readonly pid: number;
+  readonly port: number;
+  /** Milliseconds from spawn to the port being printed. */
+  readonly readyMs: number;
+  info(): Promise<PackInfo>;
+  configure(config: PolicyPackConfig): Promise<void>;
+  configureStack(stack: { stack: string; project: string; organization?: string; tags?: Readonly<Record<string, string>>; dryRun?: boolean }): Promise<void>;
+  /** Analyze one resource (its inputs). `providers` resolves `resource.provider` to the provider's resource. */
+  analyze(resource: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>): Promise<Diagnostic[]>;
+  analyzeStack(resources: readonly SnapshotResource[]): Promise<Diagnostic[]>;
+  /** ConfigureStack (from the snapshot's context), every resource through Analyze, then AnalyzeStack → findings. */
+  analyzeSnapshot(snapshot: Snapshot, opts?: { tags?: Readonly<Record<string, string>>; concurrency?: number }): Promise<Finding[]>;
+  close(): Promise<void>;
+}
+
+/** Marker the pack puts in front of indeterminate reports: `[indeterminate] <policy-id>: …`. */
+export const INDETERMINATE_RE = /^\[indeterminate\] ([a-z0-9-]+): /;
+/** The SDK's own message when a policy touched an unknown value through its proxy. */
+const SDK_UNKNOWN_RE = /^can't run policy '([^']+)' from policy pack .* during preview: /;
+
+const ROOT = path.resolve(__dirname, "..", "..", __dirname.includes(`${path.sep}dist${path.sep}`) ? ".." : "");
+
+/** Loads the gRPC/protobuf modules the way @pulumi/pulumi resolves them, so message classes are the pack's. */
+function protocol(packDir: string) {
+  let pulumiPkg: string;
+  try {
+    pulumiPkg = require.resolve("@pulumi/pulumi/package.json", { paths: [packDir] });
+  } catch {
+    pulumiPkg = require.resolve("@pulumi/pulumi/package.json", { paths: [ROOT] });
+  }
+  const req = createRequire(pulumiPkg);
+  return {
+    runner: path.join(path.dirname(pulumiPkg), "cmd", "run-policy-pack"),
+    grpc: req("@grpc/grpc-js") as typeof grpcTypes,
+    pb: req("./proto/analyzer_pb") as typeof analyzerPbTypes,
+    rpc: req("./proto/analyzer_grpc_pb") as { AnalyzerClient: new (addr: string, creds: grpcTypes.ChannelCredentials, opts?: object) => grpcTypes.Client },
+    struct: req("google-protobuf/google/protobuf/struct_pb") as typeof structPbTypes,
+    empty: req("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => unknown },
+  };
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const c of live) c.kill("SIGKILL");
+  });
+}
+
+const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"];
+const SEVERITIES: (Severity | undefined)[] = [undefined, "low", "medium", "high", "critical"];
+
+/** Engine marshalling for analyzers: skip nulls/undefined in objects, keep unknowns and secrets. */
+export function toWire(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (Array.isArray(v)) return v.map(toWire);
+  if (typeof v === "object") {
+    if (isSecret(v)) {
+      // A secret from an export carries only ciphertext; the engine would decrypt it, we cannot: send a placeholder.
+      const value = "value" in v ? toWire(v.value) : "[secret]";
+      return { [SIG_KEY]: SECRET_SIG, value };
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (x === null || x === undefined) continue;
+      out[k] = toWire(x);
+    }
+    return out;
+  }
+  if (typeof v === "number" && !Number.isFinite(v)) return UNKNOWN;
+  return v;
+}
+
+function providerUrn(ref: string | undefined): string | undefined {
+  if (!ref) return undefined;
+  const i = ref.lastIndexOf("::");
+  return i > 0 ? ref.slice(0, i) : ref;
+}
+
+export async function startPack(opts: StartOptions): Promise<PackSession> {
+  const packDir = path.resolve(opts.packDir);
+  const p = protocol(packDir);
+  installExitHook();
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [p.runner, opts.engineAddress ?? "127.0.0.1:0", packDir], {
+    cwd: packDir,
+    env: { ...process.env, ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(child);
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-8000)));
+  let exited: string | undefined;
+  const exitWaiters: (() => void)[] = [];
+  child.on("exit", (code, signal) => {
+    live.delete(child);
+    exited = `policy pack process exited (${signal ?? `code ${code}`})${stderr ? `: ${stderr.trim()}` : ""}`;
+    exitWaiters.splice(0).forEach((f) => f());
+  });
+
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => fail(new Error(`policy pack ${packDir} printed no port within ${opts.readyTimeoutMs ?? 60000} ms${stderr ? `: ${stderr.trim()}` : ""}`)), opts.readyTimeoutMs ?? 60000);
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      reject(e);
+    };
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      const m = /^(\d+)\s*$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    exitWaiters.push(() => fail(new Error(exited)));
+  });
+  const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
+
+  const client = new p.rpc.AnalyzerClient(`127.0.0.1:${port}`, p.grpc.credentials.createInsecure(), {
+    "grpc.max_receive_message_length": 400 * 1024 * 1024,
+    "grpc.max_send_message_length": 400 * 1024 * 1024,
+  });
+  const call = <Req, Res>(method: string, req: Req): Promise<Res> =>
+    new Promise((resolve, reject) => {
+      if (exited) return reject(new Error(exited));
+      (client as unknown as Record<string, (r: Req, cb: (e: grpcTypes.ServiceError | null, res: Res) => void) => void>)[method](req, (err, res) => {
+        if (err) reject(new Error(exited ?? `policy pack ${method} failed: ${err.details || err.message}`));
+        else resolve(res);
+      });
+    });
+
+  let infoCache: PackInfo | undefined;
+  const info = async (): Promise<PackInfo> => {
+    if (infoCache) return infoCache;
+    const res = await call<unknown, analyzerPbTypes.AnalyzerInfo>("getAnalyzerInfo", new p.empty.Empty());
+    infoCache = {
+      name: res.getName(),
+      version: res.getVersion(),
+      supportsConfig: res.getSupportsconfig(),
+      policies: res.getPoliciesList().map((pi) => {
+        const schema = pi.getConfigschema();
+        return {
+          name: pi.getName(),
+          description: pi.getDescription(),
+          enforcementLevel: LEVELS[pi.getEnforcementlevel()],
+          severity: SEVERITIES[pi.getSeverity()],
+          type: (["unknown", "resource", "stack"] as const)[pi.getPolicyType()],
+          remediationSteps: pi.getRemediationSteps() || undefined,
+          url: pi.getUrl() || undefined,
+          configSchema: schema ? { properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>, required: schema.getRequiredList() } : undefined,
+        };
+      }),
+    };
+    return infoCache;
+  };
+
+  const struct = (v: unknown) => p.struct.Struct.fromJavaScript((toWire(v) ?? {}) as Record<string, structPbTypes.JavaScriptValue>);
+
+  const options = (r: SnapshotResource) => {
+    const o = new p.pb.AnalyzerResourceOptions();
+    o.setProtect(r.protect === true);
+    if (r.parent) o.setParent(r.parent);
+    return o;
+  };
+  const provider = (r: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>) => {
+    const pr = providers?.get(providerUrn(r.provider) ?? "");
+    if (!pr) return undefined;
+    const m = new p.pb.AnalyzerProviderResource();
+    m.setType(pr.type);
+    m.setName(pr.name);
+    m.setUrn(pr.urn);
+    m.setProperties(struct(pr.props));
+    return m;
+  };
+  const diagnostics = (res: analyzerPbTypes.AnalyzeResponse): Diagnostic[] =>
+    res.getDiagnosticsList().map((d) => ({
+      policyName: d.getPolicyname(),
+      policyPackName: d.getPolicypackname(),
+      message: d.getMessage(),
+      enforcementLevel: LEVELS[d.getEnforcementlevel()],
+      severity: SEVERITIES[d.getSeverity()],
+      urn: d.getUrn() || undefined,
+    }));
+
+  const analyze = async (r: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>) => {
+    const req = new p.pb.AnalyzeRequest();
+    req.setType(r.type);
+    req.setUrn(r.urn);
+    req.setName(r.name);
+    req.setProperties(struct(r.props));
+    req.setOptions(options(r));
+    const pr = provider(r, providers);
+    if (pr) req.setProvider(pr);
+    return diagnostics(await call("analyze", req));
+  };
+
+  const analyzeStack = async (resources: readonly SnapshotResource[]) => {
+    const providers = new Map(resources.map((r) => [r.urn, r]));
+    const req = new p.pb.AnalyzeStackRequest();
+    req.setResourcesList(
+      resources.map((r) => {
+        const m = new p.pb.AnalyzerResource();
+        m.setType(r.type);
+        m.setUrn(r.urn);
+        m.setName(r.name);
+        m.setProperties(struct(r.props));
+        m.setOptions(options(r));
+        if (r.parent) m.setParent(r.parent);
+        m.setDependenciesList([...r.dependencies]);
+        const pr = provider(r, providers);
+        if (pr) m.setProvider(pr);
+        return m;
+      }),
+    );
+    return diagnostics(await call("analyzeStack", req));
+  };
+
+  const session: PackSession = {
+    pid: child.pid!,
+    port,
+    readyMs,
+    info,
+    async configure(config) {
+      const req = new p.pb.ConfigureAnalyzerRequest();
+      const map = req.getPolicyconfigMap();
+      for (const [name, c] of Object.entries(config)) {
+        const pc = new p.pb.PolicyConfig();
+        const { enforcementLevel, ...props } = typeof c === "string" ? { enforcementLevel: c } : (c as Record<string, unknown>);
+        // The engine always sends a level: the configured one, else the policy's default.
+        const level = (enforcementLevel as EnforcementLevel | undefined) ?? (await info()).policies.find((x) => x.name === name)?.enforcementLevel ?? "advisory";
+        pc.setEnforcementlevel(LEVELS.indexOf(level));
+        pc.setProperties(p.struct.Struct.fromJavaScript(props as Record<string, structPbTypes.JavaScriptValue>));
+        map.set(name, pc);
+      }
+      await call("configure", req);
+    },
+    async configureStack({ stack, project, organization, tags, dryRun }) {
+      const req = new p.pb.AnalyzerStackConfigureRequest();
+      req.setStack(stack);
+      req.setProject(project);
+      req.setOrganization(organization ?? "organization");
+      req.setDryRun(dryRun ?? true);
+      const m = req.getTagsMap();
+      for (const [k, v] of Object.entries(tags ?? {})) m.set(k, v);
+      await call("configureStack", req);
+    },
+    analyze,
+    analyzeStack,
+    async analyzeSnapshot(snapshot, o = {}) {
+      const { stack, project } = snapshot.context;
+      await session.configureStack({ stack, project, tags: o.tags });
+      const pinfo = await info();
+      const byUrn = new Map(snapshot.resources.map((r) => [r.urn, r]));
+      const targets = snapshot.resources.filter((r) => !r.type.startsWith("pulumi:providers:"));
+      const diags: Diagnostic[] = [];
+      const width = Math.max(1, o.concurrency ?? 16);
+      for (let i = 0; i < targets.length; i += width) {
+        const batch = await Promise.all(targets.slice(i, i + width).map((r) => analyze(r, byUrn)));
+        diags.push(...batch.flat());
+      }
+      diags.push(...(await analyzeStack(snapshot.resources)));
+      return diags.map((d) => toFinding(d, pinfo, snapshot, byUrn));
+    },
+    async close() {
+      client.close();
+      if (exited) return;
+      await new Promise<void>((resolve) => {
+        exitWaiters.push(resolve);
+        child.kill("SIGKILL");
+      });
+    },
+  };
+  return session;
+}
+
+/** Maps a diagnostic to the one Finding model. */
+export function toFinding(d: Diagnostic, info: PackInfo, snapshot: Snapshot, byUrn: ReadonlyMap<string, SnapshotResource>): Finding {
+  // The SDK sends "<policy description>\n<message>" for string violations; keep the message.
+  const nl = d.message.indexOf("\n");
+  const body = nl >= 0 ? d.message.slice(nl + 1) : d.message;
+  const ind = INDETERMINATE_RE.exec(body) ?? SDK_UNKNOWN_RE.exec(body);
+  const ruleId = ind ? ind[1] : d.policyName;
+  const policy = info.policies.find((x) => x.name === ruleId);
+  const r = d.urn ? byUrn.get(d.urn) : undefined;
+  const ctx = snapshot.context;
+  return {
+    ruleId,
+    status: ind ? "indeterminate" : "fail",
+    severity: policy?.severity ?? d.severity ?? "medium",
+    kind: "policy",
+    message: ind && INDETERMINATE_RE.test(body) ? body.slice(ind[0].length) : body,
+    environments: [ctx.env],
+    resource: r ? `${r.type}::${logicalIdOf(r.name, ctx)}` : undefined,
+    urn: d.urn,
+    enforcement: d.enforcementLevel,
+    file: snapshot.origin,
+  };
+}

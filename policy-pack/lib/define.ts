@@ -1,0 +1,247 @@
+/**
+ * A small policy-definition helper. Every guardrail is a *pure* check that fills an {@link Outcome} with violations
+ * and indeterminates; this module turns it into a CrossGuard policy that
+ *  - reports violations at the policy's enforcement level,
+ *  - reports indeterminates as violations only when the policy's config says `strict: true`
+ *    (otherwise `policy-pack-indeterminate` reports them, advisory, as `[indeterminate] <policy-id>: …`),
+ *  - never lets an unknown value pass silently, and never crashes the pack (an exception in a check is a violation).
+ */
+import type {
+  EnforcementLevel,
+  PolicyConfigSchema,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  Severity,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import { resolveScope, type Scope } from "./env";
+import { rawProps } from "./values";
+
+export const RULES_DOC_URL = "https://github.com/env-parity/env-parity/blob/main/docs/RULES.md";
+
+/** A resource as every check sees it (from Analyze, AnalyzeStack or a test), unknowns as the UNKNOWN string. */
+export interface PolicyInput {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  readonly props: Readonly<Record<string, unknown>>;
+  readonly protect: boolean;
+  readonly parent?: string;
+  /** Only known in stack policies (AnalyzeStack carries dependencies; Analyze does not). */
+  readonly dependencies: readonly string[];
+  /** The provider's inputs (e.g. `defaultTags`), where the engine sends them. */
+  readonly providerProps?: Readonly<Record<string, unknown>>;
+}
+
+export interface Note {
+  readonly message: string;
+  readonly urn?: string;
+}
+
+export class Outcome {
+  readonly violations: Note[] = [];
+  readonly indeterminates: Note[] = [];
+  fail(message: string, urn?: string): void {
+    this.violations.push({ message, urn });
+  }
+  /** The check could not decide because `what` is not known yet (unknown at preview, or no environment). */
+  unknown(message: string, urn?: string): void {
+    this.indeterminates.push({ message, urn });
+  }
+}
+
+/** Options every policy accepts, on top of its own. */
+export interface CommonConfig {
+  /** Report indeterminates of this policy as violations (at its enforcement level). */
+  readonly strict?: boolean;
+  /** An inline rule set (the `<project>.rules.json` object) for projects whose rules are not bundled. */
+  readonly rules?: unknown;
+}
+
+export interface CheckContext<C> extends Scope {
+  readonly config: C & CommonConfig;
+}
+
+type JsonSchema = PolicyConfigSchema["properties"][string];
+
+interface GuardMeta<C> {
+  /** Stable forever, kebab-case `<service>-<resource>-<what>`. */
+  readonly name: string;
+  /** What the policy checks (one sentence). */
+  readonly description: string;
+  /** Why it matters (docs only). */
+  readonly why: string;
+  readonly severity: Severity;
+  readonly enforcementLevel?: EnforcementLevel;
+  /** How to fix a violation (shown by the engine and in docs). */
+  readonly remediationSteps: string;
+  /** Policy-specific config properties (with `default`s); `strict` and `rules` are added to every policy. */
+  readonly config?: Readonly<Record<string, JsonSchema>>;
+  /** Defaults applied before the check sees config (the engine does not apply schema defaults for us). */
+  readonly defaults?: C;
+}
+
+export interface ResourceGuardDefinition<C> extends GuardMeta<C> {
+  /** Resource types the check applies to (`"*"`: all). */
+  readonly types: readonly string[];
+  readonly check: (r: PolicyInput, ctx: CheckContext<C>, out: Outcome) => void;
+}
+
+export interface StackGuardDefinition<C> extends GuardMeta<C> {
+  readonly check: (resources: readonly PolicyInput[], ctx: CheckContext<C>, out: Outcome) => void;
+}
+
+/** What every policy of this pack carries besides the CrossGuard fields: docs and a pure evaluator over a stack. */
+export interface GuardInfo {
+  readonly kind: "resource" | "stack";
+  readonly why: string;
+  readonly types?: readonly string[];
+  readonly configProperties: Readonly<Record<string, JsonSchema>>;
+  /** Runs the check over a whole stack (resource checks: each applicable resource). Pure; used by `policy-pack-indeterminate`. */
+  evaluate(resources: readonly PolicyInput[], config: Record<string, unknown>, stackTags?: ReadonlyMap<string, string>): Outcome;
+}
+
+export type Guard = (ResourceValidationPolicy | StackValidationPolicy) & { readonly guard: GuardInfo };
+
+const COMMON_CONFIG: Record<string, JsonSchema> = {
+  strict: { type: "boolean", default: false, description: "Report values unknown at preview as violations instead of indeterminates." },
+  rules: { type: "object", description: "Inline consistency rule set (the rules.json object) for a project whose rules are not bundled." },
+};
+
+/**
+ * The config each policy last ran with. `getConfig()` is per policy, so `policy-pack-indeterminate` learns here
+ * whether a policy is strict (then the policy itself already failed) and which overrides its re-run must use.
+ * The engine runs Analyze for every resource and the other stack policies before it, so this is current.
+ */
+const lastConfig = new Map<string, Record<string, unknown>>();
+export function configOf(policy: string): Record<string, unknown> {
+  return lastConfig.get(policy) ?? {};
+}
+export function isStrict(policy: string): boolean {
+  return configOf(policy).strict === true;
+}
+
+function withDefaults<C>(meta: GuardMeta<C>, given: Record<string, unknown>): C & CommonConfig {
+  lastConfig.set(meta.name, given);
+  return { ...(meta.defaults ?? {}), ...given } as C & CommonConfig;
+}
+
+function context<C>(meta: GuardMeta<C>, urn: string, config: Record<string, unknown>, stackTags?: ReadonlyMap<string, string>): CheckContext<C> {
+  const cfg = withDefaults(meta, config);
+  return { ...resolveScope(urn, stackTags, cfg.rules), config: cfg };
+}
+
+function base<C>(meta: GuardMeta<C>) {
+  const properties = { ...COMMON_CONFIG, ...(meta.config ?? {}) };
+  return {
+    name: meta.name,
+    description: meta.description,
+    severity: meta.severity,
+    enforcementLevel: meta.enforcementLevel ?? "mandatory",
+    remediationSteps: meta.remediationSteps,
+    url: `${RULES_DOC_URL}#${meta.name}`,
+    configSchema: { properties },
+    properties,
+  };
+}
+
+/** Reports an outcome: violations always; indeterminates only under `strict` (else `policy-pack-indeterminate` does). */
+function report(out: Outcome, strict: boolean, reportViolation: ReportViolation): void {
+  for (const v of out.violations) reportViolation(v.message, v.urn);
+  if (strict) for (const i of out.indeterminates) reportViolation(`[strict] value unknown at preview: ${i.message}`, i.urn);
+}
+
+function crashNote(name: string, e: unknown): string {
+  return `internal error in policy ${name} (please report): ${e instanceof Error ? e.message : String(e)}`;
+}
+
+export function fromArgs(a: ResourceValidationArgs): PolicyInput {
+  return { type: a.type, name: a.name, urn: a.urn, props: rawProps(a.props), protect: a.opts?.protect === true, parent: a.opts?.parent, dependencies: [], providerProps: a.provider ? rawProps(a.provider.props) : undefined };
+}
+
+export function fromStackArgs(a: StackValidationArgs): PolicyInput[] {
+  return a.resources.map((r) => ({
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    props: rawProps(r.props),
+    protect: r.opts?.protect === true,
+    parent: r.parent?.urn ?? r.opts?.parent,
+    dependencies: r.dependencies.map((d) => d.urn),
+    providerProps: r.provider ? rawProps(r.provider.props) : undefined,
+  }));
+}
+
+export function resourcePolicy<C = Record<string, never>>(def: ResourceGuardDefinition<C>): ResourceValidationPolicy & { readonly guard: GuardInfo } {
+  const { properties, ...b } = base(def);
+  const types = new Set(def.types);
+  const applies = (t: string) => types.has("*") || types.has(t);
+  const run = (r: PolicyInput, ctx: CheckContext<C>, out: Outcome) => {
+    try {
+      def.check(r, ctx, out);
+    } catch (e) {
+      out.fail(crashNote(def.name, e), r.urn);
+    }
+  };
+  const validate = (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+    if (!applies(args.type)) return;
+    const r = fromArgs(args);
+    const ctx = context(def, r.urn, args.getConfig<Record<string, unknown>>(), args.stackTags);
+    const out = new Outcome();
+    run(r, ctx, out);
+    report(out, ctx.config.strict === true, reportViolation);
+  };
+  // A single type lets the server skip deserialising props for every other type (its fast path).
+  if (def.types.length === 1 && def.types[0] !== "*") Object.defineProperty(validate, "__pulumiType", { value: def.types[0] });
+  return {
+    ...b,
+    validateResource: validate,
+    guard: {
+      kind: "resource",
+      why: def.why,
+      types: def.types,
+      configProperties: properties,
+      evaluate(resources, config, stackTags) {
+        const out = new Outcome();
+        for (const r of resources) {
+          if (!applies(r.type)) continue;
+          run(r, context(def, r.urn, config, stackTags), out);
+        }
+        return out;
+      },
+    },
+  };
+}
+
+export function stackPolicy<C = Record<string, never>>(def: StackGuardDefinition<C>): StackValidationPolicy & { readonly guard: GuardInfo } {
+  const { properties, ...b } = base(def);
+  const evaluate = (resources: readonly PolicyInput[], config: Record<string, unknown>, stackTags?: ReadonlyMap<string, string>) => {
+    const out = new Outcome();
+    if (resources.length === 0) return out;
+    const ctx = context(def, resources[0].urn, config, stackTags);
+    try {
+      def.check(resources, ctx, out);
+    } catch (e) {
+      out.fail(crashNote(def.name, e));
+    }
+    return out;
+  };
+  return {
+    ...b,
+    validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+      const cfg = args.getConfig<Record<string, unknown>>();
+      const out = evaluate(fromStackArgs(args), cfg, args.stackTags);
+      report(out, cfg.strict === true, reportViolation);
+    },
+    guard: { kind: "stack", why: def.why, configProperties: properties, evaluate },
+  };
+}
+
+/** `{ret}` when the stack's environment is known, else an indeterminate naming why (a check that needs the env never guesses). */
+export function requireEnv<C>(ctx: CheckContext<C>, policy: string, r: { urn: string } | undefined, out: Outcome): string | undefined {
+  if (ctx.env) return ctx.env;
+  out.unknown(`environment unknown (${policy} needs it): ${ctx.problem ?? "no rules"}`, r?.urn);
+  return undefined;
+}

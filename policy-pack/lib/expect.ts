@@ -1,0 +1,42 @@
+/** Small helpers shared by the checks: unknown gating and per-environment expectations from the rules. */
+import { containsUnknown } from "../../consistency-rules/src/sentinels";
+import type { CheckContext, Outcome, PolicyInput } from "./define";
+import { logicalIdOf as normalisedId } from "../../consistency-rules/src/normalise";
+import type { ValueSpec } from "../../consistency-rules/src/paths";
+
+/** True if `value` is fully known; otherwise records an indeterminate about `what` and returns false. */
+export function known(out: Outcome, r: PolicyInput, what: string, value: unknown): boolean {
+  if (!containsUnknown(value)) return true;
+  out.unknown(`${r.name}: ${what} is unknown at preview`, r.urn);
+  return false;
+}
+
+/** Value specs are matched and described by the rules library (one comparer). */
+export { satisfies as matchesSpec, describeSpec, type ValueSpec } from "../../consistency-rules/src/paths";
+
+/** The environment-neutral logical id of a resource name (`dev-ingest-raw-bucket` → `ingest-raw-bucket`), by the one normaliser. */
+export function logicalIdOf(name: string, env: string): string {
+  return normalisedId(name, { env });
+}
+
+/**
+ * The expectation for `path` of `r` in the stack's environment: the policy config `override` if given, else
+ * `rules.expectation(env, type, logicalId, path)`, else `fallback`. Undefined (and an indeterminate) without an environment.
+ */
+export function envExpectation<C>(
+  ctx: CheckContext<C>,
+  r: PolicyInput,
+  out: Outcome,
+  path: string,
+  opts: { override?: unknown; fallback?: ValueSpec; type?: string; logicalId?: string } = {},
+): { spec: ValueSpec; source: string } | undefined {
+  if (opts.override !== undefined) return { spec: opts.override, source: "policy config" };
+  if (!ctx.env || !ctx.rules) {
+    out.unknown(`${r.name}: the expected ${path} depends on the environment, which is unknown: ${ctx.problem ?? "no rules"}`, r.urn);
+    return undefined;
+  }
+  const spec = ctx.rules.expectation(ctx.env, opts.type ?? r.type, opts.logicalId ?? logicalIdOf(r.name, ctx.env), path);
+  if (spec !== undefined) return { spec, source: `rules (${ctx.env})` };
+  if (opts.fallback !== undefined) return { spec: opts.fallback, source: "policy default" };
+  return undefined;
+}

@@ -1,0 +1,76 @@
+/**
+ * Reading resource properties as the engine sends them, without the SDK's unknown-throwing proxy.
+ *
+ * `@pulumi/policy` wraps `args.props` in a proxy that throws on unknown values, which would turn every
+ * unknown into the SDK's generic advisory "can't run policy during preview". We read the raw target
+ * instead and decide ourselves: a check that needs an unknown value reports *indeterminate*.
+ */
+import { UNKNOWN } from "../../consistency-rules/src/sentinels";
+
+/** Every unknown sentinel the SDKs use (the engine sends the string one; the others exist in older SDKs). */
+const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
+  UNKNOWN,
+  "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+  "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+  "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+  "030794c1-ac77-496b-92df-f27374a8bd58",
+  "e48ece36-62e2-4504-bad9-02848725956a",
+  "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+]);
+
+export { UNKNOWN };
+
+export function isUnknownValue(v: unknown): boolean {
+  return typeof v === "string" && UNKNOWN_SENTINELS.has(v);
+}
+
+/** Unwraps the SDK proxy (if any) and maps every unknown sentinel to {@link UNKNOWN}. */
+export function rawProps(props: unknown): Record<string, unknown> {
+  const target = props && typeof props === "object" ? ((props as Record<string, unknown>)["__getSpecialProxyTarget"] ?? props) : {};
+  return canon(target) as Record<string, unknown>;
+}
+
+function canon(v: unknown): unknown {
+  if (typeof v === "string") return UNKNOWN_SENTINELS.has(v) ? UNKNOWN : v;
+  if (Array.isArray(v)) return v.map(canon);
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = canon(x);
+    return out;
+  }
+  return v;
+}
+
+/** The value at a dotted path (`versioningConfiguration.status`, `rules.0.id`); {@link UNKNOWN} if the path crosses an unknown. */
+export function at(obj: unknown, path: string): unknown {
+  let v: unknown = obj;
+  for (const seg of path.split(".")) {
+    if (v === UNKNOWN) return UNKNOWN;
+    if (v === null || v === undefined || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[seg];
+  }
+  return v;
+}
+
+export function asArray(v: unknown): unknown[] {
+  return v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** Parses an IAM policy document given as a JSON string or an object; UNKNOWN stays UNKNOWN; undefined if unparseable. */
+export function policyDocument(v: unknown): Record<string, unknown> | typeof UNKNOWN | undefined {
+  if (v === UNKNOWN) return UNKNOWN;
+  if (typeof v === "string") {
+    if (v.includes(UNKNOWN)) return UNKNOWN; // an interpolated unknown inside a JSON string
+    try {
+      const parsed: unknown = JSON.parse(v);
+      return parsed && typeof parsed === "object" ? (canon(parsed) as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return v && typeof v === "object" ? (v as Record<string, unknown>) : undefined;
+}
+
+export function show(v: unknown): string {
+  return v === undefined ? "not set" : JSON.stringify(v);
+}

@@ -1,0 +1,60 @@
+/** DynamoDB guardrails: point-in-time recovery, billing mode per environment, the `timestamp` index. */
+import { resourcePolicy } from "../lib/define";
+import { describeSpec, envExpectation, known, matchesSpec } from "../lib/expect";
+import { asArray, at, show } from "../lib/values";
+
+export const TABLE = "aws:dynamodb/table:Table";
+
+export const dynamodbTablePitrEnabled = resourcePolicy({
+  name: "dynamodb-table-pitr-enabled",
+  description: "A table has point-in-time recovery enabled.",
+  why: "PITR is the only way back from a bad write or delete within the last 35 days.",
+  severity: "high",
+  remediationSteps: "Set `pointInTimeRecovery: { enabled: true }` on the aws.dynamodb.Table.",
+  types: [TABLE],
+  check(r, _ctx, out) {
+    const enabled = at(r.props, "pointInTimeRecovery.enabled") ?? asArray(r.props.pointInTimeRecovery).map((p) => at(p, "enabled"))[0];
+    if (!known(out, r, "pointInTimeRecovery.enabled", enabled)) return;
+    if (enabled !== true) out.fail(`${r.name}: pointInTimeRecovery.enabled is ${show(enabled)}, expected true.`, r.urn);
+  },
+});
+
+export const dynamodbTableBillingMode = resourcePolicy<{ billingMode?: string; defaultBillingMode: string }>({
+  name: "dynamodb-table-billing-mode",
+  description: "A table's billing mode is the one its environment expects (from the consistency rules).",
+  why: "Billing mode changes cost and throttling behaviour; environments may differ only as the rules approve.",
+  severity: "medium",
+  remediationSteps: "Set `billingMode` to the value the rules expect for this environment (e.g. PAY_PER_REQUEST), or approve the difference in the rules.",
+  config: {
+    billingMode: { type: "string", enum: ["PAY_PER_REQUEST", "PROVISIONED"], description: "Override the rules' expectation." },
+    defaultBillingMode: { type: "string", enum: ["PAY_PER_REQUEST", "PROVISIONED"], default: "PAY_PER_REQUEST" },
+  },
+  defaults: { defaultBillingMode: "PAY_PER_REQUEST" },
+  types: [TABLE],
+  check(r, ctx, out) {
+    const exp = envExpectation(ctx, r, out, "billingMode", { override: ctx.config.billingMode, fallback: ctx.config.defaultBillingMode });
+    if (!exp) return;
+    const mode = r.props.billingMode ?? "PROVISIONED"; // provider default
+    if (!known(out, r, "billingMode", mode)) return;
+    if (!matchesSpec(exp.spec, mode)) out.fail(`${r.name}: billingMode is ${show(mode)}, expected ${describeSpec(exp.spec)} (${exp.source}).`, r.urn);
+  },
+});
+
+export const dynamodbTableTimestampIndex = resourcePolicy<{ indexName: string }>({
+  name: "dynamodb-table-timestamp-index",
+  description: "A table has the global secondary index `timestamp`.",
+  why: "Readers query events by time through this index; without it they fall back to full scans.",
+  severity: "medium",
+  remediationSteps: "Add `globalSecondaryIndexes: [{ name: \"timestamp\", hashKey: …, rangeKey: \"timestamp\", projectionType: \"ALL\" }]` (and the attribute).",
+  config: { indexName: { type: "string", default: "timestamp" } },
+  defaults: { indexName: "timestamp" },
+  types: [TABLE],
+  check(r, { config }, out) {
+    const gsis = r.props.globalSecondaryIndexes;
+    if (!known(out, r, "globalSecondaryIndexes", gsis)) return;
+    const names = asArray(gsis).map((g) => at(g, "name"));
+    if (!names.includes(config.indexName)) out.fail(`${r.name}: no global secondary index named "${config.indexName}" (has ${names.length ? names.map(show).join(", ") : "none"}).`, r.urn);
+  },
+});
+
+export const dynamodbPolicies = [dynamodbTablePitrEnabled, dynamodbTableBillingMode, dynamodbTableTimestampIndex];

@@ -1,0 +1,30 @@
+/** The pack's policy list, in report order. `policy-pack-indeterminate` comes last: it re-runs the others' checks. */
+import type { Guard } from "../lib/define";
+import { cloudwatchLogsPolicies } from "./cloudwatch-logs";
+import { dynamodbPolicies } from "./dynamodb";
+import { iamPolicies } from "./iam";
+import { indeterminatePolicy } from "./indeterminate";
+import { lambdaPolicies } from "./lambda";
+import { lifecyclePolicies } from "./lifecycle";
+import { namingPolicies } from "./naming";
+import { parityPolicies } from "./parity";
+import { s3Policies } from "./s3";
+import { snsPolicies } from "./sns";
+import { sqsPolicies } from "./sqs";
+import { taggingPolicies } from "./tagging";
+
+export const guardrails: readonly Guard[] = [
+  ...s3Policies,
+  ...lambdaPolicies,
+  ...dynamodbPolicies,
+  ...sqsPolicies,
+  ...snsPolicies,
+  ...iamPolicies,
+  ...cloudwatchLogsPolicies,
+  ...taggingPolicies,
+  ...namingPolicies,
+  ...lifecyclePolicies,
+  ...parityPolicies,
+];
+
+export const policies = [...guardrails, indeterminatePolicy(guardrails)];

@@ -1,0 +1,56 @@
+/**
+ * Destroyability: every environment can be torn down and rebuilt by `pulumi destroy` (the platform's disaster
+ * recovery and ephemeral-environment story). Note: `retainOnDelete` is not part of the Analyzer protocol
+ * (AnalyzerResourceOptions has protect but no retainOnDelete), so the pack cannot see it; the CLI checks it from
+ * exports and plans.
+ */
+import { resourcePolicy } from "../lib/define";
+import { known } from "../lib/expect";
+import { show } from "../lib/values";
+import { BUCKET_TYPES } from "./s3";
+
+export const lifecycleResourceNotProtected = resourcePolicy({
+  name: "lifecycle-resource-not-protected",
+  description: "No resource sets the `protect` resource option.",
+  why: "A protected resource makes `pulumi destroy` fail halfway, leaving an environment that can neither be removed nor rebuilt cleanly.",
+  severity: "medium",
+  remediationSteps: "Remove `protect: true` from the resource options; guard data with versioning/PITR and backups instead.",
+  types: ["*"],
+  check(r, _ctx, out) {
+    if (r.protect) out.fail(`${r.name}: has the protect option; the environment cannot be destroyed.`, r.urn);
+  },
+});
+
+const DELETION_PROTECTION_PROPS = ["deletionProtectionEnabled", "deletionProtection"];
+
+export const lifecycleNoDeletionProtection = resourcePolicy({
+  name: "lifecycle-no-deletion-protection",
+  description: "No resource enables deletion protection (`deletionProtectionEnabled`, `deletionProtection`).",
+  why: "Deletion protection makes destroy fail for DynamoDB tables, databases and load balancers.",
+  severity: "medium",
+  remediationSteps: "Set `deletionProtectionEnabled: false` / `deletionProtection: false` (or leave it unset).",
+  types: ["*"],
+  check(r, _ctx, out) {
+    for (const p of DELETION_PROTECTION_PROPS) {
+      const v = r.props[p];
+      if (v === undefined || !known(out, r, p, v)) continue;
+      if (v === true) out.fail(`${r.name}: ${p} is true; the environment cannot be destroyed.`, r.urn);
+    }
+  },
+});
+
+export const lifecycleS3BucketForceDestroy = resourcePolicy({
+  name: "lifecycle-s3-bucket-force-destroy",
+  description: "Every bucket sets `forceDestroy: true`.",
+  why: "A non-empty bucket without forceDestroy makes `pulumi destroy` fail.",
+  severity: "low",
+  remediationSteps: "Set `forceDestroy: true` on the aws.s3.Bucket (data is protected by versioning and backups, not by failing destroys).",
+  types: BUCKET_TYPES,
+  check(r, _ctx, out) {
+    const v = r.props.forceDestroy;
+    if (!known(out, r, "forceDestroy", v)) return;
+    if (v !== true) out.fail(`${r.name}: forceDestroy is ${show(v)}, expected true.`, r.urn);
+  },
+});
+
+export const lifecyclePolicies = [lifecycleResourceNotProtected, lifecycleNoDeletionProtection, lifecycleS3BucketForceDestroy];

@@ -1,0 +1,117 @@
+/**
+ * Every policy through the real Analyzer protocol: the pack started as the engine starts it, each stack sent as
+ * Analyze (every resource) + AnalyzeStack. Per policy: a passing stack, a failing mutant in every environment,
+ * an unknown-at-preview mutant (indeterminate, never pass) and the same under `strict: true` (fail).
+ */
+import { execSync } from "child_process";
+import type { Finding } from "../../consistency-rules/src/model";
+import { startPack, type PackSession } from "../../policy-pack/harness";
+import { applyCase, CASES } from "./cases";
+import { buildPack, ENVS, PACK_DIR, referenceStack } from "./fixtures";
+
+let pack: PackSession;
+beforeAll(async () => {
+  buildPack();
+  pack = await startPack({ packDir: PACK_DIR });
+});
+afterAll(async () => {
+  const pid = pack?.pid;
+  await pack?.close();
+  if (pid) expect(execSync(`ps -o pid= -p ${pid} || true`).toString().trim()).toBe("");
+});
+
+const show = (fs: readonly Finding[]) => fs.map((f) => `${f.status} ${f.ruleId}: ${f.message}`).join("\n");
+const of = (fs: readonly Finding[], policy: string, status: Finding["status"]) => fs.filter((f) => f.ruleId === policy && f.status === status);
+
+describe.each(ENVS)("reference stack %s", (env) => {
+  test("passes every policy with zero violations and zero indeterminates", async () => {
+    const findings = await pack.analyzeSnapshot(referenceStack(env));
+    expect(show(findings)).toBe("");
+  });
+});
+
+test("every policy of the pack has a case", async () => {
+  const info = await pack.info();
+  const covered = new Set([...CASES.map((c) => c.policy), "policy-pack-indeterminate"]);
+  expect(info.policies.map((p) => p.name).filter((n) => !covered.has(n))).toEqual([]);
+});
+
+describe.each(CASES.map((c) => [c.policy, c] as const))("%s", (policy, c) => {
+  test.each(ENVS)("fails in %s", async (env) => {
+    const findings = await pack.analyzeSnapshot(applyCase(c.fail, referenceStack(env), env));
+    const hits = of(findings, policy, "fail");
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits[0].message).not.toBe("");
+    expect(hits[0].enforcement).toBe("mandatory");
+  });
+
+  if (c.unknown) {
+    const unknown = c.unknown;
+    test("is indeterminate (not pass, not fail) when its input is unknown at preview", async () => {
+      const env = ENVS[CASES.indexOf(c) % 3];
+      const findings = await pack.analyzeSnapshot(applyCase(unknown, referenceStack(env), env));
+      expect(of(findings, policy, "fail")).toEqual([]);
+      const ind = of(findings, policy, "indeterminate");
+      expect(ind.length).toBeGreaterThan(0);
+      expect(ind[0].enforcement).toBe("advisory");
+    });
+  } else {
+    test.skip(`has no unknown-at-preview case: ${c.why}`, () => undefined);
+  }
+});
+
+describe("strict: true", () => {
+  beforeAll(async () => {
+    const info = await pack.info();
+    await pack.configure(Object.fromEntries(info.policies.filter((p) => p.name !== "policy-pack-indeterminate").map((p) => [p.name, { strict: true }])));
+  });
+  afterAll(() => pack.configure({}));
+
+  test.each(CASES.filter((c) => c.unknown).map((c) => [c.policy, c] as const))("%s fails on an unknown value", async (policy, c) => {
+    const findings = await pack.analyzeSnapshot(applyCase(c.unknown!, referenceStack("prod"), "prod"));
+    expect(of(findings, policy, "fail").length).toBeGreaterThan(0);
+    expect(of(findings, policy, "indeterminate")).toEqual([]);
+  });
+});
+
+describe("environment of a stack", () => {
+  test("an unknown stack name without tag is indeterminate for env-dependent policies, never guessed", async () => {
+    const findings = await pack.analyzeSnapshot(referenceStack("dev", { stack: "feature-x" }));
+    expect(of(findings, "parity-consistency-rules", "indeterminate").length).toBe(1);
+    expect(of(findings, "tags-environment-matches-stack", "indeterminate").length).toBeGreaterThan(0);
+    expect(findings.filter((f) => f.status === "fail")).toEqual([]);
+  });
+  test("the env-parity:environment stack tag (ConfigureStack) names the environment", async () => {
+    const findings = await pack.analyzeSnapshot(referenceStack("dev", { stack: "feature-x" }), { tags: { "env-parity:environment": "dev" } });
+    expect(show(findings)).toBe("");
+  });
+  test("a stack tag naming the wrong environment makes env-dependent checks fail", async () => {
+    const findings = await pack.analyzeSnapshot(referenceStack("dev", { stack: "feature-x" }), { tags: { "env-parity:environment": "prod" } });
+    expect(of(findings, "tags-environment-matches-stack", "fail").length).toBeGreaterThan(0);
+  });
+});
+
+describe("config", () => {
+  afterEach(() => pack.configure({}));
+  test("a policy can be disabled", async () => {
+    await pack.configure({ "lambda-function-timeout-max": "disabled" });
+    const c = CASES.find((x) => x.policy === "lambda-function-timeout-max")!;
+    const findings = await pack.analyzeSnapshot(applyCase(c.fail, referenceStack("dev"), "dev"));
+    expect(of(findings, "lambda-function-timeout-max", "fail")).toEqual([]);
+  });
+  test("allowed runtimes are configurable", async () => {
+    await pack.configure({ "lambda-function-runtime-allowed": { allowedRuntimes: ["python3.13"] } });
+    const findings = await pack.analyzeSnapshot(referenceStack("dev"));
+    expect(of(findings, "lambda-function-runtime-allowed", "fail").length).toBe(2);
+  });
+  test("per-environment expectations can be overridden (retention)", async () => {
+    await pack.configure({ "cloudwatch-log-group-retention": { retentionInDays: 30 } });
+    const findings = await pack.analyzeSnapshot(referenceStack("dev"));
+    expect(of(findings, "cloudwatch-log-group-retention", "fail").length).toBe(2);
+  });
+  test("an inline rule set that is invalid is reported, not ignored", async () => {
+    await pack.configure({ "parity-consistency-rules": { rules: { version: 1, project: "data-platform" } } });
+    const findings = await pack.analyzeSnapshot(referenceStack("dev"));
+    expect(of(findings, "parity-consistency-rules", "indeterminate")[0]?.message).toMatch(/inline rule set .* invalid/);
+  });
+});
