@@ -84,7 +84,7 @@ export function handleError(e: unknown, io: CliIO): number {
     return ExitCode.BadInput;
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  io.stderr(`parity: internal error: ${oneLine(err.message)} (please report; rerun with PARITY_DEBUG=1 for the stack)\n`);
+  io.stderr(`parity: internal error: ${oneLine(err.message.split("\n")[0]).slice(0, 300)} (please report; rerun with PARITY_DEBUG=1 for the stack)\n`);
   if (io.env.PARITY_DEBUG) io.stderr(`${err.stack ?? err.message}\n`);
   return ExitCode.Internal;
 }

@@ -14,6 +14,8 @@ import type * as PulumiModule from "@pulumi/pulumi";
 import { ASSET_SIG, ARCHIVE_SIG, SECRET_SIG, SIG_KEY } from "../../consistency-rules/src/sentinels";
 
 export interface PlanWorkerInput {
+  /** Absolute path of the project directory (Pulumi.yaml). */
+  readonly projectDir: string;
   /** Absolute path of the program (`<projectDir>/<main>`). */
   readonly program: string;
   /** Resolved path of the project's `@pulumi/pulumi` (the SDK the program registers with). */
@@ -245,23 +247,33 @@ export async function runPlan(input: PlanWorkerInput): Promise<PlanWorkerResult>
     if (r && !r.custom) r.outputs = compactWire(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
     originalOutputs(req, cb);
   };
+  // A failed registration can leave the program's promises pending forever (the engine would end the run on the
+  // logged error): the first error, logged or unhandled, ends the wait shortly after, so the batch goes on.
+  let failure: unknown;
+  let giveUp: () => void = () => undefined;
+  const failed = new Promise<void>((resolve) => (giveUp = () => setTimeout(resolve, 250)));
   const logError = pulumi.log.error;
   (pulumi.log as { error: typeof pulumi.log.error }).error = (msg: string, ...rest) => {
     logged.push(msg);
+    giveUp();
     return logError(msg, ...rest);
   };
-
-  let failure: unknown;
-  const onRejection = (e: unknown) => (failure ??= e);
+  const onRejection = (e: unknown) => {
+    failure ??= e;
+    giveUp();
+  };
   process.on("unhandledRejection", onRejection);
   try {
-    await pulumi.runtime.runInPulumiStack(async () => {
-      // As cmd/run: require the program (a folder must end in "/"), call an exported function, await the result.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const exported = require(input.program.endsWith(".ts") || input.program.endsWith(".js") ? input.program : input.program + path.sep);
-      return exported instanceof Function ? await exported() : exported;
-    });
-    await pulumi.runtime.disconnect();
+    const run = (async () => {
+      await pulumi.runtime.runInPulumiStack(async () => {
+        // As cmd/run: require the program (a folder must end in "/"), call an exported function, await the result.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const exported = require(input.program.endsWith(".ts") || input.program.endsWith(".js") ? input.program : input.program + path.sep);
+        return exported instanceof Function ? await exported() : exported;
+      });
+      await pulumi.runtime.disconnect();
+    })();
+    await Promise.race([run, failed]);
   } catch (e) {
     failure ??= e;
   } finally {
@@ -289,11 +301,11 @@ export async function runPlan(input: PlanWorkerInput): Promise<PlanWorkerResult>
  * Forgets the modules of the project (not its node_modules, not the planner), so the next stack runs the program
  * afresh, as a new `pulumi` process would.
  */
-function forgetProgramModules(projectDir: string): void {
-  const root = projectDir.endsWith(path.sep) ? projectDir : projectDir + path.sep;
+function forgetProgramModules(dirs: readonly string[]): void {
+  const roots = dirs.map((d) => (d.endsWith(path.sep) ? d : d + path.sep));
   const self = path.dirname(__filename);
   for (const key of Object.keys(require.cache)) {
-    if (key.startsWith(root) && !key.includes(`${path.sep}node_modules${path.sep}`) && path.dirname(key) !== self) delete require.cache[key];
+    if (roots.some((r) => key.startsWith(r)) && !key.includes(`${path.sep}node_modules${path.sep}`) && path.dirname(key) !== self) delete require.cache[key];
   }
 }
 
@@ -302,10 +314,10 @@ function forgetProgramModules(projectDir: string): void {
  * through the SDK's `withLocalStorage` (the mechanism the Automation API uses for inline programs) and freshly
  * loaded program modules.
  */
-export async function runPlans(projectDir: string, inputs: readonly PlanWorkerInput[]): Promise<PlanWorkerResult[]> {
+export async function runPlans(inputs: readonly PlanWorkerInput[]): Promise<PlanWorkerResult[]> {
   const results: PlanWorkerResult[] = [];
   for (const input of inputs) {
-    forgetProgramModules(projectDir);
+    forgetProgramModules([input.projectDir, /\.[jt]s$/.test(input.program) ? path.dirname(input.program) : input.program]);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const state = require(path.join(path.dirname(input.pulumiModule), "runtime", "state")) as {
       withLocalStorage<T>(fn: () => T): T;
@@ -318,8 +330,8 @@ export async function runPlans(projectDir: string, inputs: readonly PlanWorkerIn
 // Entry when started as a worker by plan.ts.
 if (parentPort && workerData && (workerData as { __planWorker?: boolean }).__planWorker) {
   const port = parentPort;
-  const data = workerData as { projectDir: string; inputs: PlanWorkerInput[] };
-  runPlans(data.projectDir, data.inputs).then(
+  const data = workerData as { inputs: PlanWorkerInput[] };
+  runPlans(data.inputs).then(
     (results) => port.postMessage(results),
     (e) => port.postMessage(data.inputs.map(() => ({ ok: false, kind: "program", message: String((e as Error)?.stack ?? e) }) satisfies PlanWorkerResult)),
   );

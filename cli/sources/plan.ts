@@ -86,15 +86,15 @@ function workerModule(): string {
   return __filename.endsWith(".ts") || !fs.existsSync(js) ? ts : js;
 }
 
-function runWorker(projectDir: string, inputs: readonly PlanWorkerInput[]): Promise<PlanWorkerResult[]> {
+function runWorker(inputs: readonly PlanWorkerInput[]): Promise<PlanWorkerResult[]> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(BOOTSTRAP, {
       eval: true,
-      workerData: { __planWorker: true, inputs, projectDir, pulumiDir: path.dirname(inputs[0].pulumiModule), workerModule: workerModule() },
+      workerData: { __planWorker: true, inputs, projectDir: inputs[0].projectDir, pulumiDir: path.dirname(inputs[0].pulumiModule), workerModule: workerModule() },
       stdout: true, // the program's console output is not the planner's
       stderr: true,
     });
-    const what = `planning ${inputs.map((i) => i.stack).join(", ")} of ${projectDir}`;
+    const what = `planning ${inputs.map((i) => `${i.stack} of ${i.projectDir}`).join(", ")}`;
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;
@@ -144,6 +144,7 @@ function prepare(options: PlanOptions): Prepared {
   const suffix = str(values[`${project.name}:environmentSuffix`]);
   return {
     input: {
+      projectDir,
       program,
       pulumiModule,
       project: project.name,
@@ -207,13 +208,52 @@ export async function planStack(options: PlanOptions): Promise<Snapshot> {
   return snapshot;
 }
 
-/**
- * Plans several stacks of one project in one worker, one after the other (each with fresh runtime state and
- * program modules). Throws the first stack's problem, in the order given.
- */
+/** Plans several stacks of one project; throws the first problem, in the order given. */
 export async function planStacks(projectDir: string, stacks: readonly string[], stackOutputs?: PlanOptions["stackOutputs"]): Promise<Snapshot[]> {
-  const prepared = stacks.map((stack) => prepare({ projectDir, stack, stackOutputs }));
-  if (prepared.length === 0) return [];
-  const results = await runWorker(path.resolve(projectDir), prepared.map((p) => p.input));
-  return prepared.map((p, i) => toSnapshot(p, results[i]));
+  const settled = await planAll(stacks.map((stack) => ({ projectDir, stack, stackOutputs })));
+  return settled.map((r) => {
+    if (r.status === "rejected") throw r.reason;
+    return r.value;
+  });
+}
+
+/**
+ * Plans any stacks of any projects, one worker per SDK installation and tsconfig, stacks one after the other inside it (each
+ * with fresh runtime state and program modules); every request gets its own result or error.
+ */
+export async function planAll(requests: readonly PlanOptions[]): Promise<PromiseSettledResult<Snapshot>[]> {
+  const settled: PromiseSettledResult<Snapshot>[] = new Array(requests.length);
+  const groups = new Map<string, { index: number; prepared: Prepared }[]>();
+  requests.forEach((req, index) => {
+    try {
+      const prepared = prepare(req);
+      // One worker per SDK and TypeScript setup (ts-node is registered once per worker, as the engine does per run).
+      const tsconfig = path.join(prepared.input.projectDir, "tsconfig.json");
+      const key = `${prepared.input.pulumiModule}\0${fs.existsSync(tsconfig) ? fs.readFileSync(tsconfig, "utf8") : ""}`;
+      const group = groups.get(key) ?? [];
+      group.push({ index, prepared });
+      groups.set(key, group);
+    } catch (reason) {
+      settled[index] = { status: "rejected", reason };
+    }
+  });
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      let results: PlanWorkerResult[];
+      try {
+        results = await runWorker(group.map((g) => g.prepared.input));
+      } catch (reason) {
+        for (const g of group) settled[g.index] = { status: "rejected", reason };
+        return;
+      }
+      group.forEach((g, i) => {
+        try {
+          settled[g.index] = { status: "fulfilled", value: toSnapshot(g.prepared, results[i]) };
+        } catch (reason) {
+          settled[g.index] = { status: "rejected", reason };
+        }
+      });
+    }),
+  );
+  return settled;
 }

@@ -54,7 +54,10 @@ export function findProjectDir(start: string): string | undefined {
 
 /** Rules for commands that read files (diff): `--rules FILE`, else the project found from the cwd upward. */
 export function resolveRules(cwd: string, explicit?: string): { rules: RuleSet; projectDir?: string } {
-  if (explicit) return { rules: loadRules(explicit), projectDir: findProjectDir(path.dirname(path.resolve(explicit))) };
+  if (explicit) {
+    const rulesFile = path.resolve(cwd, explicit);
+    return { rules: loadRules(explicit), projectDir: findProjectDir(path.dirname(rulesFile)) ?? findProjectDir(cwd) };
+  }
   const dir = findProjectDir(cwd);
   if (!dir) throw new UsageError("no rule set: pass --rules FILE (no Pulumi.yaml found from the current directory upward)");
   return { rules: loadRules(findRulesFile(readProject(dir))), projectDir: dir };

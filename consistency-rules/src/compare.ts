@@ -95,9 +95,11 @@ function renderValues(values: Record<string, unknown>): string {
 
 /** A spec written in raw terms (`"dev"`, `"arn:aws:…:111111111111:…"`) normalised like the env's values. */
 function specFor(spec: ValueSpec, row: Row): ValueSpec {
-  const norm = stringNormaliser(row.snap.context ?? {});
+  let norm = normalisers.get(row.snap);
+  if (!norm) normalisers.set(row.snap, (norm = stringNormaliser(isPlainObject(row.snap.context) ? row.snap.context : {})));
   return mapSpecLiterals(spec, (v) => normaliseValue(v, norm));
 }
+const normalisers = new WeakMap<object, ReturnType<typeof stringNormaliser>>();
 
 function judge(spec: ValueSpec, value: unknown): Verdict {
   if (containsUnknown(value)) return "unknown";

@@ -49,13 +49,20 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** A string that holds a JSON object, parsed; else undefined. */
 export function parseJsonObjectString(v: unknown): Record<string, unknown> | undefined {
   if (typeof v !== "string" || !v.trimStart().startsWith("{")) return undefined;
+  if (jsonCache.has(v)) return jsonCache.get(v);
+  let result: Record<string, unknown> | undefined;
   try {
     const parsed: unknown = JSON.parse(v);
-    return isPlainObject(parsed) ? parsed : undefined;
+    result = isPlainObject(parsed) ? parsed : undefined;
   } catch {
-    return undefined;
+    result = undefined;
   }
+  if (jsonCache.size > 5000) jsonCache.clear();
+  jsonCache.set(v, result);
+  return result;
 }
+/** Parsed JSON-object strings (policies are descended into once per comparison, not once per leaf). */
+const jsonCache = new Map<string, Record<string, unknown> | undefined>();
 
 /** Children of a value: object keys, array indices, or the keys of a JSON-object string. */
 function children(v: unknown): [string, unknown][] | undefined {

@@ -66,6 +66,13 @@ interface RawRules {
   approvals?: Approval[];
 }
 
+const segCache = new Map<string, string[]>();
+function segsOf(path: string): string[] {
+  let segs = segCache.get(path);
+  if (!segs) segCache.set(path, (segs = splitPath(path)));
+  return segs;
+}
+
 function matches(rule: { type: string; resource: string }, type: string, logicalId: string): boolean {
   return globMatch(rule.type, type) && globMatch(rule.resource, logicalId);
 }
@@ -125,25 +132,35 @@ export class RuleSet {
 
   /** Invariants of a resource type/logical id (all paths), most specific first. */
   invariantsFor(type: string, logicalId: string): Invariant[] {
-    return this.orderedInvariants.filter((i) => matches(i, type, logicalId));
+    return this.memo(`i|${type}|${logicalId}`, () => this.orderedInvariants.filter((i) => matches(i, type, logicalId)));
   }
 
   /** Approvals of a resource type/logical id (all paths, expired or not), most specific first. */
   approvalsFor(type: string, logicalId: string): Approval[] {
-    return this.orderedApprovals.filter((a) => matches(a, type, logicalId));
+    return this.memo(`a|${type}|${logicalId}`, () => this.orderedApprovals.filter((a) => matches(a, type, logicalId)));
+  }
+
+  private readonly cache = new Map<string, unknown[]>();
+  private memo<T>(key: string, f: () => T[]): T[] {
+    let v = this.cache.get(key) as T[] | undefined;
+    if (!v) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(key, (v = f()));
+    }
+    return [...v];
   }
 
   /** The invariant whose path is (a prefix of) `path`. */
   invariantFor(type: string, logicalId: string, path: string): Invariant | undefined {
     const segs = splitPath(path);
-    return this.invariantsFor(type, logicalId).find((i) => matchesPrefix(splitPath(i.path), segs));
+    return this.invariantsFor(type, logicalId).find((i) => matchesPrefix(segsOf(i.path), segs));
   }
 
   /** The approval whose path is (a prefix of) `path`, expired or not (use {@link isExpired}). */
   approvalFor(type: string, logicalId: string, path: string): Approval | undefined {
     const segs = splitPath(path);
     return this.approvalsFor(type, logicalId).find((a) =>
-      path === PRESENT_PATH ? a.path === PRESENT_PATH : a.path !== PRESENT_PATH && matchesPrefix(splitPath(a.path), segs),
+      path === PRESENT_PATH ? a.path === PRESENT_PATH : a.path !== PRESENT_PATH && matchesPrefix(segsOf(a.path), segs),
     );
   }
 

@@ -32,7 +32,8 @@ export interface PaymentsConfig {
   readonly logRetentionDays: number;
   readonly tableCapacity: TableCapacity;
   readonly tablePointInTimeRecovery: boolean;
-  readonly receiptsGlacierTransitionDays?: number;
+  readonly receiptsGlacierTransitionDays: number;
+  readonly receiptsGlacierTransitionEnabled: boolean;
   readonly sseAlgorithm: "aws:kms" | "AES256";
 }
 
@@ -54,7 +55,8 @@ export function loadPaymentsConfig(): PaymentsConfig {
   const keys: (keyof PaymentsConfig)[] = [
     "accountId", "service", "environmentSuffix", "team", "costCenter", "vpcCidr", "egressMode", "natGateways", "natInstanceType",
     "dbInstanceClass", "dbInstanceCount", "dbBackupRetentionDays", "dbCpuAlarmThresholdPercent", "lambdaMemoryMb",
-    "lambdaTimeoutSec", "logRetentionDays", "tableCapacity", "tablePointInTimeRecovery", "receiptsGlacierTransitionDays", "sseAlgorithm",
+    "lambdaTimeoutSec", "logRetentionDays", "tableCapacity", "tablePointInTimeRecovery", "receiptsGlacierTransitionDays",
+    "receiptsGlacierTransitionEnabled", "sseAlgorithm",
   ];
   const picked = Object.fromEntries(keys.filter((k) => ns(k) !== undefined).map((k) => [k, ns(k)]));
   return Object.freeze({ ...picked, project, env: stack, region: String(region) }) as PaymentsConfig;

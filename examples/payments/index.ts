@@ -67,7 +67,7 @@ const receipts = new ArchiveBucket(naming.resource("receipts"), {
   naming,
   resource: "receipts-bucket",
   sseAlgorithm: cfg.sseAlgorithm,
-  glacierTransitionDays: cfg.receiptsGlacierTransitionDays,
+  glacierTransition: { days: cfg.receiptsGlacierTransitionDays, enabled: cfg.receiptsGlacierTransitionEnabled },
   tags,
 });
 

@@ -41,7 +41,7 @@ export class Alarms extends pulumi.ComponentResource {
     if (t !== undefined) {
       const alarm = new aws.cloudwatch.MetricAlarm(n.resource(`db-cpu-alarm`), {
         name: physical("db-cpu-alarm"),
-        alarmDescription: `Aurora cluster CPU above ${t}% for 15 minutes`,
+        alarmDescription: "Aurora cluster average CPU above the environment's threshold for 15 minutes",
         namespace: "AWS/RDS",
         metricName: "CPUUtilization",
         dimensions: { DBClusterIdentifier: args.dbClusterIdentifier },

@@ -5,17 +5,20 @@ import { NONCURRENT_VERSION_EXPIRATION_DAYS } from "./storage";
 import type { Tags } from "./tags";
 
 /**
- * Variant of {@link import("./storage").DataBucket} with an optional Glacier transition (payments keeps receipts
+ * Variant of {@link import("./storage").DataBucket} with a per-environment Glacier transition (payments keeps receipts
  * for years; prod moves them to Glacier after 90 days). Same child names and settings as DataBucket otherwise.
- * TODO(lead): merge as `glacierTransitionDays?` into DataBucket and delete this file.
+ * TODO(lead): merge as `glacierTransition?` into DataBucket and delete this file.
  */
 export interface ArchiveBucketArgs {
   readonly naming: Naming;
   /** Resource token inside the names, e.g. `receipts-bucket`. */
   readonly resource: string;
   readonly sseAlgorithm: pulumi.Input<"aws:kms" | "AES256">;
-  /** Move current objects to S3 Glacier Flexible Retrieval after this many days; absent = never. */
-  readonly glacierTransitionDays?: number;
+  /**
+   * Move current objects to S3 Glacier Flexible Retrieval after `days`. The rule exists in every environment and is
+   * `Enabled` only where `enabled` is true, so environments differ in one approvable value (`rules.1.status`).
+   */
+  readonly glacierTransition: { readonly days: number; readonly enabled: boolean };
   readonly tags: pulumi.Input<Tags>;
 }
 
@@ -28,8 +31,8 @@ export class ArchiveBucket extends pulumi.ComponentResource {
     super("env-parity:storage:ArchiveBucket", name, {}, opts);
     const { naming, resource } = args;
     const res = naming.resource(resource);
-    const days = args.glacierTransitionDays;
-    if (days !== undefined && !(Number.isInteger(days) && days >= 1)) throw new Error(`bucket ${res}: glacierTransitionDays must be a positive integer, got ${days}`);
+    const { days, enabled } = args.glacierTransition;
+    if (!(Number.isInteger(days) && days >= 1)) throw new Error(`bucket ${res}: glacierTransition.days must be a positive integer, got ${days}`);
     this.bucketName = naming.physical(resource);
     this.bucketArn = naming.s3BucketArn(this.bucketName);
     const child = { parent: this };
@@ -53,12 +56,12 @@ export class ArchiveBucket extends pulumi.ComponentResource {
           noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_EXPIRATION_DAYS },
           abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
         },
-        ...(days === undefined ? [] : [{
+        {
           id: "transition-to-glacier",
-          status: "Enabled",
+          status: enabled ? "Enabled" : "Disabled",
           filter: {},
           transitions: [{ days, storageClass: "GLACIER" }],
-        }]),
+        },
       ],
     }, child);
     new aws.s3.BucketPublicAccessBlock(`${res}-public-access-block`, {

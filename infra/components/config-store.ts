@@ -46,6 +46,9 @@ export class ConfigStore extends pulumi.ComponentResource {
     super("env-parity:config:ConfigStore", name, {}, opts);
     const bad = Object.keys(args.values).filter((k) => !CONFIG_KEY_PATTERN.test(k));
     if (bad.length) throw new Error(`ConfigStore ${name}: config keys must match ${CONFIG_KEY_PATTERN}: ${bad.join(", ")}`);
+    const token = (key: string) => `config-${key.replace(/[._]/g, "-")}`;
+    const clash = Object.keys(args.values).filter((k, i, all) => all.findIndex((o) => token(o) === token(k)) !== i);
+    if (clash.length) throw new Error(`ConfigStore ${name}: config keys collide once "." and "_" become "-": ${clash.join(", ")}`);
     const secret = new Set(args.secretKeys ?? []);
     const replica = new Set(args.replicaKeys ?? []);
     const parameters: Record<string, aws.ssm.Parameter> = {};
@@ -54,7 +57,7 @@ export class ConfigStore extends pulumi.ComponentResource {
     for (const key of Object.keys(args.values).sort()) {
       names[key] = parameterName(args.project, args.env, key);
       arns[key] = ssmParameterArn(args.region, args.accountId, names[key]);
-      parameters[key] = new aws.ssm.Parameter(args.naming.resource(`config-${key.replace(/[._]/g, "-")}`), {
+      parameters[key] = new aws.ssm.Parameter(args.naming.resource(token(key)), {
         name: names[key],
         type: secret.has(key) ? "SecureString" : "String",
         value: secret.has(key) ? pulumi.secret(args.values[key]) : args.values[key],

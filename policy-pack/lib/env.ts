@@ -22,8 +22,22 @@ export function parseUrn(urn: string): { stack: string; project: string } {
   return m ? { stack: m[1], project: m[2] } : { stack: "", project: "" };
 }
 
+const scopes = new Map<string, Scope>();
+
+/** Memoised: the scope depends only on stack, project, stack tags and the inline rules (not on the resource). */
 export function resolveScope(urn: string, stackTags: ReadonlyMap<string, string> | undefined, inlineRules?: unknown): Scope {
   const { stack, project } = parseUrn(urn);
+  const key = `${stack}\u0000${project}\u0000${stackTags ? JSON.stringify([...stackTags]) : ""}\u0000${inlineRules === undefined ? "" : JSON.stringify(inlineRules)}`;
+  let scope = scopes.get(key);
+  if (!scope) {
+    if (scopes.size > 100) scopes.clear();
+    scope = computeScope(stack, project, stackTags, inlineRules);
+    scopes.set(key, scope);
+  }
+  return scope;
+}
+
+function computeScope(stack: string, project: string, stackTags: ReadonlyMap<string, string> | undefined, inlineRules?: unknown): Scope {
   let rules: RuleSet | undefined;
   try {
     rules = rulesFor(project, inlineRules);

@@ -99,14 +99,16 @@ export const lambdaFunctionLogGroup = stackPolicy({
   remediationSteps: "Create an aws.cloudwatch.LogGroup named `/aws/lambda/<function name>` with the environment's retention and pass it in the function's `dependsOn`.",
   check(resources, _ctx, out) {
     const groups = resources.filter((r) => r.type === LOG_GROUP);
+    const byName = new Map(groups.map((g) => [g.props.name, g]));
+    const someUnknown = groups.some((g) => g.props.name === UNKNOWN);
     for (const f of resources.filter((r) => r.type === FUNCTION)) {
       const fnName = f.props.name;
       const custom = at(f.props, "loggingConfig.logGroup");
       if (!known(out, f, "name", fnName) || !known(out, f, "loggingConfig.logGroup", custom)) continue;
       const wanted = typeof custom === "string" ? custom : `/aws/lambda/${String(fnName)}`;
-      const group = groups.find((g) => g.props.name === wanted);
+      const group = byName.get(wanted);
       if (!group) {
-        if (groups.some((g) => g.props.name === UNKNOWN)) out.unknown(`${f.name}: a log group name is unknown at preview, cannot find ${wanted}`, f.urn);
+        if (someUnknown) out.unknown(`${f.name}: a log group name is unknown at preview, cannot find ${wanted}`, f.urn);
         else out.fail(`${f.name}: no log group named ${wanted} in the stack.`, f.urn);
         continue;
       }

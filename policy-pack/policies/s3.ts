@@ -131,10 +131,20 @@ export const s3BucketCompanionsPresent = stackPolicy({
   remediationSteps: "Create the missing companion resource for the bucket (e.g. aws.s3.BucketVersioning with `bucket: bucket.id`), as the platform's bucket component does.",
   check(resources, _ctx, out: Outcome) {
     const buckets = resources.filter((r) => (BUCKET_TYPES as readonly string[]).includes(r.type));
-    for (const b of buckets) {
-      for (const { what, types } of COMPANIONS) {
-        const candidates = resources.filter((r) => types.includes(r.type));
-        const matches = candidates.map((c) => belongsTo(c, b));
+    for (const { what, types } of COMPANIONS) {
+      const candidates = resources.filter((r) => types.includes(r.type));
+      // Index by target bucket name and by dependency, so large stacks stay linear.
+      const byName = new Map<unknown, PolicyInput[]>();
+      const byDep = new Map<string, PolicyInput[]>();
+      const unresolved: PolicyInput[] = [];
+      for (const c of candidates) {
+        if (typeof c.props.bucket === "string" && c.props.bucket !== UNKNOWN) byName.set(c.props.bucket, [...(byName.get(c.props.bucket) ?? []), c]);
+        else unresolved.push(c);
+        for (const d of c.dependencies) byDep.set(d, [...(byDep.get(d) ?? []), c]);
+      }
+      for (const b of buckets) {
+        const near = new Set([...(byName.get(b.props.bucket) ?? []), ...(byDep.get(b.urn) ?? []), ...unresolved, ...(b.props.bucket === UNKNOWN ? candidates : [])]);
+        const matches = [...near].map((c) => belongsTo(c, b));
         const n = matches.filter((m) => m === true).length;
         if (n === 1) continue;
         if (n > 1) out.fail(`${b.name}: ${n} ${what} resources target this bucket, expected exactly one.`, b.urn);

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the cases mutate parsed JSON documents of every shape */
 /**
  * The bad-input corpus: every case runs the CLI (in-process entry: same parser, same exit codes as bin/parity.js)
  * and must give exit 2 and exactly one line on stderr naming what is wrong — never a stack trace, never exit 0/1/70.

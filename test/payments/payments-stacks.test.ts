@@ -141,9 +141,10 @@ describe.each(ENVS)("payments %s", (env) => {
 
   it(`S3: versioning on${e.glacier ? `, Glacier after ${e.glacier} days` : ", no Glacier transition"}`, () => {
     expect(p().one("aws:s3/bucketVersioning:BucketVersioning", "-versioning").inputs.versioningConfiguration).toEqual({ status: "Enabled" });
-    const rules = p().one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-lifecycle").inputs.rules as { transitions?: unknown[] }[];
-    const transitions = rules.flatMap((r) => r.transitions ?? []);
-    expect(transitions).toEqual(e.glacier ? [{ days: e.glacier, storageClass: "GLACIER" }] : []);
+    const rules = p().one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-lifecycle").inputs.rules as { status: string; transitions?: unknown[] }[];
+    const active = rules.filter((r) => r.status === "Enabled").flatMap((r) => r.transitions ?? []);
+    expect(active).toEqual(e.glacier ? [{ days: e.glacier, storageClass: "GLACIER" }] : []);
+    expect(rules.find((r) => r.transitions)?.status).toBe(e.glacier ? "Enabled" : "Disabled");
   });
 });
 

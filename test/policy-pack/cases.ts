@@ -45,7 +45,7 @@ export const CASES: readonly PolicyCase[] = [
     fail: { target: "validator-function", apply: (p, _r, env) => void (p.tracingConfig = { mode: RULES.expectation(env, "aws:lambda/function:Function", "ingest-validator-function", "tracingConfig.mode") === "Active" ? "PassThrough" : "Active" }) },
     unknown: { target: "validator-function", apply: (p) => void (p.tracingConfig = { mode: UNKNOWN }) },
   },
-  { policy: "lambda-function-log-group", fail: { target: "validator-function", apply: (_p, r) => ({ dependencies: r.dependencies.filter((d) => !d.endsWith("-logs")) }) }, unknown: { target: "validator-function", apply: (p) => void (p.name = UNKNOWN) } },
+  { policy: "lambda-function-log-group", fail: { target: "validator-function", apply: (_p: Props, r: SnapshotResource) => ({ dependencies: r.dependencies.filter((d: string) => !d.endsWith("-logs")) }) }, unknown: { target: "validator-function", apply: (p) => void (p.name = UNKNOWN) } },
   { policy: "dynamodb-table-pitr-enabled", fail: { target: "events-table", apply: (p) => void (p.pointInTimeRecovery = { enabled: false }) }, unknown: { target: "events-table", apply: (p) => void (p.pointInTimeRecovery = { enabled: UNKNOWN }) } },
   { policy: "dynamodb-table-billing-mode", fail: { target: "events-table", apply: (p) => void (p.billingMode = "PROVISIONED") }, unknown: { target: "events-table", apply: (p) => void (p.billingMode = UNKNOWN) } },
   { policy: "dynamodb-table-timestamp-index", fail: { target: "events-table", apply: (p) => void (p.globalSecondaryIndexes = [{ name: "by-time", hashKey: "source", projectionType: "ALL" }]) }, unknown: { target: "events-table", apply: (p) => void (p.globalSecondaryIndexes = UNKNOWN) } },

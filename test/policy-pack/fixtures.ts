@@ -10,7 +10,7 @@ import { UNKNOWN } from "../../consistency-rules/src/sentinels";
 import { splitPath } from "../../consistency-rules/src/paths";
 import { logicalIdOf } from "../../consistency-rules/src/normalise";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+export const ROOT = process.env.ENV_PARITY_ROOT ?? path.resolve(__dirname, "..", "..");
 export const PACK_DIR = path.join(ROOT, "policy-pack");
 export const RULES = loadRules(path.join(ROOT, "consistency-rules", "data-platform.rules.json"));
 export const ENVS = ["dev", "staging", "prod"] as const;

@@ -170,5 +170,6 @@ describe("ReplicationTarget (dev) and ConfigStore", () => {
       ["/data-platform/dev/logLevel", "String"],
     ]);
     expect(() => new ConfigStore("bad", { naming: dev, project: "data-platform", env: "dev", accountId: "1", region: "r", values: { "a b": "x" }, tags })).toThrow(/config keys must match/);
+    expect(() => new ConfigStore("clash", { naming: dev, project: "data-platform", env: "dev", accountId: "1", region: "r", values: { a_b: "x", "a.b": "y" }, tags })).toThrow(/collide.*a\.b/);
   });
 });
