@@ -17,7 +17,7 @@ import type * as analyzerPbTypes from "@pulumi/pulumi/proto/analyzer_pb";
 import type * as structPbTypes from "google-protobuf/google/protobuf/struct_pb";
 import { logicalIdOf } from "../../consistency-rules/src/normalise";
 import type { Finding, Severity, Snapshot, SnapshotResource } from "../../consistency-rules/src/model";
-import { isSecret, SECRET_SIG, SIG_KEY, UNKNOWN } from "../../consistency-rules/src/sentinels";
+import { ARCHIVE_SIG, ASSET_SIG, isSecret, SECRET_SIG, SIG_KEY, UNKNOWN } from "../../consistency-rules/src/sentinels";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 /** Per-policy config as the engine sends it: `{ "<policy>": "<level>" | { enforcementLevel?, ...properties } }`. */
@@ -126,6 +126,8 @@ export function toWire(v: unknown): unknown {
       const value = "value" in v ? toWire(v.value) : "[secret]";
       return { [SIG_KEY]: SECRET_SIG, value };
     }
+    const sig = (v as Record<string, unknown>)[SIG_KEY];
+    if (sig === ASSET_SIG || sig === ARCHIVE_SIG) return assetToWire(v as Record<string, unknown>, sig);
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       if (x === null || x === undefined) continue;
@@ -135,6 +137,27 @@ export function toWire(v: unknown): unknown {
   }
   if (typeof v === "number" && !Number.isFinite(v)) return UNKNOWN;
   return v;
+}
+
+/**
+ * Assets and archives as the engine sends them to analyzers: the signature, the hash, and one of text/path/uri
+ * (assets) or assets/path/uri (archives). Offline plans and exports may carry only the content hash (the plan keeps
+ * hashes, not bundle text); the SDK's deserializer requires a non-empty source, so a hash-only asset is sent with a
+ * placeholder text naming its hash.
+ * No policy reads asset contents.
+ */
+function assetToWire(v: Record<string, unknown>, sig: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = { [SIG_KEY]: sig };
+  if (typeof v.hash === "string") out.hash = v.hash;
+  for (const k of ["text", "path", "uri"]) if (typeof v[k] === "string") out[k] = v[k];
+  if (sig === ARCHIVE_SIG && v.assets && typeof v.assets === "object") {
+    out.assets = Object.fromEntries(Object.entries(v.assets as Record<string, unknown>).map(([k, a]) => [k, toWire(a)]));
+  }
+  if (!("text" in out) && !("path" in out) && !("uri" in out) && !("assets" in out)) {
+    if (sig === ASSET_SIG) out.text = `(content not captured; sha256 ${String(v.hash ?? "unknown")})`;
+    else out.assets = {};
+  }
+  return out;
 }
 
 function providerUrn(ref: string | undefined): string | undefined {

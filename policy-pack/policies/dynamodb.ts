@@ -40,20 +40,30 @@ export const dynamodbTableBillingMode = resourcePolicy<{ billingMode?: string; d
   },
 });
 
-export const dynamodbTableTimestampIndex = resourcePolicy<{ indexName: string }>({
+export const dynamodbTableTimestampIndex = resourcePolicy<{ attribute: string }>({
   name: "dynamodb-table-timestamp-index",
-  description: "A table has the global secondary index `timestamp`.",
+  description: "A table has a global secondary index keyed on the `timestamp` attribute.",
   why: "Readers query events by time through this index; without it they fall back to full scans.",
   severity: "medium",
-  remediationSteps: "Add `globalSecondaryIndexes: [{ name: \"timestamp\", hashKey: …, rangeKey: \"timestamp\", projectionType: \"ALL\" }]` (and the attribute).",
-  config: { indexName: { type: "string", default: "timestamp" } },
-  defaults: { indexName: "timestamp" },
+  remediationSteps:
+    "Declare the attribute (`attributes: [{ name: \"timestamp\", type: \"S\" }]`) and add a global secondary index keyed on it (`globalSecondaryIndexes: [{ name: \"timestamp-index\", keySchemas: [{ attributeName: \"timestamp\", keyType: \"HASH\" }], projectionType: \"ALL\" }]`).",
+  config: { attribute: { type: "string", default: "timestamp", description: "The attribute the index must be keyed on." } },
+  defaults: { attribute: "timestamp" },
   types: [TABLE],
   check(r, { config }, out) {
     const gsis = r.props.globalSecondaryIndexes;
     if (!known(out, r, "globalSecondaryIndexes", gsis)) return;
-    const names = asArray(gsis).map((g) => at(g, "name"));
-    if (!names.includes(config.indexName)) out.fail(`${r.name}: no global secondary index named "${config.indexName}" (has ${names.length ? names.map(show).join(", ") : "none"}).`, r.urn);
+    // aws v7 keys an index by `keySchemas`; `hashKey`/`rangeKey` are the deprecated v6 form. Accept both.
+    const keysOf = (g: unknown) => [at(g, "hashKey"), at(g, "rangeKey"), ...asArray(at(g, "keySchemas")).map((k) => at(k, "attributeName"))];
+    const keyed = asArray(gsis).filter((g) => keysOf(g).includes(config.attribute));
+    if (keyed.length === 0) {
+      const names = asArray(gsis).map((g) => at(g, "name"));
+      out.fail(`${r.name}: no global secondary index keyed on "${config.attribute}" (indexes: ${names.length ? names.map(show).join(", ") : "none"}).`, r.urn);
+      return;
+    }
+    const attrs = r.props.attributes;
+    if (!known(out, r, "attributes", attrs)) return;
+    if (!asArray(attrs).some((a) => at(a, "name") === config.attribute)) out.fail(`${r.name}: attribute "${config.attribute}" is not declared in attributes.`, r.urn);
   },
 });
 
