@@ -1,0 +1,114 @@
+/** What every report is written from: the findings, the rule catalogue, and how strict the run is. */
+import type { Finding, FindingStatus, Severity } from "../../consistency-rules/src/model";
+import { ExitCode } from "../../consistency-rules/src/errors";
+import { SECRET_PLACEHOLDER, isSecret } from "../../consistency-rules/src/sentinels";
+
+/** Documentation of one rule id (policy or consistency rule): what, why, fix (cdk-nag style). */
+export interface RuleInfo {
+  readonly id: string;
+  /** One line: what the rule checks. */
+  readonly title: string;
+  /** Why it matters. */
+  readonly why?: string;
+  /** How to fix a failure (or approve the difference). */
+  readonly fix?: string;
+  readonly severity?: Severity;
+  readonly kind?: Finding["kind"];
+  readonly helpUri?: string;
+}
+
+export type RuleLookup = (id: string) => RuleInfo;
+
+export interface ReportInput {
+  readonly findings: readonly Finding[];
+  readonly strict: boolean;
+  readonly rules: RuleLookup;
+  readonly toolVersion: string;
+  /** File for findings that name none (SARIF needs a physical location): the rules file or Pulumi.yaml. */
+  readonly defaultFile?: string;
+  /** Paths in reports are made relative to this directory. */
+  readonly cwd: string;
+  /** What was checked, for headings (`data-platform: dev, staging, prod`). */
+  readonly subject: string;
+  readonly colour?: boolean;
+}
+
+export interface Summary {
+  readonly total: number;
+  readonly fail: number;
+  readonly indeterminate: number;
+  readonly approved: number;
+  readonly pass: number;
+  /** `fail` plus, under --strict, `indeterminate`. */
+  readonly failing: number;
+  readonly result: "clean" | "findings";
+  readonly exitCode: ExitCode.Clean | ExitCode.Findings;
+}
+
+export function isFailing(f: Finding, strict: boolean): boolean {
+  return f.status === "fail" || (strict && f.status === "indeterminate");
+}
+
+export function summarise(findings: readonly Finding[], strict: boolean): Summary {
+  const n = (s: FindingStatus) => findings.filter((f) => f.status === s).length;
+  const failing = findings.filter((f) => isFailing(f, strict)).length;
+  return {
+    total: findings.length,
+    fail: n("fail"),
+    indeterminate: n("indeterminate"),
+    approved: n("approved"),
+    pass: n("pass"),
+    failing,
+    result: failing > 0 ? "findings" : "clean",
+    exitCode: failing > 0 ? ExitCode.Findings : ExitCode.Clean,
+  };
+}
+
+const STATUS_ORDER: Record<FindingStatus, number> = { fail: 0, indeterminate: 1, approved: 2, pass: 3 };
+export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+/** Failures first, then by severity, rule, resource, path, environments: a stable order for every format. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      a.ruleId.localeCompare(b.ruleId) ||
+      (a.resource ?? "").localeCompare(b.resource ?? "") ||
+      (a.path ?? "").localeCompare(b.path ?? "") ||
+      a.environments.join(",").localeCompare(b.environments.join(",")),
+  );
+}
+
+/** `type::logicalId` → `logicalId (type)` for humans. */
+export function resourceLabel(f: Finding): string {
+  if (!f.resource) return "(stack)";
+  const i = f.resource.lastIndexOf("::");
+  return i < 0 ? f.resource : `${f.resource.slice(i + 2)} (${f.resource.slice(0, i)})`;
+}
+
+/**
+ * A value for display. Findings carry redacted values already; this is the last line of defence: any secret marker
+ * still present prints as "[secret]", and long values are cut.
+ */
+export function displayValue(v: unknown, max = 80): string {
+  const redact = (x: unknown): unknown => {
+    if (isSecret(x)) return SECRET_PLACEHOLDER;
+    if (Array.isArray(x)) return x.map(redact);
+    if (typeof x === "object" && x !== null) return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, redact(y)]));
+    return x;
+  };
+  if (v === undefined) return "(absent)";
+  const s = JSON.stringify(redact(v)) ?? String(v);
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** `dev=512, staging=512, prod=1024`. */
+export function valuesLine(f: Finding, max = 60): string | undefined {
+  if (!f.values) return undefined;
+  return Object.entries(f.values)
+    .map(([env, v]) => `${env}=${displayValue(v, max)}`)
+    .join(", ");
+}
+
+export const STATUS_LABEL: Record<FindingStatus, string> = { fail: "FAIL", indeterminate: "INDETERMINATE", approved: "APPROVED", pass: "PASS" };
