@@ -6,14 +6,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
-import { ExitCode, isInputError } from "../consistency-rules/src/errors";
+import { ExitCode, InputErrors, isInputError } from "../consistency-rules/src/errors";
 import { registerCheck } from "./commands/check";
 import type { Context } from "./commands/common";
 import { registerDiff } from "./commands/diff";
 import { registerExplain } from "./commands/explain";
 import { registerPlan } from "./commands/plan";
 import { registerRules } from "./commands/rules";
-import { UsageError } from "./util/errors";
+import { ProgramFailure, UsageError, asProgramFailure } from "./util/errors";
 import type { CliIO } from "./util/io";
 
 export function packageVersion(): string {
@@ -77,8 +77,14 @@ export function handleError(e: unknown, io: CliIO): number {
   }
   if (isInputError(e)) {
     for (const line of e.message.split("\n")) io.stderr(`parity: ${line}\n`);
+    if (io.env.PARITY_DEBUG) {
+      for (const x of e instanceof InputErrors ? e.errors : [e]) if (x instanceof ProgramFailure && x.detail) io.stderr(`${x.detail}\n`);
+    }
     return ExitCode.BadInput;
   }
+  // The planner's program failure reaching here unwrapped: still the user's program, not env-parity.
+  const program = asProgramFailure(e, "project", "?");
+  if (program) return handleError(program, io);
   if (e instanceof UsageError) {
     io.stderr(`parity: ${oneLine(e.message)}\n`);
     return ExitCode.BadInput;

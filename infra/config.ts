@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { sharedAjv } from "../consistency-rules/src/ajv";
 import { configFromRuntime, validateStackConfig } from "../consistency-rules/src/config";
 import { InputError } from "../consistency-rules/src/errors";
-import { loadRules } from "../consistency-rules/src/rules";
+import { loadRules, type RuleSet } from "../consistency-rules/src/rules";
+import { configSkipKeys } from "./functions/replicator/skip-keys";
 import schema from "../consistency-rules/data-platform.config.schema.json";
 
 /** The rule set of this project: pins each environment's account and region (checked when the file is present). */
@@ -32,8 +33,55 @@ export interface PlatformConfig {
   readonly lambdaEnvironment: Readonly<Record<string, string>>;
   readonly logLevel: "debug" | "info" | "warn" | "error";
   readonly vpcCidr: string;
+  /** Availability zones of the VPC (3; 2 in us-west-1, which offers new accounts only 2). */
+  readonly azCount: number;
+  /** Application configuration (SSM parameters `/{project}/{env}/{key}`). */
+  readonly appConfig: Readonly<Record<string, string>>;
+  /** Keys of {@link appConfig} stored as SecureString. */
+  readonly appConfigSecretKeys: readonly string[];
+  readonly replication: ReplicationConfig;
+  /** Keys never replicated from the source: the rules' unexpired `config` approvals (`configSkipKeys`). */
+  readonly replicationSkipKeys: readonly string[];
+  /** The project's consistency rules, when the file is present (approvals, iamExceptions). */
+  readonly rules?: RuleSet;
+  /** Every environment of the rule set: account and region (replication builds the other side's ARNs from them). */
+  readonly environments: Readonly<Record<string, { readonly accountId?: string; readonly region?: string }>>;
   /** Secret: never leaves an Output. */
   readonly validatorApiToken: pulumi.Output<string>;
+}
+
+/** `data-platform:replication`: identical in every stack. */
+export interface ReplicationConfig {
+  readonly sourceEnvironment: string;
+  /** `environmentSuffix` of the source stack: names the replicator role the targets trust. */
+  readonly sourceEnvironmentSuffix: string;
+  /** Target environment → `<org>/data-platform/<stack>`. */
+  readonly targetStacks: Readonly<Record<string, string>>;
+}
+
+/** Cross-key checks the schema cannot express; one InputError per problem. */
+function crossKeyErrors(file: string, project: string, env: string, values: Record<string, unknown>, rules: RuleSet | undefined): InputError[] {
+  const errors: InputError[] = [];
+  const ns = (key: string) => values[`${project}:${key}`];
+  const app = (ns("appConfig") ?? {}) as Record<string, unknown>;
+  ((ns("appConfigSecretKeys") ?? []) as unknown[]).forEach((k, i) => {
+    if (typeof k === "string" && !(k in app)) errors.push(new InputError(file, `${project}:appConfigSecretKeys[${i}]`, `names ${JSON.stringify(k)}, which is not a key of appConfig`));
+  });
+  const repl = ns("replication") as Partial<ReplicationConfig> | undefined;
+  if (repl && typeof repl === "object" && repl.targetStacks && typeof repl.targetStacks === "object") {
+    const known = rules ? new Set(rules.envNames) : undefined;
+    for (const target of Object.keys(repl.targetStacks)) {
+      if (target === repl.sourceEnvironment) errors.push(new InputError(file, `${project}:replication.targetStacks.${target}`, "the source environment cannot be a target"));
+      else if (known && !known.has(target)) errors.push(new InputError(file, `${project}:replication.targetStacks.${target}`, `is not an environment of the rules (${[...known].join(", ")})`));
+    }
+    if (known && typeof repl.sourceEnvironment === "string" && !known.has(repl.sourceEnvironment)) {
+      errors.push(new InputError(file, `${project}:replication.sourceEnvironment`, `is not an environment of the rules (${[...known].join(", ")})`));
+    }
+    if (repl.sourceEnvironment === env && typeof repl.sourceEnvironmentSuffix === "string" && repl.sourceEnvironmentSuffix !== ns("environmentSuffix")) {
+      errors.push(new InputError(file, `${project}:replication.sourceEnvironmentSuffix`, `must equal this (source) stack's environmentSuffix ${JSON.stringify(ns("environmentSuffix"))}`));
+    }
+  }
+  return errors;
 }
 
 /**
@@ -63,6 +111,7 @@ export function loadPlatformConfig(): PlatformConfig {
   const values = configFromRuntime(pulumi.runtime.allConfig(), { project, schema, isSecretKey: runtime.isConfigSecret });
 
   const errors = validateStackConfig(values, { file, stack, env, project, schema, rules });
+  if (errors.length === 0) errors.push(...crossKeyErrors(file, project, env, values, rules));
   // `aws:region` is outside the project namespace: the program needs it for the provider and the ARNs.
   const region = values["aws:region"];
   if (!errors.some((e) => e.pointer === "aws:region")) {
@@ -93,6 +142,13 @@ export function loadPlatformConfig(): PlatformConfig {
     lambdaEnvironment: Object.freeze({ ...((ns("lambdaEnvironment") as Record<string, string> | undefined) ?? {}) }),
     logLevel: (ns("logLevel") as PlatformConfig["logLevel"] | undefined) ?? "info",
     vpcCidr: ns("vpcCidr") as string,
+    azCount: ns("azCount") as number,
+    appConfig: Object.freeze({ ...(ns("appConfig") as Record<string, string>) }),
+    appConfigSecretKeys: Object.freeze([...((ns("appConfigSecretKeys") as string[] | undefined) ?? [])]),
+    replication: Object.freeze(ns("replication") as ReplicationConfig),
+    replicationSkipKeys: Object.freeze(rules ? configSkipKeys(rules.approvals, { project }) : []),
+    rules,
+    environments: Object.freeze(Object.fromEntries(Object.values(rules?.environments ?? {}).map((e) => [e.name, { accountId: e.accountId, region: e.region }]))),
     // Read through pulumi.Config so the value never leaves an Output marked secret.
     validatorApiToken: new pulumi.Config(project).requireSecret("validatorApiToken"),
   });

@@ -10,6 +10,7 @@ const config = loadPlatformConfig();
 const env = new Environment(`${config.env}-${config.service}-environment`, {
   config,
   validatorEntry: path.join(__dirname, "functions", "validator", "index.ts"),
+  replicatorEntry: path.join(__dirname, "functions", "replicator", "index.ts"),
   sourceRoot: path.resolve(__dirname, ".."),
 });
 

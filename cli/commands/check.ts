@@ -13,11 +13,13 @@ import { normaliseSnapshot } from "../../consistency-rules/src/normalise";
 import { loadRules } from "../../consistency-rules/src/rules";
 import type { RuleSet } from "../../consistency-rules/src/rules";
 import { readStackConfigSnapshot } from "../sources/config";
-import { planStack } from "../sources/plan";
+import { planAll } from "../sources/plan";
 import { RuleCatalog, helpBaseFromEnv } from "../util/catalog";
+import { asProgramFailure } from "../util/errors";
 import { defaultPackDir, openPack, packConfig, policyMetadata } from "../util/pack";
 import { findRulesFile, readProject, resolverFor } from "../util/project";
 import { loadConfigSchema } from "../util/stack-config";
+import { Timings } from "../util/timings";
 import type { Context, ReportOptions } from "./common";
 import { addReportOptions, emitReport, progressReporter } from "./common";
 
@@ -58,38 +60,76 @@ export function validateConfigs(rules: RuleSet, projectDir: string, only?: strin
   return snaps;
 }
 
+/**
+ * Plans the stacks of one project offline (one worker for all of them: the SDK and ts-node load once). Every failure
+ * of every stack is reported: config errors and program failures (the user's program threw) are bad input, exit 2;
+ * anything else (the planner itself broke) stays an internal error.
+ */
+export async function planProject(ctx: Context, projectDir: string, stacks: readonly { env: string; stack: string }[]): Promise<Snapshot[]> {
+  const settled = await planAll(stacks.map(({ stack }) => ({ projectDir, stack })));
+  const shownDir = path.relative(ctx.io.cwd, projectDir) || projectDir;
+  const bad: InputError[] = [];
+  let internal: unknown;
+  const plans = settled.map((r, i) => {
+    if (r.status === "fulfilled") return { ...r.value, context: { ...r.value.context, env: stacks[i].env } } as Snapshot;
+    const e: unknown = r.reason;
+    const program = asProgramFailure(e, shownDir, stacks[i].stack);
+    if (program) bad.push(program);
+    else if (e instanceof InputErrors) bad.push(...e.errors);
+    else if (e instanceof InputError) bad.push(e);
+    else internal ??= e;
+    return undefined;
+  });
+  if (internal !== undefined) throw internal;
+  if (bad.length > 0) {
+    // one worker plans every stack, so a worker-level failure repeats per stack: print each line once
+    const seen = new Set<string>();
+    throw new InputErrors(bad.filter((e) => !seen.has(e.message) && seen.add(e.message)));
+  }
+  return plans as Snapshot[];
+}
+
 export async function runCheck(ctx: Context, dirArg: string | undefined, opts: CheckOptions): Promise<number> {
-  const progress = progressReporter(ctx, opts);
+  const progress = progressReporter(ctx, opts, { long: true });
+  const timings = Timings.from(ctx.io, opts.timings);
   const projectDir = path.resolve(ctx.io.cwd, dirArg ?? ".");
-  const project = readProject(projectDir);
-  const rules = loadRules(opts.rules ? path.resolve(ctx.io.cwd, opts.rules) : findRulesFile(project));
   const rel = (f: string) => path.relative(ctx.io.cwd, f) || f;
+  const rules = timings.sync("rules", () => loadRules(opts.rules ? path.resolve(ctx.io.cwd, opts.rules) : findRulesFile(readProject(projectDir))));
   progress(`rules ${rel(rules.origin)}: ${rules.envNames.join(", ")}`);
-  validateConfigs(rules, projectDir);
+  timings.sync("configs", () => validateConfigs(rules, projectDir));
   const stacks = stacksOf(rules, projectDir);
 
+  // The pack's start (~2 s: the runner loads the bundle) does not depend on the plans: it runs while they are made.
+  const packDir = opts.pack ? (opts.policyPack ? path.resolve(ctx.io.cwd, opts.policyPack) : defaultPackDir()) : undefined;
+  if (packDir) progress(`starting policy pack ${rel(packDir)}`);
+  const packStart = packDir ? timings.async("pack-start", () => openPack(packDir)) : undefined;
+  packStart?.catch(() => undefined); // awaited below; never an unhandled rejection while planning
   progress(`planning ${stacks.map((s) => s.stack).join(", ")} offline`);
-  const plans = await Promise.all(
-    stacks.map(async ({ env, stack }) => {
-      const plan = await planStack({ projectDir, stack });
-      progress(`planned ${stack}: ${plan.resources.length} resources`);
-      return { ...plan, context: { ...plan.context, env } } as Snapshot;
-    }),
-  );
+  let plans: Snapshot[];
+  try {
+    plans = await timings.async("plan", () => planProject(ctx, projectDir, stacks));
+  } catch (e) {
+    await packStart?.then(({ session }) => session.close(), () => undefined);
+    throw e;
+  }
+  progress(`planned ${plans.map((p) => `${p.context.stack} (${p.resources.length} resources)`).join(", ")}`);
 
   const findings: Finding[] = [];
   let catalog = new RuleCatalog({ rules, helpBase: helpBaseFromEnv(ctx.io.env) });
-  if (opts.pack) {
-    const packDir = opts.policyPack ? path.resolve(ctx.io.cwd, opts.policyPack) : defaultPackDir();
-    progress(`starting policy pack ${rel(packDir)}`);
-    const { session, info } = await openPack(packDir);
+  if (packStart) {
+    const { session, info } = await packStart;
     try {
-      await session.configure(packConfig(info, opts.strict));
-      for (const plan of plans) {
-        progress(`policy pack on ${plan.context.stack}`);
-        const tags = { "env-parity:environment": plan.context.env };
-        findings.push(...(await session.analyzeSnapshot(plan, { tags })).map((f) => ({ ...f, file: f.file ?? rel(plan.origin) })));
-      }
+      await timings.async("pack", async () => {
+        await session.configure(packConfig(info, opts.strict));
+        // One session answers for one stack at a time (ConfigureStack is the pack's state): stacks in turn,
+        // every resource of a stack at once.
+        for (const plan of plans) {
+          progress(`policy pack on ${plan.context.stack}`);
+          const tags = { "env-parity:environment": plan.context.env };
+          const found = await session.analyzeSnapshot(plan, { tags, concurrency: plan.resources.length });
+          findings.push(...found.map((f) => ({ ...f, file: f.file ?? rel(plan.origin) })));
+        }
+      });
     } finally {
       await session.close();
     }
@@ -97,13 +137,19 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
   }
 
   progress(`comparing ${plans.map((p) => p.context.env).join(", ")}`);
-  findings.push(...compareSnapshots(plans.map((p) => normaliseSnapshot(p, rules)), rules, ctx.io.now()).map((f) => ({ ...f, ...(f.file && { file: rel(f.file) }) })));
-  return emitReport(ctx, opts, {
-    findings,
-    rules: catalog.lookup,
-    subject: `${rules.project}: ${plans.map((p) => p.context.env).join(", ")}`,
-    defaultFile: rel(rules.origin),
-  });
+  const normalised = timings.sync("normalise", () => plans.map((p) => normaliseSnapshot(p, rules)));
+  const compared = timings.sync("compare", () => compareSnapshots(normalised, rules, ctx.io.now()));
+  findings.push(...compared.map((f) => ({ ...f, ...(f.file && { file: rel(f.file) }) })));
+  const code = timings.sync("report", () =>
+    emitReport(ctx, opts, {
+      findings,
+      rules: catalog.lookup,
+      subject: `${rules.project}: ${plans.map((p) => p.context.env).join(", ")}`,
+      defaultFile: rel(rules.origin),
+    }),
+  );
+  timings.print(ctx.io);
+  return code;
 }
 
 export function registerCheck(program: Command, ctx: Context, setExit: (p: Promise<number>) => void): void {

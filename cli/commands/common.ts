@@ -14,6 +14,8 @@ export interface ReportOptions {
   readonly strict: boolean;
   readonly quiet: boolean;
   readonly progress: boolean;
+  /** --timings: per-phase wall time on stderr (also PARITY_TIMINGS=1). */
+  readonly timings?: boolean;
 }
 
 export function addReportOptions(cmd: Command): Command {
@@ -22,7 +24,8 @@ export function addReportOptions(cmd: Command): Command {
     .option("-o, --out <file>", "write the report to FILE (a one-line summary still goes to stdout unless --quiet)")
     .option("--strict", "indeterminate checks (values unknown until apply) fail", false)
     .option("-q, --quiet", "print nothing but the report and errors", false)
-    .option("--progress", "progress lines on stderr even when stderr is not a terminal", false);
+    .option("--progress", "progress lines on stderr even when stdout is not a terminal", false)
+    .option("--timings", "print the wall time of each phase to stderr (also PARITY_TIMINGS=1)", false);
 }
 
 export interface Context {
@@ -30,12 +33,17 @@ export interface Context {
   readonly version: string;
 }
 
-/** Progress on stderr: only on a terminal or with --progress, never with --quiet. */
-export function progressReporter(ctx: Context, opts: Pick<ReportOptions, "progress" | "quiet">): (line: string) => void {
+/**
+ * Progress on stderr: only when stdout is a terminal (or with --progress), never with --quiet. A `long` command
+ * (check: seconds of planning) shows every step; others show steps only once they have run for a second, so a quick
+ * run prints nothing but its report.
+ */
+export function progressReporter(ctx: Context, opts: Pick<ReportOptions, "progress" | "quiet">, how: { long?: boolean } = {}): (line: string) => void {
   const on = !opts.quiet && (opts.progress || ctx.io.isTTY);
   const start = Date.now();
   return (line) => {
-    if (on) ctx.io.stderr(`parity: [${((Date.now() - start) / 1000).toFixed(1)}s] ${line}\n`);
+    const elapsed = Date.now() - start;
+    if (on && (how.long || opts.progress || elapsed >= 1000)) ctx.io.stderr(`parity: [${(elapsed / 1000).toFixed(1)}s] ${line}\n`);
   };
 }
 

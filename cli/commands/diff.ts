@@ -14,6 +14,7 @@ import { RuleCatalog, helpBaseFromEnv } from "../util/catalog";
 import { UsageError } from "../util/errors";
 import { resolveRules, resolverFor } from "../util/project";
 import { loadConfigSchema } from "../util/stack-config";
+import { Timings } from "../util/timings";
 import type { Context, ReportOptions } from "./common";
 import { addReportOptions, emitReport, progressReporter } from "./common";
 
@@ -40,27 +41,29 @@ export function checkComparable(snapshots: readonly Snapshot[]): void {
 export async function runDiff(ctx: Context, files: string[], opts: DiffOptions): Promise<number> {
   if (files.length < 2) throw new UsageError("diff needs at least two files (one per environment)");
   const progress = progressReporter(ctx, opts);
-  const { rules, projectDir } = resolveRules(ctx.io.cwd, opts.rules);
+  const timings = Timings.from(ctx.io, opts.timings);
+  const { rules, projectDir } = timings.sync("rules", () => resolveRules(ctx.io.cwd, opts.rules));
   const resolveEnvironment = resolverFor(rules, projectDir);
   const schema = loadConfigSchema(rules);
   const snapshots = files.map((f) => {
     progress(`reading ${f}`);
-    return readAnySnapshot(f, { resolveEnvironment, ...(schema && { validate: { rules, schema } }) });
+    return readAnySnapshot(f, { resolveEnvironment, ...(schema && { validate: { rules, schema } }) }, timings);
   });
   checkComparable(snapshots);
   progress(`comparing ${snapshots.map((s) => `${s.context.env} (${s.source})`).join(", ")}`);
-  const findings = compareSnapshots(
-    snapshots.map((s) => normaliseSnapshot(s, rules)),
-    rules,
-    ctx.io.now(),
-  );
+  const normalised = timings.sync("normalise", () => snapshots.map((s) => normaliseSnapshot(s, rules)));
+  const findings = timings.sync("compare", () => compareSnapshots(normalised, rules, ctx.io.now()));
   const catalog = new RuleCatalog({ rules, helpBase: helpBaseFromEnv(ctx.io.env) });
-  return emitReport(ctx, opts, {
-    findings,
-    rules: catalog.lookup,
-    subject: `${rules.project}: ${snapshots.map((s) => s.context.env).join(", ")}`,
-    defaultFile: files[0],
-  });
+  const code = timings.sync("report", () =>
+    emitReport(ctx, opts, {
+      findings,
+      rules: catalog.lookup,
+      subject: `${rules.project}: ${snapshots.map((s) => s.context.env).join(", ")}`,
+      defaultFile: files[0],
+    }),
+  );
+  timings.print(ctx.io);
+  return code;
 }
 
 export function registerDiff(program: Command, ctx: Context, setExit: (p: Promise<number>) => void): void {

@@ -2,13 +2,12 @@
 import * as path from "node:path";
 import type { Command } from "commander";
 import { loadRules } from "../../consistency-rules/src/rules";
-import { planStack } from "../sources/plan";
 import { UsageError } from "../util/errors";
 import { writeTextFile } from "../util/files";
 import { findRulesFile, readProject } from "../util/project";
 import { snapshotToJson } from "../util/snapshot-file";
 import type { Context } from "./common";
-import { validateConfigs } from "./check";
+import { planProject, validateConfigs } from "./check";
 
 export interface PlanCommandOptions {
   readonly stack: string;
@@ -24,8 +23,8 @@ export async function runPlan(ctx: Context, dirArg: string | undefined, opts: Pl
   const env = rules.envForStack(opts.stack);
   if (!env) throw new UsageError(`unknown stack ${JSON.stringify(opts.stack)}: not a stack of any environment in ${rules.origin} (known: ${rules.envNames.join(", ")})`);
   validateConfigs(rules, projectDir, opts.stack);
-  const plan = await planStack({ projectDir, stack: opts.stack });
-  const text = snapshotToJson({ ...plan, context: { ...plan.context, env } });
+  const [plan] = await planProject(ctx, projectDir, [{ env, stack: opts.stack }]);
+  const text = snapshotToJson(plan);
   if (opts.out) {
     writeTextFile(opts.out, text);
     if (!opts.quiet) ctx.io.stdout(`parity: plan of ${opts.stack} (${plan.resources.length} resources) written to ${opts.out}\n`);

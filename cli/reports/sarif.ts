@@ -6,7 +6,7 @@
  * - results: `ruleId`, `level`, `message`, a physical location (the stack config / export file the finding names, else
  *   the run's default file) and a logical location (the resource), `partialFingerprints` = hash of rule id + resource
  *   + path (+ environment for per-stack findings): stable across runs, never derived from values.
- * - approved differences are results with `suppressions: [{ kind: "external", justification: <reason> }]`.
+ * - approved differences are results with `suppressions: [{ kind: "external", state: "accepted", justification: <reason> }]`.
  */
 import { createHash } from "node:crypto";
 import * as path from "node:path";
@@ -39,6 +39,16 @@ function toUri(file: string, cwd: string): string {
   const rel = path.isAbsolute(file) ? path.relative(cwd, file) : file;
   const posix = rel.split(path.sep).join("/");
   return encodeURI(posix.startsWith("../") || path.isAbsolute(posix) ? `file://${path.resolve(cwd, file)}` : posix);
+}
+
+/**
+ * An approved difference as SARIF 2.1.0 has it: `kind: "external"` (the approval lives in the rule set) and
+ * `state: "accepted"`. The OASIS standard names the property `state`; @types/sarif 2.1.7 still has the draft's
+ * `status`, which the final schema rejects (`additionalProperties: false`), hence the cast.
+ */
+function suppression(justification: string): sarif.Suppression {
+  const s: Omit<sarif.Suppression, "status"> & { state: "accepted" } = { kind: "external", state: "accepted", justification };
+  return s as sarif.Suppression;
 }
 
 export function buildSarif(input: ReportInput): sarif.Log {
@@ -87,11 +97,7 @@ export function buildSarif(input: ReportInput): sarif.Log {
       partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(f) },
       ...(f.status === "approved" && {
         suppressions: [
-          {
-            kind: "external",
-            status: "accepted",
-            justification: f.approval ? `${f.approval.reason} (approval ${f.approval.id}, owner ${f.approval.owner}${f.approval.expires ? `, expires ${f.approval.expires}` : ""})` : "approved",
-          },
+          suppression(f.approval ? `${f.approval.reason} (approval ${f.approval.id}, owner ${f.approval.owner}${f.approval.expires ? `, expires ${f.approval.expires}` : ""})` : "approved"),
         ],
       }),
       properties: {

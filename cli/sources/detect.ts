@@ -9,6 +9,7 @@ import type { Snapshot } from "../../consistency-rules/src/model";
 import { InputError } from "../util/errors";
 import { parseJsonText, readTextFile } from "../util/files";
 import { SNAPSHOT_KIND, parseSnapshotDocument } from "../util/snapshot-file";
+import { Timings } from "../util/timings";
 import { readStackConfigSnapshot } from "./config";
 import type { ConfigSourceOptions } from "./config";
 import { parseStackExport } from "./export";
@@ -41,10 +42,8 @@ export function sniff(file: string, text: string): { kind: InputKind; json?: unk
   throw new InputError(file, "", `has unrecognised content; ${EXPECTED}`);
 }
 
-/** Reads any supported input into a Snapshot. */
-export function readAnySnapshot(file: string, opts: ConfigSourceOptions): Snapshot {
-  const text = readTextFile(file);
-  const { kind, json } = sniff(file, text);
+/** Converts a file's sniffed content into a Snapshot. */
+export function toSnapshot(file: string, kind: InputKind, json: unknown, opts: ConfigSourceOptions): Snapshot {
   switch (kind) {
     case "export":
       return parseStackExport(json, file, opts);
@@ -55,4 +54,12 @@ export function readAnySnapshot(file: string, opts: ConfigSourceOptions): Snapsh
     case "config":
       return readStackConfigSnapshot(file, opts);
   }
+}
+
+/** Reads any supported input into a Snapshot; `timings` gets the read, parse and convert phases. */
+export function readAnySnapshot(file: string, opts: ConfigSourceOptions, timings?: Timings): Snapshot {
+  const t = timings ?? new Timings(false);
+  const text = t.sync("read", () => readTextFile(file));
+  const { kind, json } = t.sync("parse", () => sniff(file, text));
+  return t.sync("convert", () => toSnapshot(file, kind, json, opts));
 }

@@ -43,14 +43,22 @@ export interface CapturedResource {
   dependencies: string[];
   protect?: boolean;
   retainOnDelete?: boolean;
+  /** Resource options of a registration, as sent to the engine (omitted when not set). */
+  ignoreChanges?: string[];
+  deleteBeforeReplace?: boolean;
+  replaceOnChanges?: string[];
   props: Record<string, unknown>;
   outputs?: Record<string, unknown>;
 }
 
 export type PlanWorkerResult =
-  | { ok: true; resources: CapturedResource[]; outputs: Record<string, unknown>; ms: number }
+  /** `ms`: wall time of this stack's run; `tsNode`: the ts-node version the worker registered (as `cmd/run` picks it). */
+  | { ok: true; resources: CapturedResource[]; outputs: Record<string, unknown>; ms: number; tsNode?: string }
   | { ok: false; kind: "config"; errors: { file: string; pointer: string; problem: string }[] }
-  | { ok: false; kind: "program"; message: string };
+  /** `message` is one line (the first line of the program's error); `detail` the full text (stack trace). */
+  | { ok: false; kind: "program"; message: string; detail: string }
+  /** The program read a stack of the same batch that has not been planned yet: plan that one first, then retry. */
+  | { ok: false; kind: "deferred"; needs: number };
 
 type Struct = { toJavaScript(): Record<string, unknown> } | undefined;
 /** The parts of RegisterResourceRequest / ReadResourceRequest (protobuf) the planner reads. */
@@ -63,6 +71,9 @@ interface ResourceRequest {
   getCustom?(): boolean;
   getProtect?(): boolean;
   getRetainondelete?(): boolean;
+  getIgnorechangesList?(): string[];
+  getDeletebeforereplace?(): boolean;
+  getReplaceonchangesList?(): string[];
   getPropertydependenciesMap?(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> };
   getObject?(): Struct;
   getProperties?(): Struct;
@@ -135,6 +146,10 @@ function mockOutputs(type: string, name: string, inputs: Record<string, unknown>
       const arn = `arn:aws:sns:${region}:${account}:${t}`;
       return { id: arn, state: { name: t, arn } };
     }
+    case "aws:cloudwatch/eventRule:EventRule": {
+      const r = phys("name");
+      return { id: r, state: { name: r, arn: `arn:aws:events:${region}:${account}:rule/${r}` } };
+    }
     case "aws:sns/topicSubscription:TopicSubscription": {
       const arn = `${inputs.topic}:${uuidOf(name)}`;
       return { id: arn, state: { arn } };
@@ -145,6 +160,81 @@ function mockOutputs(type: string, name: string, inputs: Record<string, unknown>
       const service = (mod ?? "x").split("/")[0];
       return { id: `${name}-id`, state: { arn: `arn:aws:${service}:${region}:${account}:${name}` } };
     }
+  }
+}
+
+/** Amazon's owner id of its public images (the `amazon` alias). */
+const AMAZON_IMAGE_OWNER = "137112412989";
+
+/** The AL2023 images the planner answers `getAmi` with, per architecture (one fixed, realistic release). */
+export const MOCK_AL2023_IMAGES: Readonly<Record<string, { id: string; name: string; snapshot: string }>> = {
+  x86_64: { id: "ami-0a1b2c3d4e5f60718", name: "al2023-ami-2023.6.20250107.0-kernel-6.1-x86_64", snapshot: "snap-0f1e2d3c4b5a69788" },
+  arm64: { id: "ami-0b2c3d4e5f6071829", name: "al2023-ami-2023.6.20250107.0-kernel-6.1-arm64", snapshot: "snap-0e1d2c3b4a5968778" },
+};
+
+/** Values of the `getAmi` filter named `name` (plus `nameRegex`), as the program passed them. */
+function amiFilter(inputs: Record<string, unknown>, name: string): string[] {
+  const filters = Array.isArray(inputs.filters) ? (inputs.filters as { name?: unknown; values?: unknown }[]) : [];
+  return filters.filter((f) => f?.name === name && Array.isArray(f.values)).flatMap((f) => (f.values as unknown[]).map(String));
+}
+
+/** `aws:ec2/getAmi:getAmi` for Amazon Linux 2023 (what the programs look up); any other image query fails as AWS would. */
+function mockGetAmi(inputs: Record<string, unknown>, region: string): Record<string, unknown> {
+  const names = amiFilter(inputs, "name");
+  const arch = amiFilter(inputs, "architecture")[0] ?? (names.some((n) => n.endsWith("arm64")) ? "arm64" : "x86_64");
+  const owners = Array.isArray(inputs.owners) ? inputs.owners.map(String) : [];
+  const image = MOCK_AL2023_IMAGES[arch];
+  const al2023 = names.some((n) => /^al2023-ami-/.test(n)) || (typeof inputs.nameRegex === "string" && /al2023/.test(inputs.nameRegex));
+  if (!image || !al2023 || (owners.length > 0 && !owners.some((o) => o === "amazon" || o === AMAZON_IMAGE_OWNER))) {
+    throw new Error(`getAmi: your query returned no results (the offline planner knows only Amazon Linux 2023 images owned by amazon; query ${JSON.stringify(inputs)})`);
+  }
+  return {
+    ...inputs,
+    id: image.id,
+    imageId: image.id,
+    arn: `arn:aws:ec2:${region}::image/${image.id}`,
+    name: image.name,
+    description: `Amazon Linux 2023 AMI 2023.6.20250107.0 ${arch} HVM kernel-6.1`,
+    architecture: arch,
+    ownerId: AMAZON_IMAGE_OWNER,
+    imageOwnerAlias: "amazon",
+    imageLocation: `amazon/${image.name}`,
+    imageType: "machine",
+    creationDate: "2025-01-07T21:52:33.000Z",
+    deprecationTime: "2027-01-07T21:53:00.000Z",
+    state: "available",
+    public: true,
+    hypervisor: "xen",
+    virtualizationType: "hvm",
+    rootDeviceType: "ebs",
+    rootDeviceName: "/dev/xvda",
+    rootSnapshotId: image.snapshot,
+    enaSupport: true,
+    sriovNetSupport: "simple",
+    bootMode: "uefi-preferred",
+    imdsSupport: "v2.0",
+    platformDetails: "Linux/UNIX",
+    usageOperation: "RunInstances",
+    blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { delete_on_termination: "true", encrypted: "false", iops: "3000", snapshot_id: image.snapshot, throughput: "125", volume_size: "8", volume_type: "gp3" }, noDevice: "", virtualName: "" }],
+    productCodes: [],
+    stateReason: { code: "UNSET", message: "UNSET" },
+    tags: {},
+  };
+}
+
+/** Answers to the invokes the programs use: deterministic, shaped as the AWS provider returns them. */
+function mockInvoke(token: string, inputs: Record<string, unknown>, account: string, region: string): Record<string, unknown> {
+  switch (token) {
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { id: account, accountId: account, arn: `arn:aws:iam::${account}:root`, userId: account };
+    case "aws:index/getRegion:getRegion":
+      return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+    case "aws:index/getPartition:getPartition":
+      return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
+    case "aws:ec2/getAmi:getAmi":
+      return mockGetAmi(inputs, region);
+    default:
+      return inputs;
   }
 }
 
@@ -160,7 +250,29 @@ function lookupStackOutputs(all: Record<string, Record<string, unknown>>, ref: s
   return all[last];
 }
 
-export async function runPlan(input: PlanWorkerInput): Promise<PlanWorkerResult> {
+/** How a `pulumi.StackReference` is answered: outputs, "plan stack #i of the batch first", or a one-line failure. */
+export type ReferenceAnswer = { outputs: Record<string, unknown> } | { defer: number } | { error: string };
+export type ReferenceResolver = (ref: string) => ReferenceAnswer;
+
+/** Thrown by the mock when a reference must wait for another stack of the batch; ends the plan without a result. */
+class DeferPlan extends Error {
+  constructor(readonly needs: number) {
+    super(`deferred until stack #${needs} of the batch is planned`);
+  }
+}
+
+/** The first non-empty line of an error message, without a leading `Error: `. */
+export function firstLine(text: string): string {
+  const line = text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
+  return line.replace(/^(?:[A-Za-z]*Error|Running program '[^']*' failed with an unhandled exception):\s*/, "") || text.trim();
+}
+
+/** Secret output names of a wire-form outputs object (the StackReference's `secretOutputNames`). */
+function secretNames(outputs: Record<string, unknown>): string[] {
+  return Object.entries(outputs).filter(([, v]) => typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG).map(([k]) => k);
+}
+
+export async function runPlan(input: PlanWorkerInput, resolveReference: ReferenceResolver = defaultResolver(input)): Promise<PlanWorkerResult> {
   const t0 = Date.now();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pulumi: typeof PulumiModule = require(input.pulumiModule);
@@ -168,7 +280,9 @@ export async function runPlan(input: PlanWorkerInput): Promise<PlanWorkerResult>
   const order: string[] = [];
   const providers = new Map<string, { account: string; region: string }>();
   let stackUrn = "";
+  let rawStackOutputs: Record<string, unknown> = {};
   const logged: string[] = [];
+  let deferred: DeferPlan | undefined;
 
   const contextOf = (providerRef: string) => {
     const urn = providerRef.split("::").slice(0, -1).join("::");
@@ -179,9 +293,10 @@ export async function runPlan(input: PlanWorkerInput): Promise<PlanWorkerResult>
     newResource(args) {
       if (args.type === "pulumi:pulumi:StackReference") {
         const ref = String(args.inputs.name ?? args.name);
-        const outputs = lookupStackOutputs(input.stackOutputs, ref);
-        if (!outputs) throw new Error(`StackReference ${ref}: no outputs given for this stack (stackOutputs)`);
-        return { id: ref, state: { name: ref, outputs, secretOutputNames: [] } };
+        const answer = resolveReference(ref);
+        if ("defer" in answer) throw (deferred ??= new DeferPlan(answer.defer));
+        if ("error" in answer) throw new Error(answer.error);
+        return { id: ref, state: { name: ref, outputs: answer.outputs, secretOutputNames: secretNames(answer.outputs) } };
       }
       const { account, region } = args.provider ? contextOf(args.provider) : { account: input.accountId, region: input.region };
       if (!args.custom) return { id: "", state: {} };
@@ -189,11 +304,8 @@ export async function runPlan(input: PlanWorkerInput): Promise<PlanWorkerResult>
       return { id, state: { ...args.inputs, ...state } };
     },
     call(args) {
-      if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") {
-        return { accountId: input.accountId, arn: `arn:aws:iam::${input.accountId}:root`, userId: input.accountId };
-      }
-      if (args.token === "aws:index/getRegion:getRegion") return { name: input.region, region: input.region, id: input.region };
-      return args.inputs;
+      const { account, region } = args.provider ? contextOf(args.provider) : { account: input.accountId, region: input.region };
+      return mockInvoke(args.token, args.inputs, account, region);
     },
   };
 
@@ -216,6 +328,8 @@ export async function runPlan(input: PlanWorkerInput): Promise<PlanWorkerResult>
     }
     const deps = new Set<string>(req.getDependenciesList());
     for (const [, v] of req.getPropertydependenciesMap?.().entries() ?? []) for (const u of v.getUrnsList()) deps.add(u);
+    const ignoreChanges = kind === "register" ? req.getIgnorechangesList?.() ?? [] : [];
+    const replaceOnChanges = kind === "register" ? req.getReplaceonchangesList?.() ?? [] : [];
     const r: CapturedResource = {
       urn,
       type,
@@ -227,6 +341,9 @@ export async function runPlan(input: PlanWorkerInput): Promise<PlanWorkerResult>
       dependencies: [...deps],
       protect: kind === "register" ? Boolean(req.getProtect?.()) : undefined,
       retainOnDelete: kind === "register" ? Boolean(req.getRetainondelete?.()) : undefined,
+      ...(ignoreChanges.length > 0 && { ignoreChanges: [...ignoreChanges] }),
+      ...(kind === "register" && req.getDeletebeforereplace?.() && { deleteBeforeReplace: true }),
+      ...(replaceOnChanges.length > 0 && { replaceOnChanges: [...replaceOnChanges] }),
       props: compactWire(props) as Record<string, unknown>,
       outputs: compactWire((resp.getObject ? resp.getObject() : resp.getProperties?.())?.toJavaScript() ?? {}) as Record<string, unknown>,
     };
@@ -244,7 +361,11 @@ export async function runPlan(input: PlanWorkerInput): Promise<PlanWorkerResult>
   const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (req, cb) => {
     const r = captured.get(req.getUrn());
-    if (r && !r.custom) r.outputs = compactWire(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+    if (r && !r.custom) {
+      const raw = req.getOutputs()?.toJavaScript() ?? {};
+      if (r.urn === stackUrn) rawStackOutputs = raw;
+      r.outputs = compactWire(raw) as Record<string, unknown>;
+    }
     originalOutputs(req, cb);
   };
   // A failed registration can leave the program's promises pending forever (the engine would end the run on the
@@ -281,20 +402,47 @@ export async function runPlan(input: PlanWorkerInput): Promise<PlanWorkerResult>
     (pulumi.log as { error: typeof pulumi.log.error }).error = logError;
   }
 
+  if (deferred) return { ok: false, kind: "deferred", needs: deferred.needs };
   if (failure !== undefined) {
     const errs = (failure as { errors?: unknown }).errors;
     if (Array.isArray(errs) && errs.every((e) => e && typeof e.file === "string" && typeof e.problem === "string")) {
       return { ok: false, kind: "config", errors: errs.map((e) => ({ file: e.file, pointer: e.pointer ?? "", problem: e.problem })) };
     }
     const isRun = pulumi.RunError.isInstance(failure);
-    const message = failure instanceof Error ? (isRun ? failure.message : String(failure.stack ?? failure.message)) : String(failure);
-    return { ok: false, kind: "program", message };
+    const message = failure instanceof Error ? failure.message : String(failure);
+    const detail = failure instanceof Error ? (isRun ? failure.message : String(failure.stack ?? failure.message)) : String(failure);
+    return { ok: false, kind: "program", message: firstLine(message), detail };
   }
-  if (logged.length > 0) return { ok: false, kind: "program", message: logged.join("\n") };
+  if (logged.length > 0) return { ok: false, kind: "program", message: firstLine(logged.join("\n")), detail: logged.join("\n") };
 
   const resources = order.map((u) => captured.get(u)!);
   const stack = captured.get(stackUrn);
-  return { ok: true, resources, outputs: stack?.outputs ?? {}, ms: Date.now() - t0 };
+  lastRawOutputs = rawStackOutputs;
+  const tsNode = (globalThis as { __planTsNodeVersion?: string }).__planTsNodeVersion;
+  return { ok: true, resources, outputs: stack?.outputs ?? {}, ms: Date.now() - t0, ...(tsNode && { tsNode }) };
+}
+
+/** Raw (uncompacted) stack outputs of the last successful {@link runPlan}: what a StackReference to it reads. */
+let lastRawOutputs: Record<string, unknown> = {};
+
+/** References answered from `stackOutputs` only (a plan outside a batch). */
+function defaultResolver(input: PlanWorkerInput): ReferenceResolver {
+  return (ref) => {
+    const outputs = lookupStackOutputs(input.stackOutputs, ref);
+    return outputs ? { outputs } : { error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, which is neither given in stackOutputs nor planned in this batch` };
+  };
+}
+
+/** `org/project/stack`, `project/stack` or `stack` → its parts. */
+function parseStackName(ref: string): { project?: string; stack: string } {
+  const parts = ref.split("/");
+  return parts.length >= 2 ? { project: parts[parts.length - 2], stack: parts[parts.length - 1] } : { stack: ref };
+}
+
+/** The index of the batch input `ref` names (same stack, and same project when `ref` names one), if any. */
+export function batchIndexOf(inputs: readonly Pick<PlanWorkerInput, "project" | "stack">[], ref: string): number {
+  const { project, stack } = parseStackName(ref);
+  return inputs.findIndex((i) => i.stack === stack && (project === undefined || i.project === project));
 }
 
 /**
@@ -315,16 +463,49 @@ function forgetProgramModules(dirs: readonly string[]): void {
  * loaded program modules.
  */
 export async function runPlans(inputs: readonly PlanWorkerInput[]): Promise<PlanWorkerResult[]> {
-  const results: PlanWorkerResult[] = [];
-  for (const input of inputs) {
+  const results: (PlanWorkerResult | undefined)[] = new Array(inputs.length);
+  const outputsOf = new Map<number, Record<string, unknown>>();
+  // Stacks a deferred plan waits for; a stack is planned once everything it waits for is done.
+  const waitsFor = new Map<number, number>();
+  const queue = inputs.map((_, i) => i);
+  while (queue.length > 0) {
+    const index = queue.shift()!;
+    const input = inputs[index];
+    const resolve: ReferenceResolver = (ref) => {
+      const given = lookupStackOutputs(input.stackOutputs, ref);
+      if (given) return { outputs: given };
+      const other = batchIndexOf(inputs, ref);
+      if (other < 0) return defaultResolver(input)(ref);
+      if (other === index) return { error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, i.e. its own outputs` };
+      const planned = outputsOf.get(other);
+      if (planned) return { outputs: planned };
+      const done = results[other];
+      if (done) return { error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, whose plan failed` };
+      // A cycle (other waits, directly or not, for this one) can never be planned.
+      for (let w = waitsFor.get(other); w !== undefined; w = waitsFor.get(w)) {
+        if (w === index) return { error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, which reads ${input.stack} (a cycle)` };
+      }
+      return { defer: other };
+    };
     forgetProgramModules([input.projectDir, /\.[jt]s$/.test(input.program) ? path.dirname(input.program) : input.program]);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const state = require(path.join(path.dirname(input.pulumiModule), "runtime", "state")) as {
       withLocalStorage<T>(fn: () => T): T;
     };
-    results.push(await state.withLocalStorage(() => runPlan(input)));
+    const result = await state.withLocalStorage(() => runPlan(input, resolve));
+    if (!result.ok && result.kind === "deferred") {
+      // Plan the referenced stack first (move it to the front if still queued), then this one again.
+      waitsFor.set(index, result.needs);
+      const at = queue.indexOf(result.needs);
+      if (at >= 0) queue.splice(at, 1);
+      queue.unshift(result.needs, index);
+      continue;
+    }
+    waitsFor.delete(index);
+    results[index] = result;
+    if (result.ok) outputsOf.set(index, lastRawOutputs);
   }
-  return results;
+  return results as PlanWorkerResult[];
 }
 
 // Entry when started as a worker by plan.ts.
@@ -333,6 +514,6 @@ if (parentPort && workerData && (workerData as { __planWorker?: boolean }).__pla
   const data = workerData as { inputs: PlanWorkerInput[] };
   runPlans(data.inputs).then(
     (results) => port.postMessage(results),
-    (e) => port.postMessage(data.inputs.map(() => ({ ok: false, kind: "program", message: String((e as Error)?.stack ?? e) }) satisfies PlanWorkerResult)),
+    (e) => port.postMessage(data.inputs.map(() => ({ ok: false, kind: "program", message: firstLine(String((e as Error)?.message ?? e)), detail: String((e as Error)?.stack ?? e) }) satisfies PlanWorkerResult)),
   );
 }

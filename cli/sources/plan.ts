@@ -28,6 +28,22 @@ export interface PlanOptions {
   readonly stackOutputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
+/**
+ * A program that failed for a reason other than its config (a throw, a failed registration, an unresolvable
+ * `pulumi.StackReference`). `message` is one line: `planning stack <stack> failed: <first line of the error>`;
+ * the full text (stack trace) is in `detail`.
+ */
+export class ProgramError extends Error {
+  override readonly name = "ProgramError";
+  constructor(
+    readonly stackName: string,
+    readonly firstLine: string,
+    readonly detail: string = firstLine,
+  ) {
+    super(`planning stack ${stackName} failed: ${firstLine}`);
+  }
+}
+
 /** How long one stack may take before the planner gives up (a program that never settles is a bug). */
 const PLAN_TIMEOUT_MS = 120_000;
 
@@ -70,8 +86,12 @@ const tsConfigPath = path.join(workerData.projectDir, "tsconfig.json");
 const skipProject = !fs.existsSync(tsConfigPath);
 const compilerOptions = tsutils.loadTypeScriptCompilerOptions(tsConfigPath);
 const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
-require(tsnodeRequire).register({
-  compiler: typescriptRequire,
+// Resolved as tsutils resolves them (from the SDK's own location), not from this eval'd script's cwd.
+const fromSdk = (id) => (path.isAbsolute(id) ? id : require.resolve(id, { paths: [workerData.pulumiDir] }));
+const tsnode = require(fromSdk(tsnodeRequire));
+globalThis.__planTsNodeVersion = tsnode.VERSION;
+tsnode.register({
+  compiler: fromSdk(typescriptRequire),
   transpileOnly: true,
   project: tsConfigPath,
   skipProject,
@@ -170,7 +190,8 @@ function toSnapshot(p: Prepared, result: PlanWorkerResult): Snapshot {
       // The program names the file `Pulumi.<stack>.yaml`; report the path the planner read.
       throw new InputErrors(result.errors.map((e) => new InputError(e.file === path.basename(stackFile) ? stackFile : e.file, e.pointer, e.problem)));
     }
-    throw new Error(`planning stack ${input.stack} failed: ${result.message}`);
+    if (result.kind === "deferred") throw new ProgramError(input.stack, "left unplanned (internal: deferred reference)");
+    throw new ProgramError(input.stack, result.message, result.detail);
   }
   const resources: SnapshotResource[] = result.resources.map((r) => ({
     urn: r.urn,
@@ -182,6 +203,9 @@ function toSnapshot(p: Prepared, result: PlanWorkerResult): Snapshot {
     dependencies: r.dependencies,
     ...(r.protect !== undefined && { protect: r.protect }),
     ...(r.retainOnDelete !== undefined && { retainOnDelete: r.retainOnDelete }),
+    ...(r.ignoreChanges && { ignoreChanges: r.ignoreChanges }),
+    ...(r.deleteBeforeReplace && { deleteBeforeReplace: true }),
+    ...(r.replaceOnChanges && { replaceOnChanges: r.replaceOnChanges }),
     props: r.props,
     ...(r.outputs && { outputs: r.outputs }),
   }));
@@ -202,13 +226,19 @@ function toSnapshot(p: Prepared, result: PlanWorkerResult): Snapshot {
   };
 }
 
-/** Plans one stack of the project at `projectDir`. Bad config → {@link InputErrors} (one line each); a broken program → Error. */
+/**
+ * Plans one stack of the project at `projectDir`. Bad config → {@link InputErrors} (one line each); a broken program
+ * (or a StackReference to a stack not in `stackOutputs`) → {@link ProgramError}.
+ */
 export async function planStack(options: PlanOptions): Promise<Snapshot> {
   const [snapshot] = await planStacks(options.projectDir, [options.stack], options.stackOutputs);
   return snapshot;
 }
 
-/** Plans several stacks of one project; throws the first problem, in the order given. */
+/**
+ * Plans several stacks of one project; throws the first problem, in the order given. A `pulumi.StackReference` to
+ * another stack of the batch reads that stack's planned outputs (it is planned first).
+ */
 export async function planStacks(projectDir: string, stacks: readonly string[], stackOutputs?: PlanOptions["stackOutputs"]): Promise<Snapshot[]> {
   const settled = await planAll(stacks.map((stack) => ({ projectDir, stack, stackOutputs })));
   return settled.map((r) => {
@@ -219,7 +249,10 @@ export async function planStacks(projectDir: string, stacks: readonly string[], 
 
 /**
  * Plans any stacks of any projects, one worker per SDK installation and tsconfig, stacks one after the other inside it (each
- * with fresh runtime state and program modules); every request gets its own result or error.
+ * with fresh runtime state and program modules); every request gets its own result or error. A stack whose program
+ * reads `pulumi.StackReference("<org>/<project>/<stack>")` of another stack in the same worker gets that stack's
+ * planned outputs (the referenced stack is planned first); a reference that is neither in `stackOutputs` nor planned
+ * in the batch fails that plan ({@link ProgramError} naming it).
  */
 export async function planAll(requests: readonly PlanOptions[]): Promise<PromiseSettledResult<Snapshot>[]> {
   const settled: PromiseSettledResult<Snapshot>[] = new Array(requests.length);

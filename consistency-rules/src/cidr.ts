@@ -7,8 +7,9 @@
  */
 import { IPV4_CIDR } from "./ajv";
 import { InputError } from "./errors";
-import type { Finding, Snapshot } from "./model";
-import { containsUnknown } from "./sentinels";
+import { isPlainObject } from "./paths";
+import type { Finding, NormalisedSnapshot, Snapshot } from "./model";
+import { containsUnknown, isSecret } from "./sentinels";
 
 /** Stable rule id of the gate check (never renamed: reports, SARIF fingerprints and approvals refer to it). */
 export const CIDR_OVERLAP_RULE_ID = "parity-network-cidr-overlap";
@@ -96,39 +97,114 @@ export const VPC_CIDR_TYPES: readonly string[] = [
   "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation",
 ];
 
+/** One VPC range as read from a stack, before it is checked (value as the source has it). */
+interface CidrCandidate {
+  readonly env: string;
+  readonly value: unknown;
+  readonly urn: string;
+  readonly resource: string;
+  /** The snapshot's origin (file). */
+  readonly file: string;
+}
+
+/** A candidate's value, checked: a range, unknown, secret, or a problem (one line, never the value of a secret). */
+function classify(c: CidrCandidate): { cidr: EnvironmentCidr } | { unknown: true } | { secret: true } | { problem: string } {
+  const v = c.value;
+  if (containsUnknown(v)) return { unknown: true };
+  if (isSecret(v)) return { secret: true };
+  if (typeof v !== "string") {
+    // Never print an object: it may hold a secret somewhere inside.
+    const got = typeof v === "object" ? (Array.isArray(v) ? "an array" : "an object") : JSON.stringify(v) ?? typeof v;
+    return { problem: `must be an IPv4 CIDR string, got ${got}` };
+  }
+  try {
+    parseIpv4Cidr(v);
+  } catch (e) {
+    return { problem: (e as Error).message };
+  }
+  return { cidr: { env: c.env, cidr: v, urn: c.urn, resource: c.resource, file: c.file } };
+}
+
+function rawCandidates(snapshot: Snapshot): CidrCandidate[] {
+  const out: CidrCandidate[] = [];
+  for (const r of snapshot.resources) {
+    if (!VPC_CIDR_TYPES.includes(r.type)) continue;
+    const v = r.props.cidrBlock;
+    if (v === undefined || v === null) continue;
+    out.push({ env: snapshot.context.env, value: v, urn: r.urn, resource: `${r.type}::${r.name}`, file: snapshot.origin });
+  }
+  return out;
+}
+
 /**
  * The VPC ranges of one stack, read from a (raw, not normalised) snapshot. Unknown values are returned as
  * `unknown` entries so the check can say *indeterminate* instead of pretending they do not overlap.
  * Throws {@link InputError} (file = snapshot origin, pointer = URN) for a value that is not an IPv4 CIDR.
  */
 export function vpcCidrsOf(snapshot: Snapshot): { known: EnvironmentCidr[]; unknown: { urn: string; env: string }[] } {
-  const env = snapshot.context.env;
   const known: EnvironmentCidr[] = [];
   const unknown: { urn: string; env: string }[] = [];
-  for (const r of snapshot.resources) {
-    if (!VPC_CIDR_TYPES.includes(r.type)) continue;
-    const v = r.props.cidrBlock;
-    if (v === undefined || v === null) continue;
-    if (containsUnknown(v)) {
-      unknown.push({ urn: r.urn, env });
-      continue;
-    }
-    if (typeof v !== "string") throw new InputError(snapshot.origin, `${r.urn}.cidrBlock`, `must be an IPv4 CIDR string, got ${JSON.stringify(v)}`);
-    try {
-      parseIpv4Cidr(v);
-    } catch (e) {
-      throw new InputError(snapshot.origin, `${r.urn}.cidrBlock`, (e as Error).message);
-    }
-    known.push({ env, cidr: v, urn: r.urn, resource: `${r.type}::${r.name}`, file: snapshot.origin });
+  for (const c of rawCandidates(snapshot)) {
+    const k = classify(c);
+    if ("cidr" in k) known.push(k.cidr);
+    else if ("problem" in k) throw new InputError(snapshot.origin, `${c.urn}.cidrBlock`, k.problem);
+    else if ("secret" in k) throw new InputError(snapshot.origin, `${c.urn}.cidrBlock`, "is a secret; a VPC range must be plain text");
+    else unknown.push({ urn: c.urn, env: c.env });
   }
   return { known, unknown };
+}
+
+function finding(f: Omit<Finding, "ruleId" | "severity" | "kind" | "path">): Finding {
+  return { ruleId: CIDR_OVERLAP_RULE_ID, severity: "high", kind: "parity", path: "cidrBlock", ...f };
+}
+
+/** Overlap, indeterminate and pass findings from already classified ranges. */
+function overlapFindings(known: readonly EnvironmentCidr[], findings: Finding[]): Finding[] {
+  const overlaps = findCidrOverlaps(known);
+  for (const [a, b] of overlaps) {
+    findings.push(
+      finding({
+        status: "fail",
+        message: `${a.env} ${a.cidr} overlaps ${b.env} ${b.cidr}: environments must use disjoint VPC ranges (peering, VPN and Transit Gateway routing need them)`,
+        environments: [a.env, b.env],
+        ...(a.resource ? { resource: a.resource } : {}),
+        urn: a.urn,
+        values: { [a.env]: a.cidr, [b.env]: b.cidr },
+        file: a.file,
+      }),
+    );
+  }
+  if (overlaps.length === 0 && findings.length === 0 && known.length > 0) {
+    const envs = [...new Set(known.map((k) => k.env))];
+    findings.push(
+      finding({
+        status: "pass",
+        message: `VPC ranges of ${envs.join(", ")} are disjoint`,
+        environments: envs,
+        values: Object.fromEntries(envs.map((env) => [env, known.filter((k) => k.env === env).map((k) => k.cidr).join(", ")])),
+      }),
+    );
+  }
+  return findings;
+}
+
+function unknownFinding(u: { urn: string; env: string; resource?: string; file?: string }, why: string): Finding {
+  return finding({
+    status: "indeterminate",
+    message: `VPC range of ${u.urn} ${why}; cannot check it against the other environments`,
+    environments: [u.env],
+    ...(u.resource ? { resource: u.resource } : {}),
+    urn: u.urn,
+    ...(u.file ? { file: u.file } : {}),
+  });
 }
 
 /**
  * The gate check: one `fail` finding per overlapping pair of VPC ranges across environments, one `indeterminate` per
  * range that is unknown at preview, and a single `pass` when all ranges are known and disjoint.
  * Call it with one snapshot per environment (raw snapshots, before normalisation, because the normaliser may rewrite
- * values; CIDRs carry no environment tokens, so nothing is lost).
+ * values: a numeric environment suffix such as `0` would be replaced inside `10.0.0.0/16`).
+ * Throws {@link InputError} for a range that is not an IPv4 CIDR.
  */
 export function checkCidrOverlaps(snapshots: readonly Snapshot[]): Finding[] {
   const known: EnvironmentCidr[] = [];
@@ -136,45 +212,41 @@ export function checkCidrOverlaps(snapshots: readonly Snapshot[]): Finding[] {
   for (const s of snapshots) {
     const got = vpcCidrsOf(s);
     known.push(...got.known);
-    for (const u of got.unknown) {
-      findings.push({
-        ruleId: CIDR_OVERLAP_RULE_ID,
-        status: "indeterminate",
-        severity: "high",
-        kind: "parity",
-        message: `VPC range of ${u.urn} is unknown at preview; cannot check it against the other environments`,
-        environments: [u.env],
-        urn: u.urn,
-        path: "cidrBlock",
-      });
+    for (const u of got.unknown) findings.push(unknownFinding(u, "is unknown at preview"));
+  }
+  return overlapFindings(known, findings);
+}
+
+/**
+ * The same check on normalised snapshots, as `compareSnapshots` runs it: it reads each resource's *original* (not
+ * normalised) `cidrBlock`, names resources by their environment-neutral identity, and never throws — a value that is
+ * not an IPv4 CIDR is a `fail` finding naming the file and the URN, a secret one is indeterminate (never printed).
+ */
+export function checkNormalisedCidrOverlaps(snapshots: readonly NormalisedSnapshot[]): Finding[] {
+  const known: EnvironmentCidr[] = [];
+  const findings: Finding[] = [];
+  for (const s of snapshots) {
+    if (!(s?.resources instanceof Map)) continue;
+    const env = isPlainObject(s.context) && typeof s.context.env === "string" ? s.context.env : "";
+    const file = typeof s.origin === "string" ? s.origin : "";
+    for (const r of s.resources.values()) {
+      if (!isPlainObject(r) || !VPC_CIDR_TYPES.includes(String(r.type))) continue;
+      const original: unknown = r.original;
+      const props: unknown = isPlainObject(original) ? original.props : undefined;
+      const value = typeof props === "object" && props !== null ? (props as Record<string, unknown>).cidrBlock : undefined;
+      if (value === undefined || value === null) continue;
+      const urn = isPlainObject(original) && typeof original.urn === "string" ? original.urn : `${r.type}::${r.logicalId}`;
+      const c: CidrCandidate = { env, value, urn, resource: `${r.type}::${r.logicalId}`, file };
+      const k = classify(c);
+      if ("cidr" in k) known.push(k.cidr);
+      else if ("unknown" in k) findings.push(unknownFinding(c, "is unknown at preview"));
+      else if ("secret" in k) findings.push(unknownFinding(c, "is a secret"));
+      else {
+        findings.push(
+          finding({ status: "fail", message: `${file}: ${urn}.cidrBlock ${k.problem}`, environments: [env], resource: c.resource, urn, file }),
+        );
+      }
     }
   }
-  const overlaps = findCidrOverlaps(known);
-  for (const [a, b] of overlaps) {
-    findings.push({
-      ruleId: CIDR_OVERLAP_RULE_ID,
-      status: "fail",
-      severity: "high",
-      kind: "parity",
-      message: `${a.env} ${a.cidr} overlaps ${b.env} ${b.cidr}: environments must use disjoint VPC ranges (peering, VPN and Transit Gateway routing need them)`,
-      environments: [a.env, b.env],
-      urn: a.urn,
-      path: "cidrBlock",
-      values: { [a.env]: a.cidr, [b.env]: b.cidr },
-      file: a.file,
-    });
-  }
-  if (overlaps.length === 0 && findings.length === 0 && known.length > 0) {
-    findings.push({
-      ruleId: CIDR_OVERLAP_RULE_ID,
-      status: "pass",
-      severity: "high",
-      kind: "parity",
-      message: `VPC ranges of ${[...new Set(known.map((k) => k.env))].join(", ")} are disjoint`,
-      environments: [...new Set(known.map((k) => k.env))],
-      path: "cidrBlock",
-      values: Object.fromEntries([...new Set(known.map((k) => k.env))].map((env) => [env, known.filter((k) => k.env === env).map((k) => k.cidr).join(", ")])),
-    });
-  }
-  return findings;
+  return overlapFindings(known, findings);
 }

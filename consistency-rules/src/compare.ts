@@ -7,16 +7,17 @@
  * an invariant or approval on a path covers every leaf below it, and its value spec is checked on the value at its own
  * path. Stack config is compared as the pseudo-resource `config::config` (keys without the project namespace).
  */
-import type { Finding, NormalisedSnapshot, Severity } from "./model";
+import { checkNormalisedCidrOverlaps, CIDR_OVERLAP_RULE_ID } from "./cidr";
+import type { Finding, NormalisedResource, NormalisedSnapshot, Severity } from "./model";
 import { normaliseValue, stringNormaliser } from "./normalise";
 import {
+  container,
   deepEqual,
   describeSpec,
   expandPath,
   getAt,
   isPlainObject,
   joinPath,
-  leaves,
   mapSpecLiterals,
   renderValue,
   satisfies,
@@ -32,14 +33,38 @@ export const PARITY_RULES = {
   inventory: "parity-resource-inventory",
   expired: "parity-approval-expired",
   unknownEnvironment: "parity-unknown-environment",
+  destroyable: "parity-resource-destroyable",
+  cidrOverlap: CIDR_OVERLAP_RULE_ID,
 } as const;
 
-const SEVERITY: Record<"unapproved" | "inventory" | "expired" | "approved", Severity> = {
+const SEVERITY: Record<"unapproved" | "inventory" | "expired" | "approved" | "destroyable", Severity> = {
   unapproved: "high",
   inventory: "high",
   expired: "medium",
   approved: "low",
+  destroyable: "high",
 };
+
+/** The pseudo-path under which the `ignoreChanges` resource option is compared (a sorted list, compared whole). */
+export const IGNORE_CHANGES_PATH = "$ignoreChanges";
+
+/** What each built-in rule means (cdk-nag style: what, why, fix), for reports and `parity explain`. */
+export const PARITY_RULE_DOCS: readonly { readonly id: string; readonly severity: Severity; readonly title: string; readonly why: string; readonly fix: string }[] = [
+  {
+    id: PARITY_RULES.destroyable,
+    severity: SEVERITY.destroyable,
+    title: "A resource has the `protect` or `retainOnDelete` resource option.",
+    why: "`pulumi destroy` of a protected resource fails halfway, and a retained one outlives its stack: either way the environment cannot be removed and rebuilt from code (ephemeral and recovered environments depend on it).",
+    fix: "Remove `protect: true` / `retainOnDelete: true` from the resource options; guard data with versioning, point-in-time recovery and backups instead.",
+  },
+  {
+    id: PARITY_RULES.cidrOverlap,
+    severity: "high",
+    title: "Two environments' VPC ranges overlap.",
+    why: "Peering, VPN and Transit Gateway routing between environments need disjoint address ranges; an overlap is found only when someone tries to connect them.",
+    fix: "Give every environment its own VPC range (config `vpcCidr`), e.g. 10.2.0.0/16 dev, 10.1.0.0/16 staging, 10.0.0.0/16 prod.",
+  },
+];
 
 /** One environment's view of one resource (or of the config). */
 interface Row {
@@ -48,6 +73,8 @@ interface Row {
   readonly urn?: string;
   readonly file: string;
   readonly snap: NormalisedSnapshot;
+  /** The resource (absent for the config pseudo-resource). */
+  readonly resource?: NormalisedResource;
 }
 
 interface Subject {
@@ -131,7 +158,7 @@ function head(b: Base): string {
   return `${labelOf(b.subject.type)} ${b.subject.logicalId}: ${b.path}`;
 }
 
-function approvalInfo(a: Approval): NonNullable<Finding["approval"]> {
+function approvalInfo(a: { readonly id: string; readonly reason: string; readonly owner: string; readonly expires?: string }): NonNullable<Finding["approval"]> {
   return { id: a.id, reason: a.reason, owner: a.owner, ...(a.expires ? { expires: a.expires } : {}) };
 }
 
@@ -155,7 +182,9 @@ function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): 
     const file = String(snap?.origin ?? "");
     const resources = snap?.resources instanceof Map ? snap.resources : new Map();
     for (const r of resources.values()) {
-      add(i, String(r.type), String(r.logicalId), { env, props: r.props, urn: typeof r.original?.urn === "string" ? r.original.urn : undefined, file, snap });
+      const ic = Array.isArray(r.ignoreChanges) ? r.ignoreChanges : undefined;
+      const props = ic && isPlainObject(r.props) ? { ...r.props, [IGNORE_CHANGES_PATH]: ic } : r.props;
+      add(i, String(r.type), String(r.logicalId), { env, props, urn: typeof r.original?.urn === "string" ? r.original.urn : undefined, file, snap, resource: r });
     }
     if (isPlainObject(snap?.config)) add(i, CONFIG_TYPE, CONFIG_TYPE, { env, props: configRows(snap, rules.project), file, snap });
   });
@@ -165,7 +194,7 @@ function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): 
 // ---------------------------------------------------------------------------------------------- checks
 
 function expiredFindings(rules: RuleSet, now: Date): Finding[] {
-  return rules.approvals
+  const approvals = rules.approvals
     .filter((a) => isExpired(a, now))
     .map((a) => ({
       ruleId: PARITY_RULES.expired,
@@ -178,6 +207,42 @@ function expiredFindings(rules: RuleSet, now: Date): Finding[] {
       approval: approvalInfo(a),
       file: rules.origin,
     }));
+  const exceptions = rules.iamExceptions
+    .filter((e) => isExpired(e, now))
+    .map((e) => ({
+      ruleId: PARITY_RULES.expired,
+      status: "fail" as const,
+      severity: SEVERITY.expired,
+      kind: "parity" as const,
+      message: `IAM exception ${e.id} (${e.actions.join(", ")} on ${e.resource}) expired on ${e.expires}; its statements are no longer allowed: renew or remove it (${PARITY_RULES.expired})`,
+      environments: rules.envNames,
+      approval: approvalInfo(e),
+      file: rules.origin,
+    }));
+  return [...approvals, ...exceptions];
+}
+
+/** `protect` / `retainOnDelete` on a resource: the environment cannot be destroyed (once per resource per env). */
+function destroyableFindings(subject: Subject, rows: readonly Row[]): Finding[] {
+  const out: Finding[] = [];
+  for (const row of rows) {
+    const o = row.resource?.original;
+    const opts = [o?.protect === true ? "protect" : "", o?.retainOnDelete === true ? "retainOnDelete" : ""].filter(Boolean);
+    if (opts.length === 0) continue;
+    out.push({
+      ruleId: PARITY_RULES.destroyable,
+      status: "fail",
+      severity: SEVERITY.destroyable,
+      kind: "parity",
+      message: `${labelOf(subject.type)} ${subject.logicalId} has ${opts.join(" and ")} in ${row.env}: \`pulumi destroy\` cannot remove it; remove the option (${PARITY_RULES.destroyable})`,
+      environments: [row.env],
+      resource: `${subject.type}::${subject.logicalId}`,
+      ...(row.urn ? { urn: row.urn } : {}),
+      values: { [row.env]: opts.join(", ") },
+      file: row.file,
+    });
+  }
+  return out;
 }
 
 /** Invariants of a subject: equal across the rows and, with `expect`, equal to it. */
@@ -237,41 +302,116 @@ function approvalVerdict(b: Base, a: Approval, segs: readonly string[], now: Dat
   return finding(b, { ...base, severity: SEVERITY.unapproved, status: "fail", message: `${head(b)} differs: ${renderValues(values)}; ${why} (${PARITY_RULES.unapproved})` });
 }
 
-/** Leaf-by-leaf differences of a subject present in two or more environments. */
-function differenceFindings(subject: Subject, rows: readonly Row[], rules: RuleSet, now: Date): Finding[] {
-  const paths = new Map<string, string[]>();
-  for (const r of rows) for (const [segs] of leaves(r.props)) paths.set(JSON.stringify(segs), segs);
-  const out: Finding[] = [];
-  const seen = new Set<string>();
-  for (const segs of paths.values()) {
-    const vals = rows.map((r) => getAt(r.props, segs));
-    if (vals.every((v) => deepEqual(v, vals[0]))) continue;
-    const path = joinPath(segs);
-    if (rules.invariantFor(subject.type, subject.logicalId, path)) continue;
-    const a = rules.approvalFor(subject.type, subject.logicalId, path);
-    const covered = a ? segs.slice(0, splitPath(a.path).length) : segs;
-    const key = `${a?.id ?? ""}|${JSON.stringify(covered)}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const b: Base = { subject, rows, path: joinPath(covered) };
-    if (a) {
-      out.push(approvalVerdict(b, a, covered, now));
+/** Marks "no value at this path" in a walk (distinct from a value that is `undefined`). */
+const ABSENT: unique symbol = Symbol("absent");
+type Slot = unknown;
+const MAX_WALK_DEPTH = 64;
+
+function childSlot(c: unknown[] | Record<string, unknown> | undefined, key: string): Slot {
+  if (c === undefined) return ABSENT;
+  if (Array.isArray(c)) {
+    const i = Number(key);
+    return i >= 0 && i < c.length && String(i) === key ? c[i] : ABSENT;
+  }
+  return Object.prototype.hasOwnProperty.call(c, key) ? c[key] : ABSENT;
+}
+
+/** Keys of all containers, first-seen order; the common case (same keys everywhere) allocates one array. */
+function unionKeys(cs: readonly (unknown[] | Record<string, unknown> | undefined)[]): string[] {
+  let keys: string[] | undefined;
+  let set: Set<string> | undefined;
+  for (const c of cs) {
+    if (c === undefined) continue;
+    const ks = Array.isArray(c) ? c.map((_, i) => String(i)) : Object.keys(c);
+    if (keys === undefined) {
+      keys = ks;
       continue;
     }
-    const values = valuesOf(rows, (r) => getAt(r.props, segs));
-    const unknown = Object.values(values).some(containsUnknown);
-    out.push(
-      finding(b, {
-        ruleId: PARITY_RULES.unapproved,
-        severity: SEVERITY.unapproved,
-        values,
-        status: unknown ? "indeterminate" : "fail",
-        message: unknown
-          ? `${head(b)} is unknown until apply in ${unknownEnvs(values)}; cannot compare (${PARITY_RULES.unapproved})`
-          : `${head(b)} differs: ${renderValues(values)} (${PARITY_RULES.unapproved})`,
-      }),
-    );
+    if (ks.length === keys.length && ks.every((k, i) => k === keys![i])) continue;
+    set ??= new Set(keys);
+    for (const k of ks) set.add(k);
   }
+  return set ? [...set] : (keys ?? []);
+}
+
+/**
+ * Walks the rows' values at one path together and calls `onLeaf` for every leaf path (a path that is a leaf in at
+ * least one row: a scalar, an empty object/array, or depth 64) whose values are not all equal. Objects are walked
+ * by key, arrays by index, JSON-object strings by key; identical values (same reference or same string) are skipped
+ * whole. `$ignoreChanges` is compared as a whole list.
+ */
+function walkDifferences(slots: Slot[], segs: string[], onLeaf: (segs: string[], values: unknown[]) => void): void {
+  const n = slots.length;
+  let same = true;
+  for (let i = 1; i < n && same; i++) same = slots[i] === slots[0];
+  if (same) return;
+  const depth = segs.length;
+  const atomic = depth >= MAX_WALK_DEPTH || (depth === 1 && segs[0] === IGNORE_CHANGES_PATH);
+  const cs = new Array<unknown[] | Record<string, unknown> | undefined>(n);
+  let leafSomewhere = false;
+  let containers = 0;
+  for (let i = 0; i < n; i++) {
+    const v = slots[i];
+    if (v === ABSENT) continue;
+    const c = atomic ? undefined : container(v);
+    const empty = c === undefined || (Array.isArray(c) ? c.length === 0 : Object.keys(c).length === 0);
+    if (empty) leafSomewhere = true;
+    else {
+      cs[i] = c;
+      containers++;
+    }
+  }
+  if (leafSomewhere && depth > 0) {
+    const values = slots.map((v) => (v === ABSENT ? undefined : v));
+    let equal = true;
+    for (let i = 1; i < n && equal; i++) equal = deepEqual(values[i], values[0]);
+    if (!equal) onLeaf(segs, values);
+  }
+  if (containers === 0) return;
+  for (const k of unionKeys(cs)) {
+    const next = new Array<Slot>(n);
+    for (let i = 0; i < n; i++) next[i] = childSlot(cs[i], k);
+    segs.push(k);
+    walkDifferences(next, segs, onLeaf);
+    segs.pop();
+  }
+}
+
+/** Leaf-by-leaf differences of a subject present in two or more environments. */
+function differenceFindings(subject: Subject, rows: readonly Row[], rules: RuleSet, now: Date): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  walkDifferences(
+    rows.map((r) => r.props),
+    [],
+    (leafSegs, leafValues) => {
+      const segs = [...leafSegs];
+      if (rules.invariantFor(subject.type, subject.logicalId, segs)) return;
+      const a = rules.approvalFor(subject.type, subject.logicalId, segs);
+      const covered = a ? segs.slice(0, splitPath(a.path).length) : segs;
+      const key = `${a?.id ?? ""}|${covered.join("\u0000")}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const b: Base = { subject, rows, path: joinPath(covered) };
+      if (a) {
+        out.push(approvalVerdict(b, a, covered, now));
+        return;
+      }
+      const values = Object.fromEntries(rows.map((r, i) => [r.env, redact(leafValues[i])]));
+      const unknown = Object.values(values).some(containsUnknown);
+      out.push(
+        finding(b, {
+          ruleId: PARITY_RULES.unapproved,
+          severity: SEVERITY.unapproved,
+          values,
+          status: unknown ? "indeterminate" : "fail",
+          message: unknown
+            ? `${head(b)} is unknown until apply in ${unknownEnvs(values)}; cannot compare (${PARITY_RULES.unapproved})`
+            : `${head(b)} differs: ${renderValues(values)} (${PARITY_RULES.unapproved})`,
+        }),
+      );
+    },
+  );
   return out;
 }
 
@@ -305,12 +445,20 @@ export function compareSnapshots(snapshots: readonly NormalisedSnapshot[], rules
   const envs = snaps.map(envOf);
   const findings = expiredFindings(rules, now);
   for (const subject of collectSubjects(snaps, rules)) {
-    const rows = subject.rows.filter((r): r is Row => r !== undefined);
+    const rows = withIgnoreChanges(subject.rows.filter((r): r is Row => r !== undefined));
     if (subject.type !== CONFIG_TYPE && rows.length < snaps.length) findings.push(inventoryFinding(subject, envs, rules, now));
+    if (subject.type !== CONFIG_TYPE) findings.push(...destroyableFindings(subject, rows));
     for (const inv of rules.invariantsFor(subject.type, subject.logicalId)) findings.push(...invariantFindings(subject, rows, inv));
     if (rows.length >= 2) findings.push(...differenceFindings(subject, rows, rules, now));
   }
+  findings.push(...checkNormalisedCidrOverlaps(snaps));
   return findings;
+}
+
+/** When some environment has `ignoreChanges` on a resource, the others compare as `[]` (none), not as absent. */
+function withIgnoreChanges(rows: Row[]): Row[] {
+  if (!rows.some((r) => r.resource?.ignoreChanges)) return rows;
+  return rows.map((r) => (r.resource?.ignoreChanges || !isPlainObject(r.props) ? r : { ...r, props: { ...r.props, [IGNORE_CHANGES_PATH]: [] } }));
 }
 
 /** One approval's value spec for this stack's environment, on every concrete path it names. */
@@ -318,7 +466,8 @@ function approvalStackFindings(subject: Subject, row: Row, a: Approval, rules: R
   if (!(row.env in a.values)) return [];
   const spec = a.values[row.env];
   if (a.path === PRESENT_PATH) {
-    if (satisfies(spec, true)) return [];
+    // The same matching as compareSnapshots: only the most specific `$present` approval of the resource governs.
+    if (rules.approvalFor(subject.type, subject.logicalId, PRESENT_PATH) !== a || satisfies(spec, true)) return [];
     const b: Base = { subject, rows: [row], path: PRESENT_PATH };
     return [finding(b, { ruleId: PARITY_RULES.inventory, severity: SEVERITY.inventory, status: "fail", values: { [row.env]: "present" }, message: `${labelOf(subject.type)} ${subject.logicalId}: present in ${row.env}; approval ${a.id} allows ${describeSpec(spec)} (${PARITY_RULES.inventory})` })];
   }
@@ -327,7 +476,7 @@ function approvalStackFindings(subject: Subject, row: Row, a: Approval, rules: R
   return concrete.flatMap((segs) => {
     const value = getAt(row.props, segs);
     const path = joinPath(segs);
-    const governs = !rules.invariantFor(subject.type, subject.logicalId, path) && rules.approvalFor(subject.type, subject.logicalId, path) === a;
+    const governs = !rules.invariantFor(subject.type, subject.logicalId, segs) && rules.approvalFor(subject.type, subject.logicalId, segs) === a;
     if (value === undefined || !governs) return [];
     const b: Base = { subject, rows: [row], path };
     const values = { [row.env]: redact(value) };
@@ -363,6 +512,7 @@ export function checkStack(snap: NormalisedSnapshot, rules: RuleSet, now: Date =
   for (const subject of collectSubjects([s], rules)) {
     const row = subject.rows[0];
     if (!row) continue;
+    if (subject.type !== CONFIG_TYPE) findings.push(...destroyableFindings(subject, [row]));
     for (const inv of rules.invariantsFor(subject.type, subject.logicalId)) findings.push(...invariantFindings(subject, [row], inv));
     if (!known) continue;
     for (const a of rules.approvalsFor(subject.type, subject.logicalId)) {

@@ -11,3 +11,5 @@ export * from "./rules";
 export * from "./config";
 export * from "./normalise";
 export * from "./compare";
+export * from "./iam";
+export * from "./cidr";

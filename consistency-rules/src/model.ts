@@ -31,6 +31,11 @@ export interface SnapshotResource {
   readonly protect?: boolean;
   readonly retainOnDelete?: boolean;
   /**
+   * The `ignoreChanges` resource option (property paths as the program wrote them), where the source has it (plans).
+   * Compared across environments as the pseudo-path `$ignoreChanges` (absent = none).
+   */
+  readonly ignoreChanges?: readonly string[];
+  /**
    * Inputs of the resource (plan/preview: the goal state's inputs; export: `inputs`).
    * Values that are unknown at preview are the string {@link UNKNOWN}; secrets are {@link SecretValue} objects
    * as read, and become {@link SECRET_PLACEHOLDER} after normalisation.
@@ -75,6 +80,8 @@ export interface NormalisedResource {
   readonly original: SnapshotResource;
   /** Normalised props: env names, suffixes, account ids, regions and generated ids replaced by placeholders. */
   readonly props: Readonly<Record<string, unknown>>;
+  /** The `ignoreChanges` option, sorted and without duplicates (absent when the source has none). */
+  readonly ignoreChanges?: readonly string[];
 }
 
 export interface NormalisedSnapshot {

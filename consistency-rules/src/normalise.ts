@@ -38,20 +38,57 @@ export interface ValueNormaliser {
   (s: string): string;
 }
 
+/** True if `s` has a run of 12 digits (cheap pre-check for {@link ACCOUNT_RE}). */
+function hasTwelveDigits(s: string): boolean {
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++run === 12) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
+/** True if `s` has `-` followed by a digit (every AWS region name does; cheap pre-check for {@link REGION_RE}). */
+function hasDashDigit(s: string): boolean {
+  for (let i = s.indexOf("-"); i >= 0 && i < s.length - 1; i = s.indexOf("-", i + 1)) {
+    const c = s.charCodeAt(i + 1);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
+}
+
+/** One rewrite step: applied in order, each only when its cheap pre-check says it can match. */
+interface Rewrite {
+  readonly re: RegExp;
+  readonly placeholder: string;
+  readonly mayMatch: (s: string) => boolean;
+}
+
+const CACHE_LIMIT = 200_000;
+
 export function stringNormaliser(ctx: Partial<EnvironmentContext>): ValueNormaliser {
-  const tokens: [RegExp, string][] = [];
-  if (typeof ctx.accountId === "string" && ctx.accountId) tokens.push([new RegExp(escapeRegExp(ctx.accountId), "g"), PLACEHOLDERS.account]);
-  tokens.push([ACCOUNT_RE, PLACEHOLDERS.account]);
-  if (typeof ctx.region === "string" && ctx.region) tokens.push([tokenRegExp(ctx.region), PLACEHOLDERS.region]);
-  tokens.push([REGION_RE, PLACEHOLDERS.region]);
+  const steps: Rewrite[] = [];
+  const literal = (token: string) => (s: string) => s.includes(token);
+  if (typeof ctx.accountId === "string" && ctx.accountId) steps.push({ re: new RegExp(escapeRegExp(ctx.accountId), "g"), placeholder: PLACEHOLDERS.account, mayMatch: literal(ctx.accountId) });
+  steps.push({ re: ACCOUNT_RE, placeholder: PLACEHOLDERS.account, mayMatch: hasTwelveDigits });
+  if (typeof ctx.region === "string" && ctx.region) steps.push({ re: tokenRegExp(ctx.region), placeholder: PLACEHOLDERS.region, mayMatch: literal(ctx.region) });
+  steps.push({ re: REGION_RE, placeholder: PLACEHOLDERS.region, mayMatch: hasDashDigit });
   const names = [ctx.env, ctx.stack].filter((x): x is string => typeof x === "string" && x.length > 0 && !/[{}]/.test(x));
-  for (const n of [...new Set(names)]) tokens.push([tokenRegExp(n), PLACEHOLDERS.env]);
-  if (typeof ctx.suffix === "string" && ctx.suffix && !/[{}]/.test(ctx.suffix)) tokens.push([tokenRegExp(ctx.suffix), PLACEHOLDERS.suffix]);
-  tokens.push([AUTONAME_RE, `-${PLACEHOLDERS.id}`]);
+  for (const n of [...new Set(names)]) steps.push({ re: tokenRegExp(n), placeholder: PLACEHOLDERS.env, mayMatch: literal(n) });
+  if (typeof ctx.suffix === "string" && ctx.suffix && !/[{}]/.test(ctx.suffix)) steps.push({ re: tokenRegExp(ctx.suffix), placeholder: PLACEHOLDERS.suffix, mayMatch: literal(ctx.suffix) });
+  steps.push({ re: AUTONAME_RE, placeholder: `-${PLACEHOLDERS.id}`, mayMatch: literal("-") });
+  // Keys and many values (tags, types, policies) repeat across resources: each distinct string is rewritten once.
+  const cache = new Map<string, string>();
   return (s: string) => {
     if (s === UNKNOWN) return s;
-    let out = s;
-    for (const [re, placeholder] of tokens) out = out.replace(re, placeholder);
+    let out = cache.get(s);
+    if (out !== undefined) return out;
+    out = s;
+    for (const step of steps) if (step.mayMatch(out)) out = out.replace(step.re, step.placeholder);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(s, out);
     return out;
   };
 }
@@ -66,10 +103,15 @@ export function normaliseValue(v: unknown, norm: ValueNormaliser, depth = 0): un
   if (v === null || typeof v !== "object") return typeof v === "bigint" ? String(v) : v;
   if (depth > MAX_DEPTH) return "[too deep]";
   if (isSecret(v)) return SECRET_PLACEHOLDER;
-  if (Array.isArray(v)) return v.map((x) => normaliseValue(x, norm, depth + 1));
+  if (Array.isArray(v)) {
+    const arr = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) arr[i] = normaliseValue(v[i], norm, depth + 1);
+    return arr;
+  }
   const asset = isAssetOrArchive(v as Record<string, unknown>);
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
     if (VOLATILE_KEYS.has(k) || (asset && k === "hash")) continue;
     const nk = norm(k);
     const key = nk !== k && Object.prototype.hasOwnProperty.call(v, nk) ? k : nk;
@@ -134,7 +176,8 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
       key = `${type}::${id}`;
     }
     const props = normaliseValue(isPlainObject(r.props) ? r.props : {}, norm) as Record<string, unknown>;
-    resources.set(key, { logicalId: id, type, original: r, props });
+    const ignoreChanges = Array.isArray(r.ignoreChanges) ? [...new Set(r.ignoreChanges.filter((p): p is string => typeof p === "string"))].sort() : undefined;
+    resources.set(key, { logicalId: id, type, original: r, props, ...(ignoreChanges ? { ignoreChanges } : {}) });
   });
   const config = isPlainObject(snapshot?.config) ? (normaliseValue(snapshot.config, norm) as Record<string, unknown>) : undefined;
   return {

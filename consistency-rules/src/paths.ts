@@ -48,7 +48,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** A string that holds a JSON object, parsed; else undefined. */
 export function parseJsonObjectString(v: unknown): Record<string, unknown> | undefined {
-  if (typeof v !== "string" || !v.trimStart().startsWith("{")) return undefined;
+  if (typeof v !== "string" || !mayHoldJsonObject(v)) return undefined;
   if (jsonCache.has(v)) return jsonCache.get(v);
   let result: Record<string, unknown> | undefined;
   try {
@@ -64,23 +64,58 @@ export function parseJsonObjectString(v: unknown): Record<string, unknown> | und
 /** Parsed JSON-object strings (policies are descended into once per comparison, not once per leaf). */
 const jsonCache = new Map<string, Record<string, unknown> | undefined>();
 
+/** Cheap pre-check (no allocation): the first non-blank character is `{`. Most strings fail at the first character. */
+function mayHoldJsonObject(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 123) return true; // {
+    if ((c > 32 && c < 128) || !/\s/.test(s[i])) return false; // a printable ASCII character, or non-blank
+  }
+  return false;
+}
+
 /** Children of a value: object keys, array indices, or the keys of a JSON-object string. */
-function children(v: unknown): [string, unknown][] | undefined {
+export function children(v: unknown): [string, unknown][] | undefined {
   if (Array.isArray(v)) return v.map((x, i) => [String(i), x]);
   if (isPlainObject(v)) return Object.entries(v);
   const parsed = parseJsonObjectString(v);
   return parsed ? Object.entries(parsed) : undefined;
 }
 
-function child(v: unknown, seg: string): unknown {
-  if (seg === "$keys") {
-    const c = children(v);
-    return c && !Array.isArray(v) ? c.map(([k]) => k).sort() : undefined;
+/**
+ * What a value is to a path walk, without allocating: an array, an object (a plain object or the parse of a
+ * JSON-object string), or a leaf.
+ */
+export function container(v: unknown): unknown[] | Record<string, unknown> | undefined {
+  if (Array.isArray(v)) return v;
+  if (isPlainObject(v)) return v;
+  return parseJsonObjectString(v);
+}
+
+/** Index of an array element named by a path segment (`"0"`, `"12"`; not `"01"`, `"-1"`, `"1.5"`). */
+function arrayIndex(seg: string, length: number): number {
+  if (seg.length === 0 || (seg.length > 1 && seg.charCodeAt(0) === 48)) return -1;
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
   }
-  const c = children(v);
-  if (!c) return undefined;
-  const hit = c.find(([k]) => k === seg);
-  return hit ? hit[1] : undefined;
+  const n = Number(seg);
+  return n < length ? n : -1;
+}
+
+/** One step down a path: object key (own), array index, key of a JSON-object string, or `$keys`. */
+export function child(v: unknown, seg: string): unknown {
+  if (seg === "$keys") {
+    if (Array.isArray(v)) return undefined;
+    const o = isPlainObject(v) ? v : parseJsonObjectString(v);
+    return o ? Object.keys(o).sort() : undefined;
+  }
+  if (Array.isArray(v)) {
+    const i = arrayIndex(seg, v.length);
+    return i >= 0 ? v[i] : undefined;
+  }
+  const o = isPlainObject(v) ? v : parseJsonObjectString(v);
+  return o && Object.prototype.hasOwnProperty.call(o, seg) ? o[seg] : undefined;
 }
 
 /** The value at a concrete path, or undefined. */
@@ -144,8 +179,28 @@ export function stableStringify(v: unknown): string {
   return JSON.stringify(v) ?? String(v);
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  return a === b || stableStringify(a) === stableStringify(b);
+/**
+ * Equality of JSON values as {@link stableStringify} defines it (key order ignored; `NaN` equals `NaN`; `-0` equals
+ * `0`; `undefined` inside arrays renders as `"undefined"`), computed structurally without building strings.
+ */
+export function deepEqual(a: unknown, b: unknown, depth = 0): boolean {
+  if (a === b) return true;
+  const ta = typeof a;
+  if (ta !== typeof b || a === null || b === null) return false;
+  if (ta === "number") return Number.isNaN(a) && Number.isNaN(b);
+  if (ta !== "object" || depth > 200) return ta === "object" && stableStringify(a) === stableStringify(b);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i], depth + 1)) return false;
+    return true;
+  }
+  if (Array.isArray(b) || !isPlainObject(a) || !isPlainObject(b)) return stableStringify(a) === stableStringify(b);
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k) || !deepEqual(a[k], b[k], depth + 1)) return false;
+  }
+  return true;
 }
 
 /** A value a value spec is compared with: literal, `{oneOf}`, `{min,max}` or `{any: true}`. */

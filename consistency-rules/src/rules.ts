@@ -9,10 +9,12 @@ import { parseDocument } from "yaml";
 import rulesSchema from "../rules.schema.json";
 import { describeAjvErrors, sharedAjv } from "./ajv";
 import { InputError, InputErrors } from "./errors";
+import { type IamContext, type IamException, iamExceptionCovers, parseIamPattern } from "./iam";
 import type { Severity } from "./model";
 import { globMatch, isPlainObject, matchesPrefix, specKind, splitPath, type ValueSpec } from "./paths";
 
 export type { ValueSpec } from "./paths";
+export type { IamContext, IamException } from "./iam";
 
 /** The stack tag that names a stack's environment when its name does not. */
 export const ENV_TAG = "env-parity:environment";
@@ -52,8 +54,8 @@ export interface Approval {
   readonly expires?: string;
 }
 
-/** An approval is expired from the day after its `expires` date (UTC). */
-export function isExpired(approval: Approval, now: Date = new Date()): boolean {
+/** An approval (or IAM exception) is expired from the day after its `expires` date (UTC). */
+export function isExpired(approval: { readonly expires?: string }, now: Date = new Date()): boolean {
   if (!approval.expires) return false;
   return now.getTime() >= Date.parse(`${approval.expires}T00:00:00Z`) + 86_400_000;
 }
@@ -64,6 +66,7 @@ interface RawRules {
   environments: Record<string, { stacks: string[]; accountId?: string; region?: string }>;
   invariants?: (Omit<Invariant, "hasExpect" | "severity" | "resource"> & { severity?: Severity; resource?: string })[];
   approvals?: Approval[];
+  iamExceptions?: IamException[];
 }
 
 const segCache = new Map<string, string[]>();
@@ -77,10 +80,32 @@ function matches(rule: { type: string; resource: string }, type: string, logical
   return globMatch(rule.type, type) && globMatch(rule.resource, logicalId);
 }
 
-/** Fewer wildcards first, then file order: the most specific rule wins. */
+function stars(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf("*"); i >= 0; i = s.indexOf("*", i + 1)) n++;
+  return n;
+}
+
+/**
+ * The one order in which rules are tried; the first that matches governs (`invariantFor`, `approvalFor`, and
+ * through them `compareSnapshots` and `checkStack`): an exact resource before a glob, then fewer `*` in type,
+ * resource and path together, then the longer path (`tags.Team` before `tags`), then file order.
+ */
+export function compareSpecificity(
+  a: { readonly type: string; readonly resource: string; readonly path: string },
+  b: { readonly type: string; readonly resource: string; readonly path: string },
+): number {
+  const glob = (r: typeof a) => (r.resource.includes("*") ? 1 : 0);
+  return (
+    glob(a) - glob(b) ||
+    stars(a.type) + stars(a.resource) + stars(a.path) - (stars(b.type) + stars(b.resource) + stars(b.path)) ||
+    splitPath(b.path).length - splitPath(a.path).length
+  );
+}
+
+/** Most specific first (see {@link compareSpecificity}); ties keep file order (Array.prototype.sort is stable). */
 function bySpecificity<T extends { type: string; resource: string; path: string }>(rules: readonly T[]): T[] {
-  const stars = (r: T) => (r.type + r.resource + r.path).split("*").length;
-  return rules.map((r, i) => ({ r, i })).sort((a, b) => stars(a.r) - stars(b.r) || a.i - b.i).map((x) => x.r);
+  return [...rules].sort(compareSpecificity);
 }
 
 export class RuleSet {
@@ -88,6 +113,8 @@ export class RuleSet {
   readonly environments: Readonly<Record<string, Environment>>;
   readonly invariants: readonly Invariant[];
   readonly approvals: readonly Approval[];
+  /** The statements whose Resource may contain `*` (see iam.ts); expired ones are kept here but apply to nothing. */
+  readonly iamExceptions: readonly IamException[];
   /** Absolute (file) or as-given (object) path of the project's config schema, if the rules name one. */
   readonly configSchemaPath?: string;
   private readonly orderedInvariants: readonly Invariant[];
@@ -110,6 +137,7 @@ export class RuleSet {
       severity: i.severity ?? "high",
     }));
     this.approvals = raw.approvals ?? [];
+    this.iamExceptions = raw.iamExceptions ?? [];
     this.configSchemaPath = raw.configSchema && baseDir !== undefined ? path.resolve(baseDir, raw.configSchema) : raw.configSchema;
     this.orderedInvariants = bySpecificity(this.invariants);
     this.orderedApprovals = bySpecificity(this.approvals);
@@ -131,37 +159,55 @@ export class RuleSet {
   }
 
   /** Invariants of a resource type/logical id (all paths), most specific first. */
-  invariantsFor(type: string, logicalId: string): Invariant[] {
+  invariantsFor(type: string, logicalId: string): readonly Invariant[] {
     return this.memo(`i|${type}|${logicalId}`, () => this.orderedInvariants.filter((i) => matches(i, type, logicalId)));
   }
 
   /** Approvals of a resource type/logical id (all paths, expired or not), most specific first. */
-  approvalsFor(type: string, logicalId: string): Approval[] {
+  approvalsFor(type: string, logicalId: string): readonly Approval[] {
     return this.memo(`a|${type}|${logicalId}`, () => this.orderedApprovals.filter((a) => matches(a, type, logicalId)));
   }
 
-  private readonly cache = new Map<string, unknown[]>();
-  private memo<T>(key: string, f: () => T[]): T[] {
-    let v = this.cache.get(key) as T[] | undefined;
+  private readonly cache = new Map<string, readonly unknown[]>();
+  private memo<T>(key: string, f: () => T[]): readonly T[] {
+    let v = this.cache.get(key) as readonly T[] | undefined;
     if (!v) {
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(key, (v = f()));
+      this.cache.set(key, (v = Object.freeze(f())));
     }
-    return [...v];
+    return v;
   }
 
-  /** The invariant whose path is (a prefix of) `path`. */
-  invariantFor(type: string, logicalId: string, path: string): Invariant | undefined {
-    const segs = splitPath(path);
-    return this.invariantsFor(type, logicalId).find((i) => matchesPrefix(segsOf(i.path), segs));
+  /** The invariant whose path is (a prefix of) `path`: the most specific (see {@link compareSpecificity}). */
+  invariantFor(type: string, logicalId: string, path: string | readonly string[]): Invariant | undefined {
+    const segs = typeof path === "string" ? splitPath(path) : path;
+    for (const i of this.invariantsFor(type, logicalId)) if (matchesPrefix(segsOf(i.path), segs)) return i;
+    return undefined;
   }
 
-  /** The approval whose path is (a prefix of) `path`, expired or not (use {@link isExpired}). */
-  approvalFor(type: string, logicalId: string, path: string): Approval | undefined {
-    const segs = splitPath(path);
-    return this.approvalsFor(type, logicalId).find((a) =>
-      path === PRESENT_PATH ? a.path === PRESENT_PATH : a.path !== PRESENT_PATH && matchesPrefix(segsOf(a.path), segs),
-    );
+  /**
+   * The approval that governs `path` (a prefix of it, or `$present`), expired or not (use {@link isExpired}):
+   * the most specific (see {@link compareSpecificity}). The comparer and the single-stack check both decide with it.
+   */
+  approvalFor(type: string, logicalId: string, path: string | readonly string[]): Approval | undefined {
+    const present = path === PRESENT_PATH;
+    const segs = typeof path === "string" ? (present ? [] : splitPath(path)) : path;
+    for (const a of this.approvalsFor(type, logicalId)) {
+      if (present ? a.path === PRESENT_PATH : a.path !== PRESENT_PATH && matchesPrefix(segsOf(a.path), segs)) return a;
+    }
+    return undefined;
+  }
+
+  /**
+   * The live IAM exception that allows a statement with these exact `actions` on a `resource` containing `*`, or
+   * undefined (then the statement is not acceptable). Every action must be listed by the one exception and the
+   * resource must match its pattern in `ctx` (account and region default to the environment's in the rules).
+   * Expired exceptions apply to nothing.
+   */
+  iamExceptionFor(actions: readonly string[], resource: string, ctx: IamContext, now: Date = new Date()): IamException | undefined {
+    const env = this.environments[ctx.env];
+    const full: IamContext = { ...ctx, accountId: ctx.accountId ?? env?.accountId, region: ctx.region ?? env?.region };
+    return this.iamExceptions.find((e) => !isExpired(e, now) && iamExceptionCovers(e, actions, resource, full));
   }
 
   /**
@@ -224,6 +270,16 @@ function semanticErrors(raw: RawRules, origin: string): InputError[] {
     }
   }
   (raw.invariants ?? []).forEach((inv, i) => checkId(inv.id, `invariants[${i}]`));
+  (raw.iamExceptions ?? []).forEach((e, i) => {
+    const p = `iamExceptions[${i}]`;
+    checkId(e.id, p);
+    try {
+      parseIamPattern(e.resource);
+    } catch (err) {
+      errors.push(new InputError(origin, `${p}.resource`, (err as Error).message));
+    }
+    if (e.expires && Number.isNaN(Date.parse(`${e.expires}T00:00:00Z`))) errors.push(new InputError(origin, `${p}.expires`, `is not a valid date, got "${e.expires}"`));
+  });
   (raw.approvals ?? []).forEach((a, i) => {
     const p = `approvals[${i}]`;
     checkId(a.id, p);

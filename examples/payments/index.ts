@@ -85,11 +85,28 @@ const role = new FunctionRole(naming.resource("payment-role"), {
   ],
   tags,
 });
-// ENI management for VPC functions needs `*` resources (ENI ids are generated); AWS's managed policy is the documented way.
-const vpcAccess = new aws.iam.RolePolicyAttachment(naming.resource("payment-role-vpc-access"), {
-  role: role.role.name,
-  policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
-});
+// ENI management for a VPC function (what AWSLambdaVPCAccessExecutionRole grants, as an inline least-privilege policy):
+// the Describe actions support no resource-level permissions (Resource "*"); the others are scoped to ENIs, subnets and security
+// groups of this account and region (Lambda creates the ENIs, so their ids are not known in advance). The `*` is an IAM exception
+// with a reason in consistency-rules/payments.rules.json (`iamExceptions`), so the same no-wildcard policy applies here.
+const ec2Arn = `arn:aws:ec2:${cfg.region}:${cfg.accountId}`;
+const vpcAccess = new aws.iam.RolePolicy(naming.resource("payment-role-vpc-access"), {
+  name: naming.physical("payment-role-vpc-access"),
+  role: role.role.id,
+  policy: JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "VpcEniDescribe", Effect: "Allow", Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], Resource: ["*"] },
+      {
+        Sid: "VpcEniManage",
+        Effect: "Allow",
+        Action: ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+        Resource: [`${ec2Arn}:network-interface/*`],
+      },
+      { Sid: "VpcEniPlacement", Effect: "Allow", Action: ["ec2:CreateNetworkInterface"], Resource: [`${ec2Arn}:subnet/*`, `${ec2Arn}:security-group/*`] },
+    ],
+  }),
+}, { parent: role });
 const logGroup = new aws.cloudwatch.LogGroup(naming.resource("payment-logs"), {
   name: logGroupName,
   retentionInDays: cfg.logRetentionDays,

@@ -12,6 +12,11 @@ export function ssmParameterArn(region: string, accountId: string, name: string)
   return `arn:aws:ssm:${region}:${accountId}:parameter${name}`;
 }
 
+/** A config key as a kebab-case name token: `batchSize` → `batch-size`, `a.b_c` → `a-b-c`. */
+export function configKeyToken(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/[._]/g, "-").toLowerCase();
+}
+
 export interface ConfigStoreArgs {
   /** Naming convention of the environment. */
   readonly naming: Naming;
@@ -46,9 +51,9 @@ export class ConfigStore extends pulumi.ComponentResource {
     super("env-parity:config:ConfigStore", name, {}, opts);
     const bad = Object.keys(args.values).filter((k) => !CONFIG_KEY_PATTERN.test(k));
     if (bad.length) throw new Error(`ConfigStore ${name}: config keys must match ${CONFIG_KEY_PATTERN}: ${bad.join(", ")}`);
-    const token = (key: string) => `config-${key.replace(/[._]/g, "-")}`;
+    const token = (key: string) => `config-${configKeyToken(key)}`;
     const clash = Object.keys(args.values).filter((k, i, all) => all.findIndex((o) => token(o) === token(k)) !== i);
-    if (clash.length) throw new Error(`ConfigStore ${name}: config keys collide once "." and "_" become "-": ${clash.join(", ")}`);
+    if (clash.length) throw new Error(`ConfigStore ${name}: config keys collide once kebab-cased for resource names: ${clash.join(", ")}`);
     const secret = new Set(args.secretKeys ?? []);
     const replica = new Set(args.replicaKeys ?? []);
     const parameters: Record<string, aws.ssm.Parameter> = {};
@@ -61,7 +66,7 @@ export class ConfigStore extends pulumi.ComponentResource {
         name: names[key],
         type: secret.has(key) ? "SecureString" : "String",
         value: secret.has(key) ? pulumi.secret(args.values[key]) : args.values[key],
-        description: `${args.project} ${args.env} configuration: ${key}`,
+        description: `Application configuration ${names[key]}`,
         tags: args.tags,
       }, { parent: this, ...(replica.has(key) ? { ignoreChanges: ["value"] } : {}) });
     }

@@ -1,12 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
+import { replicatedKeys } from "../functions/replicator/skip-keys";
+import { ConfigStore } from "./config-store";
 import { FunctionRole } from "./iam";
+import { lambdaVpcAccessGrants, wildcardCheckFor } from "./iam-policy";
 import { bundleHandler } from "./lambda-bundle";
 import { Messaging } from "./messaging";
 import { Metadata, TIMESTAMP_INDEX } from "./metadata";
 import { Naming } from "./naming";
+import { Network } from "./network";
 import { ValidatorFunction } from "./processing";
+import { ReplicationSource, ReplicationTarget, replicatorRoleArn } from "./replication";
 import { Storage } from "./storage";
 import { standardTags } from "./tags";
 
@@ -18,13 +23,19 @@ export interface EnvironmentArgs {
   readonly config: PlatformConfig;
   /** Absolute path of the validator handler (`infra/functions/validator/index.ts`). */
   readonly validatorEntry: string;
+  /** Absolute path of the replicator handler (`infra/functions/replicator/index.ts`); bundled in the source environment only. */
+  readonly replicatorEntry: string;
   /** Directory the bundler reports paths against (the repository root). */
   readonly sourceRoot: string;
 }
 
+/** How the VPC reaches AWS APIs: interface endpoints, no internet path (docs/networking.md). */
+export const EGRESS_MODE = "endpoints";
+
 /**
- * One environment of the data platform: storage, metadata, messaging, the validator function and its role,
- * all through one explicit AWS provider pinned to the stack's region and account.
+ * One environment of the data platform: the VPC, storage, metadata, messaging, the validator function (in the
+ * private subnets) and its role, the configuration store, and the configuration replication (source in the source
+ * environment, target elsewhere), all through one explicit AWS provider pinned to the stack's region and account.
  */
 export class Environment extends pulumi.ComponentResource {
   readonly naming: Naming;
@@ -33,6 +44,12 @@ export class Environment extends pulumi.ComponentResource {
   readonly messaging: Messaging;
   readonly validatorRole: FunctionRole;
   readonly validator: ValidatorFunction;
+  readonly network: Network;
+  readonly configStore: ConfigStore;
+  /** The source environment only. */
+  readonly replicationSource?: ReplicationSource;
+  /** Every other environment. */
+  readonly replicationTarget?: ReplicationTarget;
   /** Everything an application pipeline needs, unprefixed (`rawBucketName`, …). */
   readonly outputs: Readonly<Record<string, pulumi.Input<string>>>;
 
@@ -47,6 +64,17 @@ export class Environment extends pulumi.ComponentResource {
       allowedAccountIds: [cfg.accountId],
     }, { parent: this });
     const child = { parent: this, providers: { aws: provider } };
+    const iamExceptions = wildcardCheckFor(cfg.rules, { env: cfg.env, accountId: cfg.accountId, region: cfg.region, suffix: cfg.environmentSuffix });
+
+    this.network = new Network(naming.resource("network"), {
+      naming,
+      region: cfg.region,
+      cidrBlock: cfg.vpcCidr,
+      azCount: cfg.azCount,
+      egress: EGRESS_MODE,
+      tags,
+    }, child);
+    const vpcConfig = { subnetIds: this.network.privateSubnetIds, securityGroupIds: [this.network.appSecurityGroupId] };
 
     this.storage = new Storage(naming.resource("storage"), { naming, sseAlgorithm: cfg.sseAlgorithm, tags }, child);
     this.metadata = new Metadata(naming.resource("metadata"), { naming, tags }, child);
@@ -58,12 +86,16 @@ export class Environment extends pulumi.ComponentResource {
       resourceName: naming.resource("validator-role"),
       roleName: naming.physical("validator-role"),
       tags,
+      iamExceptions,
       grants: [
         { sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logGroupArn}:log-stream:*`] },
-        { sid: "ReadIncomingRawObjects", actions: ["s3:GetObject"], resources: [`${this.storage.raw.bucketArn}/${RAW_INCOMING_PREFIX}*`] },
-        { sid: "WriteMetadata", actions: ["dynamodb:PutItem"], resources: [this.metadata.tableArn] },
+        // GetObjectVersion: the validator reads the exact version the event names.
+        { sid: "ReadIncomingRawObjects", actions: ["s3:GetObject", "s3:GetObjectVersion"], resources: [`${this.storage.raw.bucketArn}/${RAW_INCOMING_PREFIX}*`] },
+        // GetItem/UpdateItem: a redelivered event finds its record and is not processed twice.
+        { sid: "WriteMetadata", actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], resources: [this.metadata.tableArn] },
         { sid: "EnqueueTasks", actions: ["sqs:SendMessage"], resources: [this.messaging.tasksQueueArn] },
         { sid: "WriteTraces", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
+        ...lambdaVpcAccessGrants(cfg.region, cfg.accountId),
       ],
     }, child);
 
@@ -87,8 +119,65 @@ export class Environment extends pulumi.ComponentResource {
       triggerBucket: { id: this.storage.raw.bucket.id, arn: this.storage.raw.bucketArn },
       triggerPrefix: RAW_INCOMING_PREFIX,
       accountId: cfg.accountId,
+      vpcConfig,
       tags,
     }, { ...child, dependsOn: [this.validatorRole] });
+
+    // Application configuration: one SSM parameter per key; the replicator owns the replicated values outside the source.
+    const repl = cfg.replication;
+    const isSource = cfg.env === repl.sourceEnvironment;
+    const appKeys = Object.keys(cfg.appConfig).sort();
+    const replicated = replicatedKeys(appKeys, cfg.replicationSkipKeys);
+    this.configStore = new ConfigStore(naming.resource("config"), {
+      naming,
+      project: cfg.project,
+      env: cfg.env,
+      accountId: cfg.accountId,
+      region: cfg.region,
+      values: cfg.appConfig,
+      secretKeys: cfg.appConfigSecretKeys,
+      replicaKeys: isSource ? [] : replicated,
+      tags,
+    }, child);
+    const replicatedArns = replicated.map((k) => this.configStore.parameterArns[k]);
+
+    const extraOutputs: Record<string, pulumi.Input<string>> = {};
+    if (isSource) {
+      this.replicationSource = new ReplicationSource(naming.resource("replication"), {
+        naming,
+        project: cfg.project,
+        env: cfg.env,
+        accountId: cfg.accountId,
+        region: cfg.region,
+        targets: Object.entries(repl.targetStacks).map(([targetEnv, stackName]) => {
+          const region = cfg.environments[targetEnv]?.region;
+          if (!region) throw new Error(`replication target ${targetEnv}: the rules name no region for it`);
+          const ref = new pulumi.StackReference(naming.resource(`${targetEnv}-stack-reference`), { name: stackName }, { parent: this });
+          return { env: targetEnv, region, roleArn: ref.getOutput(`${targetEnv}ReplicationRoleArn`) as pulumi.Output<string | undefined> };
+        }),
+        sourceParameterArns: replicatedArns,
+        skipKeys: cfg.replicationSkipKeys,
+        code: bundleHandler(args.replicatorEntry, { workingDir: args.sourceRoot }),
+        logRetentionDays: cfg.logRetentionDays,
+        tracingMode: cfg.xrayTracing ? "Active" : "PassThrough",
+        logLevel: cfg.logLevel,
+        tags,
+        iamExceptions,
+      }, { ...child, dependsOn: [this.configStore] });
+      extraOutputs.replicationRuleArn = this.replicationSource.ruleArn;
+    } else {
+      const source = cfg.environments[repl.sourceEnvironment];
+      if (!source?.accountId || !source.region) throw new Error(`replication source ${repl.sourceEnvironment}: the rules name no account and region for it`);
+      const sourceNaming = new Naming({ env: repl.sourceEnvironment, service: cfg.service, environmentSuffix: repl.sourceEnvironmentSuffix, accountId: source.accountId, region: source.region });
+      this.replicationTarget = new ReplicationTarget(naming.resource("replication"), {
+        naming,
+        sourceRoleArn: replicatorRoleArn(sourceNaming),
+        parameterArns: replicatedArns,
+        tags,
+        iamExceptions,
+      }, child);
+      extraOutputs.replicationRoleArn = this.replicationTarget.roleArn;
+    }
 
     this.outputs = Object.freeze({
       rawBucketName: this.storage.raw.bucketName,
@@ -108,6 +197,11 @@ export class Environment extends pulumi.ComponentResource {
       tasksDlqUrl: this.messaging.tasksDlqUrl,
       tasksDlqArn: this.messaging.tasksDlqArn,
       alertsTopicArn: this.messaging.alertsTopicArn,
+      vpcId: this.network.vpcId,
+      appSecurityGroupId: this.network.appSecurityGroupId,
+      ...Object.fromEntries(this.network.privateSubnetIds.map((id, i) => [`privateSubnet${i + 1}Id`, id])),
+      configParameterPrefix: `/${cfg.project}/${cfg.env}/`,
+      ...extraOutputs,
       region: cfg.region,
       accountId: cfg.accountId,
     });

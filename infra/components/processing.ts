@@ -33,6 +33,11 @@ export interface ValidatorFunctionArgs {
   readonly accountId: string;
   /** Tags of the function and its log group. */
   readonly tags: pulumi.Input<Tags>;
+  /** Run the function in these (private) subnets with these security groups; the role needs `lambdaVpcAccessGrants`. */
+  readonly vpcConfig?: {
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
+  };
 }
 
 /**
@@ -71,6 +76,7 @@ export class ValidatorFunction extends pulumi.ComponentResource {
       tracingConfig: { mode: args.tracingMode },
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroupName },
       environment: { variables: args.environment },
+      ...(args.vpcConfig && { vpcConfig: { subnetIds: args.vpcConfig.subnetIds, securityGroupIds: args.vpcConfig.securityGroupIds } }),
       tags: args.tags,
     }, { parent: this, dependsOn: [this.logGroup] });
 

@@ -9,7 +9,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, type PolicyGrant } from "./iam";
+import { policyDocument, type PolicyGrant, type WildcardCheck } from "./iam";
 import type { Naming } from "./naming";
 import { LAMBDA_RUNTIME } from "./processing";
 import type { Tags } from "./tags";
@@ -81,6 +81,8 @@ export interface ReplicationSourceArgs {
   readonly serialise?: boolean;
   /** Tags of every taggable child. */
   readonly tags: pulumi.Input<Tags>;
+  /** Which wildcard resources are allowed: the rules' `iamExceptions` (`wildcardCheckFor`). */
+  readonly iamExceptions: WildcardCheck;
 }
 
 /** Prod only: the rule, the replicator (log group first), its role, success/failure topics and the DLQ. */
@@ -165,7 +167,7 @@ export class ReplicationSource extends pulumi.ComponentResource {
       role: this.role.name,
       policy: targets.apply((ts) => {
         const grants: PolicyGrant[] = [
-          // Lambda names the log streams at run time: the scoped `:log-stream:*` form (iam.ts SCOPED_RESOURCE_WILDCARDS).
+          // Lambda names the log streams at run time: the scoped `:log-stream:*` form (an iamExceptions entry of the rules).
           { sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${naming.logGroupArn(logGroupName)}:log-stream:*`] },
           { sid: "Notify", actions: ["sns:Publish"], resources: [successTopicArn, failureTopicArn] },
           { sid: "DeadLetter", actions: ["sqs:SendMessage"], resources: [dlqArn] },
@@ -173,7 +175,7 @@ export class ReplicationSource extends pulumi.ComponentResource {
         if (args.sourceParameterArns.length) grants.push({ sid: "ReadSourceConfig", actions: ["ssm:GetParameter"], resources: args.sourceParameterArns });
         if (ts.length) grants.push({ sid: "AssumeTargetRoles", actions: ["sts:AssumeRole"], resources: ts.map((t) => t.roleArn) });
         if (args.tracingMode === "Active") grants.push({ sid: "WriteTraces", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] });
-        return policyDocument(grants);
+        return policyDocument(grants, args.iamExceptions);
       }),
     }, { parent: this });
 
@@ -265,6 +267,8 @@ export interface ReplicationTargetArgs {
   readonly parameterArns: readonly string[];
   /** Tags of the role. */
   readonly tags: pulumi.Input<Tags>;
+  /** Which wildcard resources are allowed (the replica policy has none; checked all the same). */
+  readonly iamExceptions: WildcardCheck;
 }
 
 /** The replicator role's ARN for a source environment's naming (what targets trust). */
@@ -296,7 +300,7 @@ export class ReplicationTarget extends pulumi.ComponentResource {
     if (args.parameterArns.length) {
       new aws.iam.RolePolicy(naming.resource("config-replica-policy"), {
         role: this.role.name,
-        policy: policyDocument([{ sid: "ReplicateConfig", actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: args.parameterArns }]),
+        policy: policyDocument([{ sid: "ReplicateConfig", actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: args.parameterArns }], args.iamExceptions),
       }, { parent: this });
     }
     this.registerOutputs({ roleArn: this.roleArn });

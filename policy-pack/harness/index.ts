@@ -160,6 +160,27 @@ function assetToWire(v: Record<string, unknown>, sig: unknown): Record<string, u
   return out;
 }
 
+/**
+ * Resource options a snapshot may carry besides `protect` (plans capture them from the registration; exports from
+ * the state). Read structurally so older snapshots without them still work.
+ */
+interface ResourceOptionsSource {
+  readonly ignoreChanges?: readonly string[];
+  readonly deleteBeforeReplace?: boolean;
+  readonly additionalSecretOutputs?: readonly string[];
+  readonly aliases?: readonly unknown[];
+  readonly customTimeouts?: { readonly create?: string | number; readonly update?: string | number; readonly delete?: string | number };
+}
+
+/** A custom timeout (`"5m"`, `"1h30m"`, `"90s"` or seconds) in seconds, as the engine sends it (0 = unset). */
+function seconds(v: string | number | undefined): number {
+  if (typeof v === "number") return v;
+  if (!v) return 0;
+  let total = 0;
+  for (const [, n, unit] of v.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)) total += Number(n) * (unit === "h" ? 3600 : unit === "m" ? 60 : 1);
+  return total;
+}
+
 function providerUrn(ref: string | undefined): string | undefined {
   if (!ref) return undefined;
   const i = ref.lastIndexOf("::");
@@ -247,9 +268,25 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
 
   const struct = (v: unknown) => p.struct.Struct.fromJavaScript((toWire(v) ?? {}) as Record<string, structPbTypes.JavaScriptValue>);
 
+  /** The resource options the engine sends analyzers (AnalyzerResourceOptions), from what the source captured. */
   const options = (r: SnapshotResource) => {
+    const ro = r as ResourceOptionsSource;
     const o = new p.pb.AnalyzerResourceOptions();
     o.setProtect(r.protect === true);
+    if (ro.ignoreChanges?.length) o.setIgnorechangesList([...ro.ignoreChanges]);
+    if (ro.deleteBeforeReplace !== undefined) {
+      o.setDeletebeforereplace(ro.deleteBeforeReplace);
+      o.setDeletebeforereplacedefined(true);
+    }
+    if (ro.additionalSecretOutputs?.length) o.setAdditionalsecretoutputsList([...ro.additionalSecretOutputs]);
+    if (ro.aliases?.length) o.setAliasesList(ro.aliases.filter((a): a is string => typeof a === "string"));
+    if (ro.customTimeouts) {
+      const t = new p.pb.AnalyzerResourceOptions.CustomTimeouts();
+      t.setCreate(seconds(ro.customTimeouts.create));
+      t.setUpdate(seconds(ro.customTimeouts.update));
+      t.setDelete(seconds(ro.customTimeouts.delete));
+      o.setCustomtimeouts(t);
+    }
     if (r.parent) o.setParent(r.parent);
     return o;
   };

@@ -28,6 +28,8 @@ export interface PolicyInput {
   readonly urn: string;
   readonly props: Readonly<Record<string, unknown>>;
   readonly protect: boolean;
+  /** The `ignoreChanges` resource option (property paths the engine leaves alone after creation). */
+  readonly ignoreChanges: readonly string[];
   readonly parent?: string;
   /** Only known in stack policies (AnalyzeStack carries dependencies; Analyze does not). */
   readonly dependencies: readonly string[];
@@ -158,7 +160,17 @@ function crashNote(name: string, e: unknown): string {
 }
 
 export function fromArgs(a: ResourceValidationArgs): PolicyInput {
-  return { type: a.type, name: a.name, urn: a.urn, props: rawProps(a.props), protect: a.opts?.protect === true, parent: a.opts?.parent, dependencies: [], providerProps: a.provider ? rawProps(a.provider.props) : undefined };
+  return {
+    type: a.type,
+    name: a.name,
+    urn: a.urn,
+    props: rawProps(a.props),
+    protect: a.opts?.protect === true,
+    ignoreChanges: a.opts?.ignoreChanges ?? [],
+    parent: a.opts?.parent,
+    dependencies: [],
+    providerProps: a.provider ? rawProps(a.provider.props) : undefined,
+  };
 }
 
 export function fromStackArgs(a: StackValidationArgs): PolicyInput[] {
@@ -168,6 +180,7 @@ export function fromStackArgs(a: StackValidationArgs): PolicyInput[] {
     urn: r.urn,
     props: rawProps(r.props),
     protect: r.opts?.protect === true,
+    ignoreChanges: r.opts?.ignoreChanges ?? [],
     parent: r.parent?.urn ?? r.opts?.parent,
     dependencies: r.dependencies.map((d) => d.urn),
     providerProps: r.provider ? rawProps(r.provider.props) : undefined,

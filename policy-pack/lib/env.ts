@@ -16,23 +16,44 @@ export interface Scope {
   readonly rules?: RuleSet;
 }
 
+const urnCache = new Map<string, { stack: string; project: string }>();
+
 /** `urn:pulumi:<stack>::<project>::<type>::<name>` → stack and project. */
 export function parseUrn(urn: string): { stack: string; project: string } {
-  const m = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(urn);
-  return m ? { stack: m[1], project: m[2] } : { stack: "", project: "" };
+  const head = urn.slice(0, urn.indexOf("::", urn.indexOf("::") + 2) + 2);
+  let parsed = urnCache.get(head);
+  if (!parsed) {
+    const m = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(urn);
+    parsed = m ? { stack: m[1], project: m[2] } : { stack: "", project: "" };
+    if (urnCache.size > 1000) urnCache.clear();
+    urnCache.set(head, parsed);
+  }
+  return parsed;
 }
 
-const scopes = new Map<string, Scope>();
+/** Scopes by stack tags object, then inline rules object, then `stack\0project` (identity keys: no serialising per call). */
+const scopes = new WeakMap<object, WeakMap<object, Map<string, Scope>>>();
+const NONE = {};
 
-/** Memoised: the scope depends only on stack, project, stack tags and the inline rules (not on the resource). */
+/**
+ * Memoised: the scope depends only on stack, project, stack tags and the inline rules (not on the resource).
+ * The SDK hands every policy the same stack tags map and the same config values between Configure calls, so
+ * object identity is the key; a new map or rules object (reconfiguration) computes a new scope.
+ */
 export function resolveScope(urn: string, stackTags: ReadonlyMap<string, string> | undefined, inlineRules?: unknown): Scope {
   const { stack, project } = parseUrn(urn);
-  const key = `${stack}\u0000${project}\u0000${stackTags ? JSON.stringify([...stackTags]) : ""}\u0000${inlineRules === undefined ? "" : JSON.stringify(inlineRules)}`;
-  let scope = scopes.get(key);
+  const tagsKey = stackTags ?? NONE;
+  const rulesKey = inlineRules !== null && typeof inlineRules === "object" ? inlineRules : NONE;
+  let byRules = scopes.get(tagsKey);
+  if (!byRules) scopes.set(tagsKey, (byRules = new WeakMap()));
+  let byStack = byRules.get(rulesKey);
+  if (!byStack) byRules.set(rulesKey, (byStack = new Map()));
+  const key = `${stack}\u0000${project}`;
+  let scope = byStack.get(key);
   if (!scope) {
-    if (scopes.size > 100) scopes.clear();
+    if (byStack.size > 100) byStack.clear();
     scope = computeScope(stack, project, stackTags, inlineRules);
-    scopes.set(key, scope);
+    byStack.set(key, scope);
   }
   return scope;
 }

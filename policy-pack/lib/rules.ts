@@ -4,12 +4,14 @@
  */
 import { loadRulesFromObject, type RuleSet } from "../../consistency-rules/src/rules";
 import dataPlatformRules from "../../consistency-rules/data-platform.rules.json";
+import paymentsRules from "../../examples/payments/consistency-rules/payments.rules.json";
 
 export type { RuleSet };
 
 /** Rule sets shipped inside the pack, by project name. Add a project by adding its `<project>.rules.json` here. */
 const BUNDLED: Readonly<Record<string, unknown>> = {
   "data-platform": dataPlatformRules,
+  payments: paymentsRules,
 };
 
 const cache = new Map<unknown, RuleSet | Error>();

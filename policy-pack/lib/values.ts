@@ -24,10 +24,31 @@ export function isUnknownValue(v: unknown): boolean {
   return typeof v === "string" && UNKNOWN_SENTINELS.has(v);
 }
 
-/** Unwraps the SDK proxy (if any) and maps every unknown sentinel to {@link UNKNOWN}. */
+const rawCache = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * Unwraps the SDK proxy (if any) and maps every unknown sentinel to {@link UNKNOWN}. The engine sends only the
+ * canonical sentinel, so the properties are used as they are (no copy) unless an older SDK's sentinel occurs;
+ * memoised per properties object (stack policies and `policy-pack-indeterminate` read the same objects again).
+ */
 export function rawProps(props: unknown): Record<string, unknown> {
   const target = props && typeof props === "object" ? ((props as Record<string, unknown>)["__getSpecialProxyTarget"] ?? props) : {};
-  return canon(target) as Record<string, unknown>;
+  if (!target || typeof target !== "object") return {};
+  let raw = rawCache.get(target);
+  if (!raw) {
+    raw = (needsCanon(target) ? canon(target) : target) as Record<string, unknown>;
+    rawCache.set(target, raw);
+  }
+  return raw;
+}
+
+function needsCanon(v: unknown): boolean {
+  if (typeof v === "string") return v !== UNKNOWN && UNKNOWN_SENTINELS.has(v);
+  if (Array.isArray(v)) return v.some(needsCanon);
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    for (const k in v) if (needsCanon((v as Record<string, unknown>)[k])) return true;
+  }
+  return false;
 }
 
 function canon(v: unknown): unknown {

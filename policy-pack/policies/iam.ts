@@ -4,6 +4,7 @@
  * (e.g. built with pulumi.jsonStringify over outputs) is indeterminate, never passed.
  */
 import { requireEnv, resourcePolicy, type Outcome, type PolicyInput } from "../lib/define";
+import type { RuleSet } from "../lib/rules";
 import { asArray, at, policyDocument, UNKNOWN } from "../lib/values";
 
 const ROLE = "aws:iam/role:Role";
@@ -64,28 +65,57 @@ export const iamPolicyNoWildcardActions = resourcePolicy({
   },
 });
 
-const DEFAULT_WILDCARD_OK = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:PutMetricData"];
+/**
+ * The environment suffix of a resource, from its physical name: the Pulumi name with `-{suffix}` inserted
+ * (`dev-ingest-validator-role` → `dev-ingest-validator-role-x1`, `…-role-policy` → `…-role-x1-policy`).
+ */
+export function suffixOf(r: PolicyInput): string | undefined {
+  for (const key of ["name", "bucket"]) {
+    const p = r.props[key];
+    if (typeof p !== "string" || p.length <= r.name.length) continue;
+    let i = 0;
+    while (i < r.name.length && r.name[i] === p[i]) i++;
+    let j = 0;
+    while (j < r.name.length - i && r.name[r.name.length - 1 - j] === p[p.length - 1 - j]) j++;
+    const middle = p.slice(i, p.length - j);
+    const m = /^-([a-z0-9]+)$/.exec(middle) ?? /^([a-z0-9]+)-$/.exec(middle);
+    if (m && p.slice(0, i) + p.slice(p.length - j) === r.name) return m[1];
+  }
+  return undefined;
+}
 
-export const iamPolicyNoWildcardResources = resourcePolicy<{ actionsAllowedOnAnyResource: string[] }>({
+export const iamPolicyNoWildcardResources = resourcePolicy({
   name: "iam-policy-no-wildcard-resources",
-  description: "No Allow statement grants on Resource `*` (or NotResource), except actions that only support `*` (X-Ray, PutMetricData).",
-  why: "Resource `*` lets a function touch every table, queue and bucket of the account, including other platforms'.",
+  description:
+    "No Allow statement grants on a Resource containing `*` (`*`, `…/incoming/*`, `…:log-stream:*`) or uses NotResource, unless an IAM exception of the rules (`iamExceptions`: exact actions, resource pattern, reason, owner) covers it.",
+  why: "Resource `*` lets a function touch every table, queue and bucket of the account, including other platforms'; the few statements AWS cannot scope (X-Ray, log streams, object prefixes) are exceptions someone approved, with a reason.",
   severity: "high",
-  remediationSteps: "Name the resources by ARN (the table's `arn`, the queue's `arn`); keep `*` only for actions AWS cannot scope.",
-  config: { actionsAllowedOnAnyResource: { type: "array", items: { type: "string" }, default: DEFAULT_WILDCARD_OK } },
-  defaults: { actionsAllowedOnAnyResource: DEFAULT_WILDCARD_OK },
+  remediationSteps:
+    "Name the resources by exact ARN (the table's `arn`, the queue's `arn`). If AWS cannot scope the action, add an `iamExceptions` entry to the project's rules file (`id`, exact `actions`, `resource` pattern with {account}/{region}/{env}/{suffix}/{name}, `reason`, `owner`, optional `expires`).",
   types: IAM_TYPES,
-  check(r, { config }, out) {
-    for (const { label, doc } of documentsOf(r, out, { assumeRole: false })) {
+  check(r, ctx, out) {
+    const docs = documentsOf(r, out, { assumeRole: false });
+    if (docs.length === 0) return;
+    let env: string | undefined;
+    const suffix = suffixOf(r);
+    for (const { label, doc } of docs) {
       statements(doc).forEach((s, i) => {
         if (!isAllow(s)) return;
         if (s.NotResource !== undefined) out.fail(`${r.name}: ${label} Statement[${i}] uses NotResource.`, r.urn);
         const resources = asArray(s.Resource);
         if (resources.includes(UNKNOWN)) out.unknown(`${r.name}: ${label} Statement[${i}].Resource is unknown at preview`, r.urn);
-        if (!resources.includes("*")) return;
-        const actions = asArray(s.Action);
-        if (actions.length > 0 && actions.every((a) => typeof a === "string" && config.actionsAllowedOnAnyResource.includes(a))) return;
-        out.fail(`${r.name}: ${label} Statement[${i}] grants ${actions.map((a) => String(a)).join(", ") || "actions"} on Resource "*".`, r.urn);
+        const wild = resources.filter((x): x is string => typeof x === "string" && x !== UNKNOWN && x.includes("*"));
+        if (wild.length === 0) return;
+        env ??= requireEnv(ctx, "iam-policy-no-wildcard-resources", r, out);
+        if (!env || !ctx.rules) return;
+        const actions = asArray(s.Action).filter((a): a is string => typeof a === "string");
+        for (const res of wild) {
+          if (ctx.rules.iamExceptionFor(actions, res, { env, suffix })) continue;
+          out.fail(
+            `${r.name}: ${label} Statement[${i}] grants ${actions.join(", ") || "actions"} on Resource "${res}", which no IAM exception covers; name the exact ARN or add an \`iamExceptions\` entry (exact actions, resource pattern, reason, owner) to ${ctx.project}.rules.json.`,
+            r.urn,
+          );
+        }
       });
     }
   },
@@ -99,9 +129,62 @@ function strings(v: unknown, path: string, acc: { path: string; value: string }[
   return acc;
 }
 
+/**
+ * Configuration replication is the one sanctioned cross-account link (see infra/components/replication.ts): the source
+ * environment's replicator role `{env}-{service}-config-replicator-role[-suffix]` assumes, in each target account, the
+ * role `{env}-{service}-config-replica-role[-suffix]`. Both ARNs are exact; never an account root or a wildcard.
+ */
+export const REPLICATOR_ROLE = "config-replicator-role";
+export const REPLICA_ROLE = "config-replica-role";
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The service token of a resource name `{env}-{service}-…` (undefined if the name does not follow the convention). */
+function serviceOf(name: string, env: string): string | undefined {
+  return new RegExp(`^${esc(env)}-([a-z0-9]+)-`).exec(name)?.[1];
+}
+
+/** The environment (≠ `env`) whose role `token` this exact ARN is, by the rules' account ids and the naming convention. */
+function linkedEnvironment(arn: string, rules: RuleSet, env: string, service: string, token: string): string | undefined {
+  for (const [name, e] of Object.entries(rules.environments)) {
+    if (name === env || !e.accountId) continue;
+    if (new RegExp(`^arn:aws:iam::${e.accountId}:role/${esc(name)}-${esc(service)}-${esc(token)}(-[a-z0-9]+)?$`).test(arn)) return name;
+  }
+  return undefined;
+}
+
+function principalsAws(s: Record<string, unknown>): unknown[] | "*" {
+  const p = s.Principal;
+  if (p === "*") return "*";
+  return asArray(at(p, "AWS"));
+}
+
+const isAssumeRoleOnly = (s: Record<string, unknown>) => {
+  const actions = asArray(s.Action);
+  return actions.length > 0 && actions.every((a) => a === "sts:AssumeRole");
+};
+
+/** Strings of a document that are the sanctioned replication link (checked by `iam-role-cross-account-trust` instead). */
+function replicationLinks(r: PolicyInput, label: string, doc: Record<string, unknown>, rules: RuleSet, env: string): Set<string> {
+  const ok = new Set<string>();
+  const service = serviceOf(r.name, env);
+  if (!service) return ok;
+  for (const s of statements(doc)) {
+    if (!isAllow(s)) continue;
+    if (label === "assumeRolePolicy") {
+      const principals = principalsAws(s);
+      if (principals !== "*") for (const p of principals) if (typeof p === "string" && linkedEnvironment(p, rules, env, service, REPLICATOR_ROLE)) ok.add(p);
+    } else if (isAssumeRoleOnly(s)) {
+      for (const res of asArray(s.Resource)) if (typeof res === "string" && linkedEnvironment(res, rules, env, service, REPLICA_ROLE)) ok.add(res);
+    }
+  }
+  return ok;
+}
+
 export const iamPolicyNoCrossEnvironment = resourcePolicy({
   name: "iam-policy-no-cross-environment",
-  description: "No policy document (including assume-role principals) names another environment's account id or resources.",
+  description:
+    "No policy document (including assume-role principals) names another environment's account id or resources, except the exact configuration-replication roles (replicator trusted by, and assuming, the replica role).",
   why: "Environments live in separate accounts so that dev cannot touch prod; a cross-environment ARN defeats that.",
   severity: "critical",
   remediationSteps: "Reference this environment's resources (outputs of this stack), never a hard-coded ARN of another environment.",
@@ -113,7 +196,9 @@ export const iamPolicyNoCrossEnvironment = resourcePolicy({
     if (!env || !ctx.rules) return;
     const others = Object.entries(ctx.rules.environments).filter(([name]) => name !== env);
     for (const { label, doc } of docs) {
+      const links = replicationLinks(r, label, doc, ctx.rules, env);
       for (const s of strings(doc, "")) {
+        if (links.has(s.value)) continue;
         for (const [name, e] of others) {
           if (e.accountId && s.value.includes(e.accountId)) out.fail(`${r.name}: ${label} ${s.path} names account ${e.accountId} of environment ${name}: "${s.value}".`, r.urn);
           else if (s.value.startsWith("arn:") && new RegExp(`[:/]${name}-`).test(s.value)) out.fail(`${r.name}: ${label} ${s.path} names a resource of environment ${name}: "${s.value}".`, r.urn);
@@ -123,4 +208,56 @@ export const iamPolicyNoCrossEnvironment = resourcePolicy({
   },
 });
 
-export const iamPolicies = [iamPolicyNoWildcardActions, iamPolicyNoWildcardResources, iamPolicyNoCrossEnvironment];
+/** An AWS principal's account: `arn:aws:iam::<acct>:…` or a bare account id; undefined for anything else. */
+function accountOf(principal: string): string | undefined {
+  return /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1] ?? (/^\d{12}$/.test(principal) ? principal : undefined);
+}
+
+export const iamRoleCrossAccountTrust = resourcePolicy({
+  name: "iam-role-cross-account-trust",
+  description:
+    "A role that trusts an AWS principal of another account trusts exactly the source environment's configuration replicator role (`{env}-{service}-config-replicator-role[-suffix]` in that environment's account), never an account root, a wildcard or an unknown account.",
+  why: "Trusting an account root or `*` lets every principal that account's admins create assume the role; the replication link is the only cross-account access the platform needs.",
+  severity: "critical",
+  remediationSteps:
+    "Trust the exact replicator role ARN (`replicatorRoleArn(sourceNaming)` in infra/components/replication.ts) as `Principal: { AWS: <arn> }`; remove root, `*` and foreign-account principals.",
+  types: [ROLE],
+  check(r, ctx, out) {
+    const raw = r.props.assumeRolePolicy;
+    if (raw === undefined || raw === "") return;
+    const doc = policyDocument(raw);
+    if (doc === UNKNOWN) return void out.unknown(`${r.name}: assumeRolePolicy is unknown at preview`, r.urn);
+    if (!doc) return void out.fail(`${r.name}: assumeRolePolicy is not a valid JSON policy document.`, r.urn);
+    const trusts = statements(doc).filter(isAllow);
+    const principals = trusts.map((s) => principalsAws(s));
+    if (principals.includes("*")) out.fail(`${r.name}: assumeRolePolicy trusts Principal "*" (anyone).`, r.urn);
+    const aws = principals.flatMap((p) => (p === "*" ? [] : p));
+    if (aws.length === 0) return;
+    const env = requireEnv(ctx, "iam-role-cross-account-trust", r, out);
+    if (!env || !ctx.rules) return;
+    const own = ctx.rules.environments[env]?.accountId;
+    const service = serviceOf(r.name, env);
+    for (const p of aws) {
+      if (p === UNKNOWN) {
+        out.unknown(`${r.name}: an AWS principal of assumeRolePolicy is unknown at preview`, r.urn);
+        continue;
+      }
+      if (typeof p !== "string") continue;
+      if (p === "*") {
+        out.fail(`${r.name}: assumeRolePolicy trusts AWS principal "*" (every account).`, r.urn);
+        continue;
+      }
+      const account = accountOf(p);
+      if (account === undefined || account === own) continue;
+      if (service && linkedEnvironment(p, ctx.rules, env, service, REPLICATOR_ROLE)) continue;
+      const whose = Object.values(ctx.rules.environments).find((e) => e.accountId === account)?.name;
+      const what = /:root$/.test(p) || p === account ? "the whole account" : "a principal";
+      out.fail(
+        `${r.name}: assumeRolePolicy trusts ${what} ${p} of ${whose ? `environment ${whose}` : "an account outside the rules"}; cross-account trust must name exactly the source environment's ${REPLICATOR_ROLE} ARN.`,
+        r.urn,
+      );
+    }
+  },
+});
+
+export const iamPolicies = [iamPolicyNoWildcardActions, iamPolicyNoWildcardResources, iamPolicyNoCrossEnvironment, iamRoleCrossAccountTrust];

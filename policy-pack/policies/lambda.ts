@@ -46,7 +46,9 @@ export const lambdaFunctionsSameRuntime = stackPolicy({
         continue;
       }
       const key = show(rt);
-      byRuntime.set(key, [...(byRuntime.get(key) ?? []), f.name]);
+      const names = byRuntime.get(key);
+      if (names) names.push(f.name);
+      else byRuntime.set(key, [f.name]);
     }
     if (byRuntime.size > 1) {
       out.fail(`functions use ${byRuntime.size} runtimes: ${[...byRuntime].map(([rt, names]) => `${rt} (${names.join(", ")})`).join("; ")}.`);

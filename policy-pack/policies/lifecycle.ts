@@ -7,6 +7,7 @@
 import { resourcePolicy } from "../lib/define";
 import { known } from "../lib/expect";
 import { show } from "../lib/values";
+import { RDS_CLUSTER, RDS_INSTANCE } from "./rds";
 import { BUCKET_TYPES } from "./s3";
 
 export const lifecycleResourceNotProtected = resourcePolicy({
@@ -53,4 +54,18 @@ export const lifecycleS3BucketForceDestroy = resourcePolicy({
   },
 });
 
-export const lifecyclePolicies = [lifecycleResourceNotProtected, lifecycleNoDeletionProtection, lifecycleS3BucketForceDestroy];
+export const lifecycleRdsSkipFinalSnapshot = resourcePolicy({
+  name: "lifecycle-rds-skip-final-snapshot",
+  description: "Every database cluster (or instance) sets `skipFinalSnapshot: true`.",
+  why: "Without it `pulumi destroy` needs a final snapshot name and leaves a snapshot behind (or fails); automated backups cover recovery.",
+  severity: "low",
+  remediationSteps: "Set `skipFinalSnapshot: true` on the aws.rds.Cluster (and `deletionProtection: false`); keep recovery in `backupRetentionPeriod`.",
+  types: [RDS_CLUSTER, RDS_INSTANCE],
+  check(r, _ctx, out) {
+    const v = r.props.skipFinalSnapshot ?? false; // provider default
+    if (!known(out, r, "skipFinalSnapshot", v)) return;
+    if (v !== true) out.fail(`${r.name}: skipFinalSnapshot is ${show(v)}, expected true; the environment cannot be destroyed cleanly.`, r.urn);
+  },
+});
+
+export const lifecyclePolicies = [lifecycleResourceNotProtected, lifecycleNoDeletionProtection, lifecycleS3BucketForceDestroy, lifecycleRdsSkipFinalSnapshot];

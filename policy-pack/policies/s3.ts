@@ -114,6 +114,12 @@ const COMPANIONS: readonly { what: string; types: readonly string[] }[] = [
   { what: "aws.s3.BucketPublicAccessBlock", types: PAB },
 ];
 
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
 /** Does companion `c` belong to `bucket`? By `bucket` name when both are known, else by a dependency on the bucket. */
 function belongsTo(c: PolicyInput, bucket: PolicyInput): boolean | "unknown" {
   const target = c.props.bucket;
@@ -138,9 +144,9 @@ export const s3BucketCompanionsPresent = stackPolicy({
       const byDep = new Map<string, PolicyInput[]>();
       const unresolved: PolicyInput[] = [];
       for (const c of candidates) {
-        if (typeof c.props.bucket === "string" && c.props.bucket !== UNKNOWN) byName.set(c.props.bucket, [...(byName.get(c.props.bucket) ?? []), c]);
+        if (typeof c.props.bucket === "string" && c.props.bucket !== UNKNOWN) push(byName, c.props.bucket, c);
         else unresolved.push(c);
-        for (const d of c.dependencies) byDep.set(d, [...(byDep.get(d) ?? []), c]);
+        for (const d of c.dependencies) push(byDep, d, c);
       }
       for (const b of buckets) {
         const near = new Set([...(byName.get(b.props.bucket) ?? []), ...(byDep.get(b.urn) ?? []), ...unresolved, ...(b.props.bucket === UNKNOWN ? candidates : [])]);

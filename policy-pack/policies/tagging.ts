@@ -25,6 +25,9 @@ export const TAGGABLE_TYPES = [
   "aws:ec2/internetGateway:InternetGateway",
   "aws:ec2/routeTable:RouteTable",
   "aws:ec2/eip:Eip",
+  "aws:ec2/natGateway:NatGateway",
+  "aws:rds/cluster:Cluster",
+  "aws:rds/clusterInstance:ClusterInstance",
   "aws:sfn/stateMachine:StateMachine",
   "aws:apigatewayv2/api:Api",
 ];

@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { binParity, fx, ROOT, RULES } from "./run-cli";
+import { expectValidSarif } from "./sarif-schema";
 
 beforeAll(() => {
   if (!fs.existsSync(path.join(ROOT, "dist/cli/index.js"))) throw new Error("dist/cli/index.js missing: run `npm run build` first");
@@ -22,6 +23,7 @@ test("drift: exit 1 with a SARIF report", () => {
   const r = binParity(["diff", EXPORTS[0], fx("exports/staging-drifted.json"), EXPORTS[2], "--rules", RULES, "--format", "sarif"]);
   expect(r.code).toBe(1);
   expect(JSON.parse(r.stdout).runs[0].results.some((x: { level: string }) => x.level === "error")).toBe(true);
+  expectValidSarif(r.stdout);
 });
 
 test.each([

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cli, fx, RULES } from "./run-cli";
+import { expectValidSarif } from "./sarif-schema";
 
 const EXPORTS = ["dev", "staging", "prod"].map((e) => fx(`exports/${e}.json`));
 const json = async (args: string[], opts = {}) => {
@@ -74,6 +75,7 @@ test("--out writes the report and prints a summary line; --quiet prints nothing"
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^parity: OK 0 failed, 0 indeterminate, \d+ approved, \d+ passed — sarif report written to /);
   expect(JSON.parse(fs.readFileSync(out, "utf8")).version).toBe("2.1.0");
+  expectValidSarif(fs.readFileSync(out, "utf8"));
   const q = await cli(["diff", ...EXPORTS, "--rules", RULES, "--out", out, "--quiet"]);
   expect([q.stdout, q.stderr]).toEqual(["", ""]);
   fs.rmSync(dir, { recursive: true });
@@ -97,7 +99,7 @@ test("the rules are found from the working directory when --rules is not given",
 test("rules validate and explain", async () => {
   const v = await cli(["rules", "validate", RULES]);
   expect(v.code).toBe(0);
-  expect(v.stdout).toMatch(/is valid: project data-platform, 3 environments \(dev, staging, prod\), 4 invariants, 16 approvals/);
+  expect(v.stdout).toMatch(/is valid: project data-platform, 3 environments \(dev, staging, prod\), 4 invariants, 19 approvals/);
   const inv = await cli(["explain", "parity-lambda-runtime", "--rules", RULES]);
   expect(inv.code).toBe(0);
   expect(inv.stdout).toMatch(/what: All functions run the same, supported runtime\.\n {2}why: .*\n {2}fix: +Set `runtime` to "nodejs22.x"/);

@@ -3,7 +3,7 @@
  * Each row targets the resource whose name ends with `target`. Used by the harness tests and as the mutation suite.
  */
 import type { SnapshotResource, Snapshot } from "../../consistency-rules/src/model";
-import { drop, mutate, RULES, UNKNOWN, type Env } from "./fixtures";
+import { drop, mutate, PAYMENTS_RULES, paymentsStack, referenceStack, RULES, UNKNOWN, type Env } from "./fixtures";
 
 type Props = Record<string, unknown>;
 export interface Mutation {
@@ -16,7 +16,32 @@ export interface PolicyCase {
   /** undefined: the policy's inputs can never be unknown (explained in `why`). */
   readonly unknown?: Mutation | ((s: Snapshot, env: Env) => Snapshot);
   readonly why?: string;
+  /** The compliant stack the mutations start from (default: the reference stack). */
+  readonly base?: "payments";
 }
+
+export function baseStack(c: PolicyCase, env: Env): Snapshot {
+  return c.base === "payments" ? paymentsStack(env) : referenceStack(env);
+}
+
+/** Adds a resource `{env}-<project service>-<resource>` of `type` (a copy of the stack's first resource's shape). */
+export function addResource(s: Snapshot, type: string, resource: string, props: Props): Snapshot {
+  const { stack, project, env } = s.context;
+  const service = project === "payments" ? "payments" : "ingest";
+  const name = `${env}-${service}-${resource}`;
+  const provider = s.resources.find((r) => r.provider)?.provider;
+  return { ...s, resources: [...s.resources, { urn: `urn:pulumi:${stack}::${project}::${type}::${name}`, type, name, custom: true, dependencies: [], provider, props }] };
+}
+
+const tagsOf = (s: Snapshot) => ({ ...(s.resources.find((r) => r.name.endsWith("-vpc") || r.name.endsWith("-events-table"))?.props.tags as Props) });
+const expectedIn = (env: Env, type: string, lid: string, path: string) => PAYMENTS_RULES.expectation(env, type, lid, path);
+const OLD_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/amzn-ami-hvm-x86_64-gp2";
+/** The dev NAT instance, or (staging/prod, which have none) an added forwarding instance. */
+const natInstance = (ami: unknown) => (s: Snapshot, env: Env) =>
+  env === "dev"
+    ? mutate(s, "nat-instance", (p) => void (p.ami = ami))
+    : addResource(s, "aws:ec2/instance:Instance", "forwarder-instance", { ami, instanceType: "t3.micro", sourceDestCheck: false, tags: tagsOf(s) });
+const trust = (principal: unknown) => (p: Props) => void (p.assumeRolePolicy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: principal }, Action: "sts:AssumeRole" }] }));
 
 const other = (env: Env): Env => (env === "prod" ? "dev" : "prod");
 const setDoc = (statement: Record<string, unknown>) => (p: Props) => {
@@ -75,6 +100,58 @@ export const CASES: readonly PolicyCase[] = [
   { policy: "lifecycle-resource-not-protected", fail: { target: "events-table", apply: () => ({ protect: true }) }, why: "`protect` is a resource option the engine always knows; it is never unknown at preview" },
   { policy: "lifecycle-no-deletion-protection", fail: { target: "events-table", apply: (p) => void (p.deletionProtectionEnabled = true) }, unknown: { target: "events-table", apply: (p) => void (p.deletionProtectionEnabled = UNKNOWN) } },
   { policy: "lifecycle-s3-bucket-force-destroy", fail: { target: "raw-bucket", apply: (p) => void (p.forceDestroy = false) }, unknown: { target: "raw-bucket", apply: (p) => void (p.forceDestroy = UNKNOWN) } },
+  { policy: "lifecycle-rds-skip-final-snapshot", base: "payments", fail: { target: "db-cluster", apply: (p) => void (p.skipFinalSnapshot = false) }, unknown: { target: "db-cluster", apply: (p) => void (p.skipFinalSnapshot = UNKNOWN) } },
+  { policy: "rds-cluster-storage-encrypted", base: "payments", fail: { target: "db-cluster", apply: (p) => void (p.storageEncrypted = false) }, unknown: { target: "db-cluster", apply: (p) => void (p.storageEncrypted = UNKNOWN) } },
+  {
+    policy: "rds-cluster-backup-retention",
+    base: "payments",
+    fail: { target: "db-cluster", apply: (p, _r, env) => void (p.backupRetentionPeriod = expectedIn(env, "aws:rds/cluster:Cluster", "payments-db-cluster", "backupRetentionPeriod") === 1 ? 3 : 1) },
+    unknown: { target: "db-cluster", apply: (p) => void (p.backupRetentionPeriod = UNKNOWN) },
+  },
+  { policy: "rds-instance-not-public", base: "payments", fail: { target: "db-instance-1", apply: (p) => void (p.publiclyAccessible = true) }, unknown: { target: "db-instance-1", apply: (p) => void (p.publiclyAccessible = UNKNOWN) } },
+  {
+    policy: "rds-cluster-managed-master-password",
+    base: "payments",
+    fail: { target: "db-cluster", apply: (p) => void Object.assign(p, { manageMasterUserPassword: false, masterPassword: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter22" } }) },
+    unknown: { target: "db-cluster", apply: (p) => void (p.manageMasterUserPassword = UNKNOWN) },
+  },
+  {
+    policy: "ec2-security-group-no-public-ingress",
+    base: "payments",
+    fail: { target: "db-sg-postgres-in", apply: (p) => void Object.assign(p, { cidrIpv4: "0.0.0.0/0", referencedSecurityGroupId: undefined }) },
+    unknown: { target: "db-sg-postgres-in", apply: (p) => void (p.cidrIpv4 = UNKNOWN) },
+  },
+  {
+    policy: "ec2-nat-per-environment",
+    base: "payments",
+    // dev: a NAT gateway where the rules approve only the instance; staging/prod: the approved gateway missing
+    fail: (s, env) => (env === "dev" ? addResource(s, "aws:ec2/natGateway:NatGateway", "nat-gateway-1", { subnetId: "subnet-1", connectivityType: "public", tags: tagsOf(s) }) : drop(s, "nat-gateway-1")),
+    // an unapproved instance whose sourceDestCheck is unknown: it may or may not be a NAT instance
+    unknown: (s) => addResource(s, "aws:ec2/instance:Instance", "worker-instance", { ami: "ami-0123456789abcdef0", sourceDestCheck: UNKNOWN, tags: tagsOf(s) }),
+  },
+  { policy: "ec2-nat-instance-al2023", base: "payments", fail: natInstance(OLD_AMI), unknown: natInstance(UNKNOWN) },
+  {
+    policy: "cloudwatch-alarm-cpu-threshold",
+    base: "payments",
+    // staging/prod: 95 % (above both approved thresholds); dev: a CPU alarm where the rules approve none
+    fail: (s, env) =>
+      env === "dev"
+        ? addResource(s, "aws:cloudwatch/metricAlarm:MetricAlarm", "db-cpu-alarm", { namespace: "AWS/RDS", metricName: "CPUUtilization", threshold: 80, tags: tagsOf(s) })
+        : mutate(s, "db-cpu-alarm", (p) => void (p.threshold = 95)),
+    unknown: (s, env) =>
+      env === "dev"
+        ? addResource(s, "aws:cloudwatch/metricAlarm:MetricAlarm", "db-cpu-alarm", { namespace: "AWS/RDS", metricName: UNKNOWN, threshold: 80, tags: tagsOf(s) })
+        : mutate(s, "db-cpu-alarm", (p) => void (p.threshold = UNKNOWN)),
+  },
+  {
+    policy: "iam-role-cross-account-trust",
+    // dev/staging: the replica role trusts prod's whole account; prod: the function role trusts dev's account root
+    fail: (s, env) =>
+      env === "prod"
+        ? mutate(s, "validator-role", trust(`arn:aws:iam::${RULES.environments.dev.accountId}:root`))
+        : mutate(s, "config-replica-role", trust(`arn:aws:iam::${RULES.environments.prod.accountId}:root`)),
+    unknown: { target: "validator-role", apply: trust(UNKNOWN) },
+  },
   { policy: "parity-consistency-rules", fail: { target: "validator-function", apply: (p) => void (p.memorySize = 2048) }, unknown: { target: "validator-function", apply: (p) => void (p.memorySize = UNKNOWN) } },
 ];
 

@@ -5,7 +5,7 @@
 import * as path from "path";
 import { execFileSync } from "child_process";
 import type { Snapshot, SnapshotResource } from "../../consistency-rules/src/model";
-import { loadRules } from "../../consistency-rules/src/rules";
+import { loadRules, type RuleSet } from "../../consistency-rules/src/rules";
 import { UNKNOWN } from "../../consistency-rules/src/sentinels";
 import { splitPath } from "../../consistency-rules/src/paths";
 import { logicalIdOf } from "../../consistency-rules/src/normalise";
@@ -151,17 +151,121 @@ export function referenceStack(env: Env, opts: { stack?: string; suffix?: string
     [logs2, role],
   );
 
-  // Pin what the rules pin or approve per environment (one source of truth for the fixture too).
+  // Configuration replication: prod's replicator assumes the replica role of dev/staging, which trusts exactly it.
+  const prodAcct = RULES.environments.prod.accountId!;
+  if (env === "prod") {
+    const replicator = add("aws:iam/role:Role", n("config-replicator-role"), {
+      name: `${n("config-replicator-role")}-${sfx}`,
+      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+      tags: { ...tags },
+    });
+    const targets = (["dev", "staging"] as const).map((t) => `arn:aws:iam::${RULES.environments[t].accountId}:role/${t}-ingest-config-replica-role-${sfx}`);
+    add(
+      "aws:iam/rolePolicy:RolePolicy",
+      n("config-replicator-policy"),
+      { role: `${n("config-replicator-role")}-${sfx}`, policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "AssumeTargetRoles", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: targets }] }) },
+      [replicator],
+    );
+  } else {
+    add("aws:iam/role:Role", n("config-replica-role"), {
+      name: `${n("config-replica-role")}-${sfx}`,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${prodAcct}:role/prod-ingest-config-replicator-role-${sfx}` }, Action: "sts:AssumeRole" }],
+      }),
+      tags: { ...tags },
+    });
+  }
+
+  pinFromRules(RULES, res, env, stack);
+  return { context: { env, stack, project: "data-platform", accountId: acct, region, suffix: sfx }, source: "plan", origin: `fixture:${env}`, resources: res };
+}
+
+/** Pins what the rules pin or approve (as a literal) per environment (one source of truth for the fixtures too). */
+function pinFromRules(rules: RuleSet, res: readonly SnapshotResource[], env: Env, stack: string): void {
   for (const r of res) {
     const lid = logicalIdOf(r.name, { env, stack });
-    for (const inv of RULES.invariantsFor(r.type, lid)) if (inv.hasExpect && !inv.path.includes("*") && !inv.path.includes("$") && !inv.path.includes(".maxReceiveCount") && pathExists(r.props, inv.path)) setPath(r.props as Props, inv.path, inv.expect);
-    for (const a of RULES.approvalsFor(r.type, lid)) {
+    for (const inv of rules.invariantsFor(r.type, lid)) if (inv.hasExpect && !inv.path.includes("*") && !inv.path.includes("$") && !inv.path.includes(".maxReceiveCount") && pathExists(r.props, inv.path)) setPath(r.props as Props, inv.path, inv.expect);
+    for (const a of rules.approvalsFor(r.type, lid)) {
       const spec = a.values[env];
       if (a.path.includes("*") || a.path.startsWith("$") || (spec && typeof spec === "object")) continue;
       if (pathExists(r.props, a.path)) setPath(r.props as Props, a.path, spec);
     }
   }
-  return { context: { env, stack, project: "data-platform", accountId: acct, region, suffix: sfx }, source: "plan", origin: `fixture:${env}`, resources: res };
+}
+
+export const PAYMENTS_RULES = loadRules(path.join(ROOT, "examples", "payments", "consistency-rules", "payments.rules.json"));
+
+/**
+ * A compliant stack of the payments project, shaped like its plan (Aurora cluster and instances, security groups,
+ * the environment's NAT devices, the CPU alarm where approved), with the per-environment values from its rules.
+ */
+export function paymentsStack(env: Env): Snapshot {
+  const e = PAYMENTS_RULES.environments[env];
+  const sfx = "p1";
+  const urn = (type: string, name: string) => `urn:pulumi:${env}::payments::${type}::${name}`;
+  const tags = { Environment: env, Project: "payments", ManagedBy: "pulumi", Team: "payments", CostCenter: "cc-7" };
+  const providerUrn = urn("pulumi:providers:aws", "default_7_48_0");
+  const res: SnapshotResource[] = [{ urn: providerUrn, type: "pulumi:providers:aws", name: "default_7_48_0", custom: true, dependencies: [], props: { region: e.region } }];
+  const add = (type: string, resource: string, props: Props, deps: string[] = []) => {
+    const name = `${env}-payments-${resource}`;
+    const r: SnapshotResource = { urn: urn(type, name), type, name, custom: true, dependencies: deps, provider: `${providerUrn}::04da6b54-80e4-46f7-96ec-b56ff0331ba9`, props };
+    res.push(r);
+    return r.urn;
+  };
+  const physical = (resource: string) => `${env}-payments-${resource}-${sfx}`;
+  const expected = (type: string, lid: string, p: string) => PAYMENTS_RULES.expectation(env, type, lid, p);
+  const cidr = expected("aws:ec2/vpc:Vpc", "payments-vpc", "cidrBlock") as string;
+  const vpc = add("aws:ec2/vpc:Vpc", "vpc", { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags } });
+  const appSg = add("aws:ec2/securityGroup:SecurityGroup", "app-sg", { name: physical("app-sg"), description: "no ingress", vpcId: "vpc-1", tags: { ...tags } }, [vpc]);
+  const dbSg = add("aws:ec2/securityGroup:SecurityGroup", "db-sg", { name: physical("db-sg"), description: "postgres from app", vpcId: "vpc-1", ingress: [], tags: { ...tags } }, [vpc]);
+  add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "db-sg-postgres-in", { securityGroupId: "sg-db", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, referencedSecurityGroupId: "sg-app" }, [dbSg, appSg]);
+  add("aws:ec2/securityGroupRule:SecurityGroupRule", "app-sg-https-out", { type: "egress", securityGroupId: "sg-app", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }, [appSg]);
+  const cluster = add("aws:rds/cluster:Cluster", "db-cluster", {
+    clusterIdentifier: physical("db-cluster"),
+    engine: "aurora-postgresql",
+    engineVersion: "16.6",
+    masterUsername: "app_admin",
+    manageMasterUserPassword: true,
+    storageEncrypted: true,
+    backupRetentionPeriod: expected("aws:rds/cluster:Cluster", "payments-db-cluster", "backupRetentionPeriod"),
+    skipFinalSnapshot: true,
+    deletionProtection: false,
+    tags: { ...tags },
+  });
+  const instanceClass = expected("aws:rds/clusterInstance:ClusterInstance", "payments-db-instance-1", "instanceClass");
+  for (let i = 1; i <= (env === "prod" ? 2 : 1); i++) {
+    add("aws:rds/clusterInstance:ClusterInstance", `db-instance-${i}`, { identifier: physical(`db-instance-${i}`), clusterIdentifier: physical("db-cluster"), instanceClass, engine: "aurora-postgresql", publiclyAccessible: false, tags: { ...tags } }, [cluster]);
+  }
+  if (env === "dev") {
+    const natSg = add("aws:ec2/securityGroup:SecurityGroup", "nat-sg", { name: physical("nat-sg"), description: "NAT", vpcId: "vpc-1", tags: { ...tags } }, [vpc]);
+    add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "nat-sg-vpc-in", { securityGroupId: "sg-nat", ipProtocol: "-1", cidrIpv4: cidr }, [natSg]);
+    add("aws:ec2/instance:Instance", "nat-instance", {
+      ami: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+      instanceType: "t3.micro",
+      sourceDestCheck: false,
+      associatePublicIpAddress: true,
+      tags: { ...tags },
+    }, [natSg]);
+  } else {
+    for (let i = 1; i <= (env === "prod" ? 3 : 1); i++) {
+      const eip = add("aws:ec2/eip:Eip", `nat-eip-${i}`, { domain: "vpc", tags: { ...tags } });
+      add("aws:ec2/natGateway:NatGateway", `nat-gateway-${i}`, { subnetId: `subnet-${i}`, allocationId: `eipalloc-${i}`, connectivityType: "public", tags: { ...tags } }, [eip]);
+    }
+    add("aws:cloudwatch/metricAlarm:MetricAlarm", "db-cpu-alarm", {
+      name: physical("db-cpu-alarm"),
+      namespace: "AWS/RDS",
+      metricName: "CPUUtilization",
+      statistic: "Average",
+      period: 300,
+      evaluationPeriods: 3,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: expected("aws:cloudwatch/metricAlarm:MetricAlarm", "payments-db-cpu-alarm", "threshold"),
+      tags: { ...tags },
+    });
+  }
+  pinFromRules(PAYMENTS_RULES, res, env, env);
+  return { context: { env, stack: env, project: "payments", accountId: e.accountId, region: e.region, suffix: sfx }, source: "plan", origin: `fixture:payments:${env}`, resources: res };
 }
 
 function pathExists(obj: unknown, dotted: string): boolean {

@@ -6,8 +6,8 @@
 import { execSync } from "child_process";
 import type { Finding } from "../../consistency-rules/src/model";
 import { startPack, type PackSession } from "../../policy-pack/harness";
-import { applyCase, CASES } from "./cases";
-import { buildPack, ENVS, PACK_DIR, referenceStack } from "./fixtures";
+import { applyCase, baseStack, CASES } from "./cases";
+import { buildPack, ENVS, PACK_DIR, paymentsStack, referenceStack } from "./fixtures";
 
 let pack: PackSession;
 beforeAll(async () => {
@@ -23,9 +23,13 @@ afterAll(async () => {
 const show = (fs: readonly Finding[]) => fs.map((f) => `${f.status} ${f.ruleId}: ${f.message}`).join("\n");
 const of = (fs: readonly Finding[], policy: string, status: Finding["status"]) => fs.filter((f) => f.ruleId === policy && f.status === status);
 
-describe.each(ENVS)("reference stack %s", (env) => {
-  test("passes every policy with zero violations and zero indeterminates", async () => {
+describe.each(ENVS)("compliant fixtures, %s", (env) => {
+  test("the reference stack passes every policy with zero violations and zero indeterminates", async () => {
     const findings = await pack.analyzeSnapshot(referenceStack(env));
+    expect(show(findings)).toBe("");
+  });
+  test("the payments-shaped stack (Aurora, NAT, alarm) passes every policy with zero violations and zero indeterminates", async () => {
+    const findings = await pack.analyzeSnapshot(paymentsStack(env));
     expect(show(findings)).toBe("");
   });
 });
@@ -38,7 +42,7 @@ test("every policy of the pack has a case", async () => {
 
 describe.each(CASES.map((c) => [c.policy, c] as const))("%s", (policy, c) => {
   test.each(ENVS)("fails in %s", async (env) => {
-    const findings = await pack.analyzeSnapshot(applyCase(c.fail, referenceStack(env), env));
+    const findings = await pack.analyzeSnapshot(applyCase(c.fail, baseStack(c, env), env));
     const hits = of(findings, policy, "fail");
     expect(hits.length).toBeGreaterThan(0);
     expect(hits[0].message).not.toBe("");
@@ -49,7 +53,7 @@ describe.each(CASES.map((c) => [c.policy, c] as const))("%s", (policy, c) => {
     const unknown = c.unknown;
     test("is indeterminate (not pass, not fail) when its input is unknown at preview", async () => {
       const env = ENVS[CASES.indexOf(c) % 3];
-      const findings = await pack.analyzeSnapshot(applyCase(unknown, referenceStack(env), env));
+      const findings = await pack.analyzeSnapshot(applyCase(unknown, baseStack(c, env), env));
       expect(of(findings, policy, "fail")).toEqual([]);
       const ind = of(findings, policy, "indeterminate");
       expect(ind.length).toBeGreaterThan(0);
@@ -68,7 +72,7 @@ describe("strict: true", () => {
   afterAll(() => pack.configure({}));
 
   test.each(CASES.filter((c) => c.unknown).map((c) => [c.policy, c] as const))("%s fails on an unknown value", async (policy, c) => {
-    const findings = await pack.analyzeSnapshot(applyCase(c.unknown!, referenceStack("prod"), "prod"));
+    const findings = await pack.analyzeSnapshot(applyCase(c.unknown!, baseStack(c, "prod"), "prod"));
     expect(of(findings, policy, "fail").length).toBeGreaterThan(0);
     expect(of(findings, policy, "indeterminate")).toEqual([]);
   });
