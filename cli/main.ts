@@ -40,7 +40,7 @@ export function buildProgram(ctx: Context, setExit: (p: Promise<number>) => void
     .addHelpText(
       "after",
       "\nExit codes: 0 clean · 1 findings (violations, unapproved differences, expired approvals; indeterminates with --strict)\n" +
-        "            2 bad input or usage · 70 internal error\nEnvironment: NO_COLOR disables colour; PARITY_DEBUG=1 prints stacks of internal errors.\n",
+        "            2 bad input or usage · 70 internal error\nEnvironment: NO_COLOR disables colour; PARITY_TIMINGS=1 prints phase timings; PARITY_DEBUG=1 prints stacks of internal errors.\n",
     );
   program.helpCommand("help [command]", "show help for a command");
   registerCheck(program, ctx, setExit);

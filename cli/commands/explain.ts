@@ -66,6 +66,7 @@ export async function runExplainList(ctx: Context, opts: ExplainOptions): Promis
 export function registerExplain(program: Command, ctx: Context, setExit: (p: Promise<number>) => void): void {
   program
     .command("explain")
+    .summary("what a rule id checks, why, and how to fix it")
     .description("Explain a rule id: what it checks, why it matters, how to fix it (policies, invariants, approvals, built-in parity rules).")
     .argument("[rule-id]", "e.g. parity-unapproved-difference, parity-lambda-runtime, s3-bucket-versioning-enabled")
     .option("-r, --rules <file>", "rule set (default: the project's, found from the current directory)")

@@ -37,6 +37,7 @@ export async function runPlan(ctx: Context, dirArg: string | undefined, opts: Pl
 export function registerPlan(program: Command, ctx: Context, setExit: (p: Promise<number>) => void): void {
   program
     .command("plan")
+    .summary("plan one stack offline into a snapshot file that diff reads")
     .description("Plan one stack offline (the program under Pulumi's mocks) and write it as a snapshot `parity diff` reads.")
     .argument("[project-dir]", "directory with Pulumi.yaml (default: current directory)")
     .requiredOption("-s, --stack <stack>", "stack to plan (one of the rule set's environments)")

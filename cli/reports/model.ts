@@ -83,6 +83,7 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
 /** `type::logicalId` → `logicalId (type)` for humans. */
 export function resourceLabel(f: Finding): string {
   if (!f.resource) return "(stack)";
+  if (f.resource === "config::config") return "(stack config)";
   const i = f.resource.lastIndexOf("::");
   return i < 0 ? f.resource : `${f.resource.slice(i + 2)} (${f.resource.slice(0, i)})`;
 }
@@ -103,9 +104,12 @@ export function displayValue(v: unknown, max = 80): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
-/** `dev=512, staging=512, prod=1024`. */
+/** `dev=512, staging=512, prod=1024`, unless the message already gives every environment's value. */
 export function valuesLine(f: Finding, max = 60): string | undefined {
   if (!f.values) return undefined;
+  const envs = Object.keys(f.values);
+  // the comparer's messages already say `dev=…, staging=…`: do not print the values twice
+  if (envs.length > 0 && envs.every((env) => f.message.includes(`${env}=`))) return undefined;
   return Object.entries(f.values)
     .map(([env, v]) => `${env}=${displayValue(v, max)}`)
     .join(", ");

@@ -5,6 +5,8 @@ import type { Finding } from "../../consistency-rules/src/model";
 import type { ReportInput } from "./model";
 import { STATUS_LABEL, isFailing, resourceLabel, sortFindings, summarise, valuesLine } from "./model";
 
+const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, " ");
+
 export function renderTable(input: ReportInput): string {
   const c = pc.createColors(Boolean(input.colour));
   const summary = summarise(input.findings, input.strict);
@@ -21,14 +23,16 @@ export function renderTable(input: ReportInput): string {
     });
     for (const f of shown) {
       const status = f.status === "indeterminate" && input.strict ? "INDETERMINATE (strict)" : STATUS_LABEL[f.status];
-      let detail = f.message;
+      const parts = [f.message];
       const values = valuesLine(f);
-      if (values && !detail.includes(values)) detail += `\n${values}`;
+      if (values && !f.message.includes(values)) parts.push(values);
       if (f.approval) {
-        detail += `\napproval ${f.approval.id} (owner ${f.approval.owner}${f.approval.expires ? `, expires ${f.approval.expires}` : ""})`;
-        if (!f.message.includes(f.approval.reason)) detail += `: ${f.approval.reason}`;
+        const approval = `approval ${f.approval.id} (owner ${f.approval.owner}${f.approval.expires ? `, expires ${f.approval.expires}` : ""})`;
+        parts.push(f.message.includes(f.approval.reason) ? approval : `${approval}: ${f.approval.reason}`);
       }
-      table.push([paint(f, status), f.severity, f.ruleId, resourceLabel(f), f.path ?? "", f.environments.join(", "), detail]);
+      // Cells stay single-line (cli-table3 wraps them): on multi-line cell text cli-table3 0.6.5 runs a quadratic
+      // truncation per drawn line (Cell.draw), seconds for a hundred findings.
+      table.push([paint(f, status), f.severity, f.ruleId, resourceLabel(f), f.path ?? "", f.environments.join(", "), parts.join(" · ")].map(oneLine));
     }
     lines.push(table.toString());
   }

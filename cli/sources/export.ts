@@ -32,11 +32,13 @@ export function readResourceState(d: StrictDoc, v: unknown, ptr: string): Snapsh
   const provider = d.optString(r.provider, key(ptr, "provider"));
   const dependencies = d.optStringArray(r.dependencies, key(ptr, "dependencies")) ?? [];
   const propDeps = d.optObject(r.propertyDependencies, key(ptr, "propertyDependencies"));
-  const deps = new Set(dependencies);
+  let deps: readonly string[] = dependencies; // a Set only when propertyDependencies add to them
   if (propDeps) {
+    const all = new Set(dependencies);
     for (const [k, list] of Object.entries(propDeps)) {
-      for (const u of d.stringArray(list, key(key(ptr, "propertyDependencies"), k))) deps.add(u);
+      for (const u of d.stringArray(list, key(key(ptr, "propertyDependencies"), k))) all.add(u);
     }
+    deps = [...all];
   }
   const protect = d.optBoolean(r.protect, key(ptr, "protect"));
   const retainOnDelete = d.optBoolean(r.retainOnDelete, key(ptr, "retainOnDelete"));
@@ -67,7 +69,10 @@ export function contextOf(
 ): Snapshot["context"] {
   if (resources.length === 0) d.fail(emptyPtr, "has no resources: cannot tell which stack this is");
   const first = parseUrn(resources[0].res.urn)!;
+  // Every URN was parsed when read; one prefix test per resource finds the first that names another stack/project.
+  const prefix = `urn:pulumi:${first.stack}::${first.project}::`;
   for (const { res, ptr } of resources) {
+    if (res.urn.startsWith(prefix)) continue;
     const u = parseUrn(res.urn)!;
     if (u.stack !== first.stack) d.fail(key(ptr, "urn"), `names stack ${quote(u.stack)} but earlier resources name ${quote(first.stack)}`);
     if (u.project !== first.project) d.fail(key(ptr, "urn"), `names project ${quote(u.project)} but earlier resources name ${quote(first.project)}`);

@@ -283,6 +283,7 @@ export async function runPlan(input: PlanWorkerInput, resolveReference: Referenc
   let rawStackOutputs: Record<string, unknown> = {};
   const logged: string[] = [];
   let deferred: DeferPlan | undefined;
+  let referenceError: string | undefined;
 
   const contextOf = (providerRef: string) => {
     const urn = providerRef.split("::").slice(0, -1).join("::");
@@ -295,7 +296,7 @@ export async function runPlan(input: PlanWorkerInput, resolveReference: Referenc
         const ref = String(args.inputs.name ?? args.name);
         const answer = resolveReference(ref);
         if ("defer" in answer) throw (deferred ??= new DeferPlan(answer.defer));
-        if ("error" in answer) throw new Error(answer.error);
+        if ("error" in answer) throw new Error((referenceError ??= answer.error));
         return { id: ref, state: { name: ref, outputs: answer.outputs, secretOutputNames: secretNames(answer.outputs) } };
       }
       const { account, region } = args.provider ? contextOf(args.provider) : { account: input.accountId, region: input.region };
@@ -403,6 +404,8 @@ export async function runPlan(input: PlanWorkerInput, resolveReference: Referenc
   }
 
   if (deferred) return { ok: false, kind: "deferred", needs: deferred.needs };
+  // The SDK wraps the mock's error in serialization context; the reference's own line is the useful one.
+  if (referenceError) return { ok: false, kind: "program", message: referenceError, detail: referenceError };
   if (failure !== undefined) {
     const errs = (failure as { errors?: unknown }).errors;
     if (Array.isArray(errs) && errs.every((e) => e && typeof e.file === "string" && typeof e.problem === "string")) {

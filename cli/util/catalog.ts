@@ -3,6 +3,7 @@
  * the comparer's built-in `parity-*` rules, the rule set's invariants and approvals, and the policy pack's metadata
  * (GetAnalyzerInfo). Reports (SARIF rules, explain) read it; nothing here decides pass or fail.
  */
+import { PARITY_RULE_DOCS } from "../../consistency-rules/src/compare";
 import type { Severity } from "../../consistency-rules/src/model";
 import type { RuleSet } from "../../consistency-rules/src/rules";
 import type { RuleInfo } from "../reports/model";
@@ -81,6 +82,8 @@ export class RuleCatalog {
 
   constructor(private readonly opts: CatalogOptions = {}) {
     for (const r of BUILTIN_RULES) this.byId.set(r.id, r);
+    // the comparer documents the rules it adds itself (destroyable, CIDR overlap, …): one source for their text
+    for (const d of PARITY_RULE_DOCS) if (!this.byId.has(d.id)) this.byId.set(d.id, { ...d, kind: "parity" });
     for (const p of opts.policies ?? []) {
       this.byId.set(p.name, {
         id: p.name,

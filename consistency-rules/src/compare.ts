@@ -75,6 +75,8 @@ interface Row {
   readonly snap: NormalisedSnapshot;
   /** The resource (absent for the config pseudo-resource). */
   readonly resource?: NormalisedResource;
+  /** The same values before normalisation: a subtree identical here is never a difference. */
+  readonly raw: unknown;
 }
 
 interface Subject {
@@ -129,6 +131,8 @@ function specFor(spec: ValueSpec, row: Row): ValueSpec {
 const normalisers = new WeakMap<object, ReturnType<typeof stringNormaliser>>();
 
 function judge(spec: ValueSpec, value: unknown): Verdict {
+  // `{ any: true }` approves whatever the value is, including one not known until apply.
+  if (specKind(spec) === "any") return "ok";
   if (containsUnknown(value)) return "unknown";
   if (satisfies(spec, value)) return "ok";
   if (value === SECRET_PLACEHOLDER && specKind(spec) !== "any") return "unknown";
@@ -184,9 +188,14 @@ function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): 
     for (const r of resources.values()) {
       const ic = Array.isArray(r.ignoreChanges) ? r.ignoreChanges : undefined;
       const props = ic && isPlainObject(r.props) ? { ...r.props, [IGNORE_CHANGES_PATH]: ic } : r.props;
-      add(i, String(r.type), String(r.logicalId), { env, props, urn: typeof r.original?.urn === "string" ? r.original.urn : undefined, file, snap, resource: r });
+      const rawProps = isPlainObject(r.original?.props) ? r.original.props : undefined;
+      const raw = rawProps && ic ? { ...rawProps, [IGNORE_CHANGES_PATH]: ic } : rawProps;
+      add(i, String(r.type), String(r.logicalId), { env, props, urn: typeof r.original?.urn === "string" ? r.original.urn : undefined, file, snap, resource: r, raw });
     }
-    if (isPlainObject(snap?.config)) add(i, CONFIG_TYPE, CONFIG_TYPE, { env, props: configRows(snap, rules.project), file, snap });
+    if (isPlainObject(snap?.config)) {
+      const raw = isPlainObject(snap.rawConfig) ? configRows({ ...snap, config: snap.rawConfig }, rules.project) : undefined;
+      add(i, CONFIG_TYPE, CONFIG_TYPE, { env, props: configRows(snap, rules.project), file, snap, raw });
+    }
   });
   return [...byKey.values()];
 }
@@ -340,11 +349,14 @@ function unionKeys(cs: readonly (unknown[] | Record<string, unknown> | undefined
  * by key, arrays by index, JSON-object strings by key; identical values (same reference or same string) are skipped
  * whole. `$ignoreChanges` is compared as a whole list.
  */
-function walkDifferences(slots: Slot[], segs: string[], onLeaf: (segs: string[], values: unknown[]) => void): void {
+function walkDifferences(slots: Slot[], segs: string[], onLeaf: (segs: string[], values: unknown[]) => void, raws?: Slot[]): void {
   const n = slots.length;
   let same = true;
   for (let i = 1; i < n && same; i++) same = slots[i] === slots[0];
   if (same) return;
+  // Identical before normalisation is identical, whatever normalisation did to each environment's copy (e.g. a stack
+  // name inside a value that names all stacks, which becomes `{env}` in that stack only).
+  if (raws && !raws.includes(ABSENT) && raws.every((r) => deepEqual(r, raws[0]))) return;
   const depth = segs.length;
   const atomic = depth >= MAX_WALK_DEPTH || (depth === 1 && segs[0] === IGNORE_CHANGES_PATH);
   const cs = new Array<unknown[] | Record<string, unknown> | undefined>(n);
@@ -368,11 +380,14 @@ function walkDifferences(slots: Slot[], segs: string[], onLeaf: (segs: string[],
     if (!equal) onLeaf(segs, values);
   }
   if (containers === 0) return;
+  const rawCs = raws?.map((r) => (r === ABSENT ? undefined : container(r)));
   for (const k of unionKeys(cs)) {
     const next = new Array<Slot>(n);
     for (let i = 0; i < n; i++) next[i] = childSlot(cs[i], k);
+    // Raw values follow only while their keys are the normalised keys (a key normalisation renamed drops them).
+    const rawNext = rawCs?.map((c) => childSlot(c, k));
     segs.push(k);
-    walkDifferences(next, segs, onLeaf);
+    walkDifferences(next, segs, onLeaf, rawNext && !rawNext.includes(ABSENT) ? rawNext : undefined);
     segs.pop();
   }
 }
@@ -411,6 +426,7 @@ function differenceFindings(subject: Subject, rows: readonly Row[], rules: RuleS
         }),
       );
     },
+    rows.every((r) => r.raw !== undefined) ? rows.map((r) => r.raw) : undefined,
   );
   return out;
 }

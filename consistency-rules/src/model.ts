@@ -91,6 +91,8 @@ export interface NormalisedSnapshot {
   /** Keyed by `${type}::${logicalId}`. */
   readonly resources: ReadonlyMap<string, NormalisedResource>;
   readonly config?: Readonly<Record<string, unknown>>;
+  /** The config as read (before normalisation): values identical here are never a difference. */
+  readonly rawConfig?: Readonly<Record<string, unknown>>;
 }
 
 export type Severity = "critical" | "high" | "medium" | "low";

@@ -25,6 +25,11 @@ const ACCOUNT_RE = /(?<!\d)\d{12}(?!\d)/g;
 const REGION_RE = /(?<![a-z])(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-\d(?!\d)/g;
 /** Pulumi auto-naming appends `-` and 7 lowercase hex characters. */
 const AUTONAME_RE = /-[0-9a-f]{7}(?=$|[-_/:.])/g;
+/**
+ * Ids AWS generates for EC2-family resources (`subnet-0a1b2c3d4e5f60718`, `sg-…`, `eni-…`, `ami-…`): 8 or 17 hex digits
+ * after a known prefix. They differ in every account by nature, so a real export compares them as `{id}`.
+ */
+const AWS_ID_RE = /(?<![A-Za-z0-9-])(?:subnet|sg|vpc|eni|igw|eigw|nat|rtb|rtbassoc|vpce|acl|aclassoc|eipalloc|eipassoc|i|ami|lt|snap|vol|pl|tgw|tgw-attach|pcx|dopt|fl)-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![A-Za-z0-9])/g;
 const MAX_DEPTH = 100;
 
 /** Replaces `token` where it stands as a whole token (delimited by `- _ / : .` or the string ends). */
@@ -78,6 +83,7 @@ export function stringNormaliser(ctx: Partial<EnvironmentContext>): ValueNormali
   const names = [ctx.env, ctx.stack].filter((x): x is string => typeof x === "string" && x.length > 0 && !/[{}]/.test(x));
   for (const n of [...new Set(names)]) steps.push({ re: tokenRegExp(n), placeholder: PLACEHOLDERS.env, mayMatch: literal(n) });
   if (typeof ctx.suffix === "string" && ctx.suffix && !/[{}]/.test(ctx.suffix)) steps.push({ re: tokenRegExp(ctx.suffix), placeholder: PLACEHOLDERS.suffix, mayMatch: literal(ctx.suffix) });
+  steps.push({ re: AWS_ID_RE, placeholder: PLACEHOLDERS.id, mayMatch: literal("-") });
   steps.push({ re: AUTONAME_RE, placeholder: `-${PLACEHOLDERS.id}`, mayMatch: literal("-") });
   // Keys and many values (tags, types, policies) repeat across resources: each distinct string is rewritten once.
   const cache = new Map<string, string>();
@@ -185,6 +191,6 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
     source: snapshot?.source,
     origin: str(snapshot?.origin),
     resources,
-    ...(config ? { config } : {}),
+    ...(config ? { config, rawConfig: snapshot.config } : {}),
   };
 }

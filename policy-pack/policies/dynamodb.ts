@@ -5,17 +5,20 @@ import { asArray, at, show } from "../lib/values";
 
 export const TABLE = "aws:dynamodb/table:Table";
 
-export const dynamodbTablePitrEnabled = resourcePolicy({
+export const dynamodbTablePitrEnabled = resourcePolicy<{ enabled?: boolean }>({
   name: "dynamodb-table-pitr-enabled",
-  description: "A table has point-in-time recovery enabled.",
-  why: "PITR is the only way back from a bad write or delete within the last 35 days.",
+  description: "A table's point-in-time recovery is what its environment expects (from the consistency rules; enabled when they say nothing).",
+  why: "PITR is the only way back from a bad write or delete within the last 35 days; only an approved, reasoned exception (e.g. disposable dev data) may turn it off.",
   severity: "high",
-  remediationSteps: "Set `pointInTimeRecovery: { enabled: true }` on the aws.dynamodb.Table.",
+  remediationSteps: "Set `pointInTimeRecovery: { enabled: true }` on the aws.dynamodb.Table, or approve the environment's exception in the rules (`pointInTimeRecovery.enabled`).",
+  config: { enabled: { type: "boolean", description: "Override the rules' expectation." } },
   types: [TABLE],
-  check(r, _ctx, out) {
-    const enabled = at(r.props, "pointInTimeRecovery.enabled") ?? asArray(r.props.pointInTimeRecovery).map((p) => at(p, "enabled"))[0];
+  check(r, ctx, out) {
+    const exp = envExpectation(ctx, r, out, "pointInTimeRecovery.enabled", { override: ctx.config.enabled, fallback: true });
+    if (!exp) return;
+    const enabled = at(r.props, "pointInTimeRecovery.enabled") ?? asArray(r.props.pointInTimeRecovery).map((p) => at(p, "enabled"))[0] ?? false;
     if (!known(out, r, "pointInTimeRecovery.enabled", enabled)) return;
-    if (enabled !== true) out.fail(`${r.name}: pointInTimeRecovery.enabled is ${show(enabled)}, expected true.`, r.urn);
+    if (!matchesSpec(exp.spec, enabled)) out.fail(`${r.name}: pointInTimeRecovery.enabled is ${show(enabled)}, expected ${describeSpec(exp.spec)} (${exp.source}).`, r.urn);
   },
 });
 
@@ -42,7 +45,7 @@ export const dynamodbTableBillingMode = resourcePolicy<{ billingMode?: string; d
 
 export const dynamodbTableTimestampIndex = resourcePolicy<{ attribute: string }>({
   name: "dynamodb-table-timestamp-index",
-  description: "A table has a global secondary index keyed on the `timestamp` attribute.",
+  description: "A table that declares the `timestamp` attribute has a global secondary index keyed on it.",
   why: "Readers query events by time through this index; without it they fall back to full scans.",
   severity: "medium",
   remediationSteps:
@@ -51,6 +54,10 @@ export const dynamodbTableTimestampIndex = resourcePolicy<{ attribute: string }>
   defaults: { attribute: "timestamp" },
   types: [TABLE],
   check(r, { config }, out) {
+    // Tables that never declare the attribute (e.g. a payments ledger keyed by id) do not query by time.
+    const attrs = r.props.attributes;
+    if (!known(out, r, "attributes", attrs)) return;
+    if (!asArray(attrs).some((a) => at(a, "name") === config.attribute)) return;
     const gsis = r.props.globalSecondaryIndexes;
     if (!known(out, r, "globalSecondaryIndexes", gsis)) return;
     // aws v7 keys an index by `keySchemas`; `hashKey`/`rangeKey` are the deprecated v6 form. Accept both.
@@ -59,11 +66,7 @@ export const dynamodbTableTimestampIndex = resourcePolicy<{ attribute: string }>
     if (keyed.length === 0) {
       const names = asArray(gsis).map((g) => at(g, "name"));
       out.fail(`${r.name}: no global secondary index keyed on "${config.attribute}" (indexes: ${names.length ? names.map(show).join(", ") : "none"}).`, r.urn);
-      return;
     }
-    const attrs = r.props.attributes;
-    if (!known(out, r, "attributes", attrs)) return;
-    if (!asArray(attrs).some((a) => at(a, "name") === config.attribute)) out.fail(`${r.name}: attribute "${config.attribute}" is not declared in attributes.`, r.urn);
   },
 });
 

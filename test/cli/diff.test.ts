@@ -88,6 +88,21 @@ test("colour only on a TTY and never with NO_COLOR; progress only on a TTY or wi
   expect((await cli(args)).stdout).not.toMatch(/\u001b\[/);
   expect((await cli(args)).stderr).toBe("");
   expect((await cli([...args, "--progress"])).stderr).toMatch(/^parity: \[\d+\.\ds\] reading /m);
+  // on a terminal a quick diff prints its report only (progress lines appear once a run has taken a second)
+  expect((await cli(args, { isTTY: true })).stderr).toBe("");
+});
+
+test("--timings / PARITY_TIMINGS=1: one line per phase on stderr, the report unchanged on stdout", async () => {
+  const args = ["diff", ...EXPORTS, "--rules", RULES, "--format", "json"];
+  const plain = await cli(args);
+  for (const r of [await cli([...args, "--timings"]), await cli(args, { env: { PARITY_TIMINGS: "1" } })]) {
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(plain.stdout);
+    const phases = [...r.stderr.matchAll(/^parity: timing (\S+) \d+ ms/gm)].map((m) => m[1]);
+    expect(new Set(phases)).toEqual(new Set(["rules", "read", "parse", "convert", "normalise", "compare", "report", "total"]));
+    expect(phases.filter((p) => p === "convert")).toHaveLength(3); // one per file
+  }
+  expect((await cli(args, { env: { PARITY_TIMINGS: "0" } })).stderr).toBe("");
 });
 
 test("the rules are found from the working directory when --rules is not given", async () => {

@@ -1,6 +1,7 @@
 /** The offline planner itself, on a fixture program: StackReference answers, secrets, options, failures, isolation. */
 import * as path from "node:path";
-import { engineConfig, planStack, planStacks } from "../../cli/sources/plan";
+import { engineConfig, planAll, planStack, planStacks, ProgramError } from "../../cli/sources/plan";
+import { batchIndexOf, firstLine, MOCK_AL2023_IMAGES } from "../../cli/sources/plan-worker";
 import { InputError } from "../../consistency-rules/src/errors";
 import { SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY } from "../../consistency-rules/src/sentinels";
 
@@ -15,7 +16,10 @@ test("answers StackReference reads from stackOutputs, keeps secrets secret, reco
   const queue = s.resources.find((r) => r.name === "replica-queue")!;
   expect(queue.props).toMatchObject({ name: "dev-ingest-tasks-queue-x1-replica", tags: { Source: "dev-ingest-raw-bucket-x1" } });
   expect(queue.protect).toBe(true);
+  expect(queue.ignoreChanges).toEqual(["tags"]);
+  expect(queue).toMatchObject({ deleteBeforeReplace: true, replaceOnChanges: ["name"] });
   const param = s.resources.find((r) => r.name === "api-key")!;
+  expect(param.ignoreChanges).toBeUndefined();
   expect(param.retainOnDelete).toBe(true);
   expect(param.dependencies).toContain(queue.urn);
   expect(param.props.value).toEqual({ [SIG_KEY]: SECRET_SIG });
@@ -24,14 +28,38 @@ test("answers StackReference reads from stackOutputs, keeps secrets secret, reco
   expect(s.outputs).toEqual({ replicaQueueName: "dev-ingest-tasks-queue-x1-replica", workingDir: path.join(FIXTURE, "program") });
 });
 
-test("a StackReference to a stack without given outputs fails the plan, naming the stack", async () => {
-  await expect(planStack({ projectDir: FIXTURE, stack: "prod" })).rejects.toThrow(/StackReference acme\/data-platform\/dev: no outputs given/);
+test("a StackReference to a stack neither given nor planned in the batch fails that plan with one line naming it", async () => {
+  const p = planStack({ projectDir: FIXTURE, stack: "prod" });
+  await expect(p).rejects.toBeInstanceOf(ProgramError);
+  await expect(p).rejects.toThrow(/^planning stack prod failed: stack prod reads StackReference "acme\/data-platform\/dev", which is neither given in stackOutputs nor planned in this batch$/);
 });
 
-test("a program that throws fails with its message (an internal error, not an InputError)", async () => {
+test("a StackReference to a stack of the same batch reads its planned outputs (planned first, whatever the order given)", async () => {
+  const [replica, dev, qa] = await planAll([
+    { projectDir: FIXTURE, stack: "replica" }, { projectDir: FIXTURE, stack: "dev" }, { projectDir: FIXTURE, stack: "qa" },
+  ]);
+  if (replica.status !== "fulfilled" || dev.status !== "fulfilled") throw new Error("replica and dev must plan");
+  expect(replica.value.outputs).toMatchObject({ replicaQueueName: "dev-ingest-tasks-queue-x1-replica" });
+  // The source's own invoke: the AL2023 image the planner answers getAmi with.
+  expect(dev.value.outputs).toEqual({ devTasksQueueName: "dev-ingest-tasks-queue-x1", devRawBucketName: "dev-ingest-raw-bucket-x1", amiId: MOCK_AL2023_IMAGES.x86_64.id, amiName: MOCK_AL2023_IMAGES.x86_64.name });
+  expect(MOCK_AL2023_IMAGES.x86_64).toMatchObject({ id: "ami-0a1b2c3d4e5f60718", name: "al2023-ami-2023.6.20250107.0-kernel-6.1-x86_64" });
+  expect(qa.status).toBe("rejected");
+  expect(String((qa as PromiseRejectedResult).reason.message)).toMatch(/stack qa reads StackReference "acme\/data-platform\/uat", which is neither given/);
+});
+
+test("batch references are matched by stack and project", () => {
+  const batch = [{ project: "p", stack: "dev" }, { project: "q", stack: "dev" }];
+  expect([batchIndexOf(batch, "acme/q/dev"), batchIndexOf(batch, "p/dev"), batchIndexOf(batch, "dev"), batchIndexOf(batch, "acme/r/dev")]).toEqual([1, 0, 0, -1]);
+});
+
+test("a program that throws is a ProgramError with the stack and the first line of the message (not an InputError)", async () => {
   const p = planStack({ projectDir: FIXTURE, stack: "broken" });
-  await expect(p).rejects.toThrow(/the fixture program failed on purpose/);
+  await expect(p).rejects.toBeInstanceOf(ProgramError);
   await expect(p).rejects.not.toBeInstanceOf(InputError);
+  const e = (await p.catch((x: unknown) => x)) as ProgramError;
+  expect([e.name, e.stackName, e.firstLine, e.message]).toEqual(["ProgramError", "broken", "the fixture program failed on purpose", "planning stack broken failed: the fixture program failed on purpose"]);
+  expect(e.detail).toMatch(/second line of the message/);
+  expect(firstLine("\nError: boom\n    at x")).toBe("boom");
 });
 
 test("an unknown stack or project directory is an InputError", async () => {
@@ -39,12 +67,12 @@ test("an unknown stack or project directory is an InputError", async () => {
   await expect(planStack({ projectDir: path.join(FIXTURE, "program"), stack: "prod" })).rejects.toThrow(/has no Pulumi.yaml/);
 });
 
-test("stacks in one batch are isolated: planning dev alone equals dev planned after prod", async () => {
+test("stacks in one batch are isolated: planning dev alone equals dev planned after staging", async () => {
   const root = path.resolve(__dirname, "../..");
-  const [prodFirst, devAfter] = await planStacks(root, ["prod", "dev"]);
+  const [stagingFirst, devAfter] = await planStacks(root, ["staging", "dev"]);
   const devAlone = await planStack({ projectDir: root, stack: "dev" });
   expect(devAfter).toEqual(devAlone);
-  expect(prodFirst.resources.some((r) => r.urn.startsWith("urn:pulumi:dev::"))).toBe(false);
+  expect(stagingFirst.resources.some((r) => r.urn.startsWith("urn:pulumi:dev::"))).toBe(false);
   expect(devAfter.resources.every((r) => r.urn.startsWith("urn:pulumi:dev::"))).toBe(true);
 });
 

@@ -1,20 +1,27 @@
 /** Pure parts of the program: the IAM wildcard rule and the esbuild bundling of a handler. */
 import * as path from "node:path";
 import * as vm from "node:vm";
-import { assertNoUnscopedWildcards, policyDocument } from "../../infra/components/iam-policy";
+import { loadRules } from "../../consistency-rules/src/rules";
+import { assertNoUnscopedWildcards, lambdaVpcAccessGrants, policyDocument, wildcardCheckFor } from "../../infra/components/iam-policy";
+import { configKeyToken } from "../../infra/components/config-store";
+import { RULES_FILE } from "../../infra/config";
+
+// The rules' iamExceptions, as the program uses them for dev.
+const allowed = wildcardCheckFor(loadRules(RULES_FILE), { env: "dev", accountId: "111111111111", region: "us-east-2", suffix: "x1" });
 import { bundleHandler } from "../../infra/components/lambda-bundle";
 import { Naming } from "../../infra/components/naming";
 
 describe("IAM policy grants", () => {
   const ok = [
     { sid: "Logs", actions: ["logs:PutLogEvents"], resources: ["arn:aws:logs:us-east-2:111111111111:log-group:/aws/lambda/f-x1:log-stream:*"] },
-    { sid: "Read", actions: ["s3:GetObject"], resources: ["arn:aws:s3:::dev-ingest-raw-bucket-x1/incoming/*"] },
+    { sid: "Read", actions: ["s3:GetObject", "s3:GetObjectVersion"], resources: ["arn:aws:s3:::dev-ingest-raw-bucket-x1/incoming/*"] },
     { sid: "Trace", actions: ["xray:PutTraceSegments"], resources: ["*"] },
     { sid: "Put", actions: ["dynamodb:PutItem"], resources: ["arn:aws:dynamodb:us-east-2:111111111111:table/t-x1"] },
   ];
   test("accepts exact ARNs and the scoped wildcards AWS requires", () => {
-    expect(() => assertNoUnscopedWildcards(ok)).not.toThrow();
-    expect(JSON.parse(policyDocument(ok)).Statement[3]).toEqual({ Sid: "Put", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: ["arn:aws:dynamodb:us-east-2:111111111111:table/t-x1"] });
+    expect(() => assertNoUnscopedWildcards(ok, allowed)).not.toThrow();
+    expect(() => assertNoUnscopedWildcards(lambdaVpcAccessGrants("us-east-2", "111111111111"), allowed)).not.toThrow();
+    expect(JSON.parse(policyDocument(ok, allowed)).Statement[3]).toEqual({ Sid: "Put", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: ["arn:aws:dynamodb:us-east-2:111111111111:table/t-x1"] });
   });
   test.each([
     ["wildcard action", { sid: "A", actions: ["s3:*"], resources: ["arn:aws:s3:::b/incoming/*"] }, /wildcard action s3:\*/],
@@ -22,8 +29,15 @@ describe("IAM policy grants", () => {
     ["any log group", { sid: "C", actions: ["logs:PutLogEvents"], resources: ["arn:aws:logs:us-east-2:111111111111:log-group:*"] }, /wildcard resource/],
     ["star for a scoped action", { sid: "D", actions: ["dynamodb:PutItem"], resources: ["*"] }, /wildcard resource \* for dynamodb:PutItem/],
     ["scoped form with a foreign action", { sid: "E", actions: ["s3:GetObject", "s3:DeleteObject"], resources: ["arn:aws:s3:::b/incoming/*"] }, /wildcard resource/],
+    ["ENIs of another account", { sid: "F", actions: ["ec2:DeleteNetworkInterface"], resources: ["arn:aws:ec2:us-east-2:999999999999:network-interface/*"] }, /not an iamExceptions entry/],
+    ["any EC2 resource", { sid: "G", actions: ["ec2:CreateNetworkInterface"], resources: ["arn:aws:ec2:us-east-2:111111111111:*/*"] }, /wildcard resource/],
+    ["ENI deletion on a subnet pattern", { sid: "H", actions: ["ec2:DeleteNetworkInterface"], resources: ["arn:aws:ec2:us-east-2:111111111111:subnet/*"] }, /wildcard resource/],
   ])("rejects %s", (_n, grant, message) => {
-    expect(() => policyDocument([grant])).toThrow(message);
+    expect(() => policyDocument([grant], allowed)).toThrow(message);
+  });
+
+  test("config keys become kebab-case name tokens", () => {
+    expect(["batchSize", "maxRecordAgeHours", "a.b_c", "x"].map(configKeyToken)).toEqual(["batch-size", "max-record-age-hours", "a-b-c", "x"]);
   });
 });
 

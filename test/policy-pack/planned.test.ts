@@ -121,6 +121,17 @@ const MUTANTS: readonly Mutant[] = [
     pick: ofType(FN),
     apply: (_p, r) => ({ dependencies: r.dependencies.filter((d) => !d.includes("aws:cloudwatch/logGroup:LogGroup")) }),
   },
+  { what: "PITR off (prod of payments: approved on only there)", policy: "dynamodb-table-pitr-enabled", projects: PAY, envs: ["prod"], pick: ofType("aws:dynamodb/table:Table"), apply: (p) => void (p.pointInTimeRecovery = { enabled: false }) },
+  {
+    what: "second function on another runtime",
+    policy: "lambda-functions-same-runtime",
+    projects: DP,
+    envs: ["prod"],
+    stack: (s) => {
+      const second = s.resources.filter(ofType(FN))[1];
+      return mutateFirst(s, (r) => r === second || r.urn === second.urn, (p) => void (p.runtime = "python3.12"));
+    },
+  },
   { what: "PITR off", policy: "dynamodb-table-pitr-enabled", projects: DP, pick: ofType("aws:dynamodb/table:Table"), apply: (p) => void (p.pointInTimeRecovery = { enabled: false }) },
   { what: "GSI removed", policy: "dynamodb-table-timestamp-index", projects: DP, pick: ofType("aws:dynamodb/table:Table"), apply: (p) => void delete p.globalSecondaryIndexes },
   { what: "billing mode PROVISIONED", policy: "dynamodb-table-billing-mode", projects: DP, pick: ofType("aws:dynamodb/table:Table"), apply: (p) => void (p.billingMode = "PROVISIONED") },

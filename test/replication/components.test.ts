@@ -23,6 +23,12 @@ import { Naming } from "../../infra/components/naming";
 import { ConfigStore } from "../../infra/components/config-store";
 import { ReplicationSource, ReplicationTarget, replicationEventPattern, replicatorRoleArn, type ReplicationSourceArgs } from "../../infra/components/replication";
 import { replicatedKeys } from "../../infra/functions/replicator/skip-keys";
+import { wildcardCheckFor } from "../../infra/components/iam-policy";
+import { loadRules } from "../../consistency-rules/src/rules";
+import { RULES_FILE } from "../../infra/config";
+
+const rules = loadRules(RULES_FILE);
+const iamExceptions = wildcardCheckFor(rules, { env: "prod", accountId: "333333333333", region: "us-east-1", suffix: "p1" });
 
 const prod = new Naming({ env: "prod", service: "ingest", environmentSuffix: "p1", accountId: "333333333333", region: "us-east-1" });
 const dev = new Naming({ env: "dev", service: "ingest", environmentSuffix: "x1", accountId: "111111111111", region: "us-east-2" });
@@ -52,13 +58,13 @@ beforeAll(async () => {
       { env: "dev", region: "us-east-2", roleArn: pulumi.output(DEV_ROLE) },
       { env: "staging", region: "us-west-1", roleArn: STAGING_ROLE },
     ],
-    sourceParameterArns: sourceArns, skipKeys: ["logLevel"], code, logRetentionDays: 30, tags,
+    sourceParameterArns: sourceArns, skipKeys: ["logLevel"], code, logRetentionDays: 30, tags, iamExceptions,
   });
   new ReplicationSource("bootstrap-replication", {
     naming: new Naming({ env: "boot", service: "ingest", environmentSuffix: "b1", accountId: "333333333333", region: "us-east-1" }),
     project: "data-platform", env: "prod", accountId: "333333333333", region: "us-east-1",
     targets: [{ env: "dev", region: "us-east-2", roleArn: DEV_ROLE }, { env: "staging", region: "us-west-1", roleArn: pulumi.output(undefined) }],
-    sourceParameterArns: sourceArns, skipKeys: [], code, logRetentionDays: 30, tags,
+    sourceParameterArns: sourceArns, skipKeys: [], code, logRetentionDays: 30, tags, iamExceptions,
   });
   const store = new ConfigStore("dev-ingest-config", {
     naming: dev, project: "data-platform", env: "dev", accountId: "111111111111", region: "us-east-2",
@@ -68,6 +74,7 @@ beforeAll(async () => {
   new ReplicationTarget("dev-ingest-replication", {
     naming: dev, sourceRoleArn: replicatorRoleArn(prod),
     parameterArns: replicatedKeys(Object.keys(store.parameterArns), ["logLevel"]).map((k) => store.parameterArns[k]), tags,
+    iamExceptions: wildcardCheckFor(rules, { env: "dev", accountId: "111111111111", region: "us-east-2", suffix: "x1" }),
   });
   await settle((r) => r.filter((x) => x.type === "aws:cloudwatch/eventTarget:EventTarget").length === 2 && r.some((x) => x.type === "aws:iam/rolePolicy:RolePolicy" && x.name.startsWith("dev-")));
 });
