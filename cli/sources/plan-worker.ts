@@ -53,12 +53,35 @@ export interface CapturedResource {
 
 export type PlanWorkerResult =
   /** `ms`: wall time of this stack's run; `tsNode`: the ts-node version the worker registered (as `cmd/run` picks it). */
-  | { ok: true; resources: CapturedResource[]; outputs: Record<string, unknown>; ms: number; tsNode?: string }
+  | { ok: true; resources: CapturedResource[]; outputs: Record<string, unknown>; ms: number; tsNode?: string; timings?: PlanTimings }
   | { ok: false; kind: "config"; errors: { file: string; pointer: string; problem: string }[] }
   /** `message` is one line (the first line of the program's error); `detail` the full text (stack trace). */
   | { ok: false; kind: "program"; message: string; detail: string }
   /** The program read a stack of the same batch that has not been planned yet: plan that one first, then retry. */
   | { ok: false; kind: "deferred"; needs: number };
+
+/** Where one stack's time went (the bench prints these). */
+export interface PlanTimings {
+  /** Worker start until ts-node was registered (TypeScript and ts-node loaded); the same in every stack of a worker. */
+  readonly bootMs: number;
+  /** Of `ms`: TypeScript transpilation of program files (files transpiled / reused from an earlier stack). */
+  readonly transpileMs: number;
+  readonly transpiled: number;
+  readonly reused: number;
+  /** Of `ms`: requiring the program (its modules, transpilation included) until it returned. */
+  readonly loadMs: number;
+  /** Of `ms`: from the program's return until every registration settled and the runtime disconnected. */
+  readonly settleMs: number;
+}
+
+/** Counters the planner's bootstrap (./plan.ts) keeps in the worker. */
+interface BootTimings {
+  bootMs: number;
+  transpileMs: number;
+  transpiled: number;
+  reused: number;
+}
+const bootTimings = (): BootTimings => (globalThis as { __planTimings?: BootTimings }).__planTimings ?? { bootMs: 0, transpileMs: 0, transpiled: 0, reused: 0 };
 
 type Struct = { toJavaScript(): Record<string, unknown> } | undefined;
 /** The parts of RegisterResourceRequest / ReadResourceRequest (protobuf) the planner reads. */
@@ -274,6 +297,8 @@ function secretNames(outputs: Record<string, unknown>): string[] {
 
 export async function runPlan(input: PlanWorkerInput, resolveReference: ReferenceResolver = defaultResolver(input)): Promise<PlanWorkerResult> {
   const t0 = Date.now();
+  const boot0 = { ...bootTimings() };
+  let loadedAt = t0;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pulumi: typeof PulumiModule = require(input.pulumiModule);
   const captured = new Map<string, CapturedResource>();
@@ -391,7 +416,9 @@ export async function runPlan(input: PlanWorkerInput, resolveReference: Referenc
         // As cmd/run: require the program (a folder must end in "/"), call an exported function, await the result.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const exported = require(input.program.endsWith(".ts") || input.program.endsWith(".js") ? input.program : input.program + path.sep);
-        return exported instanceof Function ? await exported() : exported;
+        const outputs = exported instanceof Function ? await exported() : exported;
+        loadedAt = Date.now();
+        return outputs;
       });
       await pulumi.runtime.disconnect();
     })();
@@ -399,6 +426,9 @@ export async function runPlan(input: PlanWorkerInput, resolveReference: Referenc
   } catch (e) {
     failure ??= e;
   } finally {
+    // A failed program can leave further rejections of its promises: Node reports them once the microtasks drain.
+    // Let that happen while this plan still listens, so they count here, not in the next stack or as a crash.
+    await new Promise((resolve) => setImmediate(resolve));
     process.off("unhandledRejection", onRejection);
     (pulumi.log as { error: typeof pulumi.log.error }).error = logError;
   }
@@ -422,7 +452,17 @@ export async function runPlan(input: PlanWorkerInput, resolveReference: Referenc
   const stack = captured.get(stackUrn);
   lastRawOutputs = rawStackOutputs;
   const tsNode = (globalThis as { __planTsNodeVersion?: string }).__planTsNodeVersion;
-  return { ok: true, resources, outputs: stack?.outputs ?? {}, ms: Date.now() - t0, ...(tsNode && { tsNode }) };
+  const boot = bootTimings();
+  const end = Date.now();
+  const timings: PlanTimings = {
+    bootMs: Math.round(boot.bootMs),
+    transpileMs: Math.round(boot.transpileMs - boot0.transpileMs),
+    transpiled: boot.transpiled - boot0.transpiled,
+    reused: boot.reused - boot0.reused,
+    loadMs: loadedAt - t0,
+    settleMs: end - loadedAt,
+  };
+  return { ok: true, resources, outputs: stack?.outputs ?? {}, ms: end - t0, ...(tsNode && { tsNode }), timings };
 }
 
 /** Raw (uncompacted) stack outputs of the last successful {@link runPlan}: what a StackReference to it reads. */
@@ -513,6 +553,8 @@ export async function runPlans(inputs: readonly PlanWorkerInput[]): Promise<Plan
 
 // Entry when started as a worker by plan.ts.
 if (parentPort && workerData && (workerData as { __planWorker?: boolean }).__planWorker) {
+  // A rejection outside any plan (each plan listens while it runs) would end the worker and lose every result.
+  process.on("unhandledRejection", () => undefined);
   const port = parentPort;
   const data = workerData as { inputs: PlanWorkerInput[] };
   runPlans(data.inputs).then(

@@ -18,7 +18,7 @@ import { readStackConfigFile } from "../../consistency-rules/src/config";
 import { InputError, InputErrors } from "../util/errors";
 import { readProject } from "../util/project";
 import { readTextFile } from "../util/files";
-import type { PlanWorkerInput, PlanWorkerResult } from "./plan-worker";
+import type { PlanTimings, PlanWorkerInput, PlanWorkerResult } from "./plan-worker";
 
 export interface PlanOptions {
   /** Directory holding `Pulumi.yaml` and `Pulumi.<stack>.yaml`. */
@@ -81,6 +81,7 @@ const BOOTSTRAP = `
 const { workerData } = require("node:worker_threads");
 const fs = require("node:fs");
 const path = require("node:path");
+const crypto = require("node:crypto");
 const tsutils = require(path.join(workerData.pulumiDir, "tsutils"));
 const tsConfigPath = path.join(workerData.projectDir, "tsconfig.json");
 const skipProject = !fs.existsSync(tsConfigPath);
@@ -90,13 +91,61 @@ const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
 const fromSdk = (id) => (path.isAbsolute(id) ? id : require.resolve(id, { paths: [workerData.pulumiDir] }));
 const tsnode = require(fromSdk(tsnodeRequire));
 globalThis.__planTsNodeVersion = tsnode.VERSION;
-tsnode.register({
+const service = tsnode.register({
   compiler: fromSdk(typescriptRequire),
   transpileOnly: true,
   project: tsConfigPath,
   skipProject,
   compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions },
 });
+// Stacks of one worker load the same program files afresh, and runs of the planner load the same files again:
+// each file is transpiled once per source text, options and TypeScript version (in memory, and on disk under the
+// SDK's node_modules/.cache unless ENV_PARITY_PLAN_CACHE=0; ts-node keeps no such cache). Output served from a cache is registered for source maps,
+// as ts-node registers what it compiles.
+const timings = (globalThis.__planTimings = { bootMs: 0, transpileMs: 0, transpiled: 0, reused: 0 });
+const compile = service.compile;
+const compiled = new Map();
+const cacheDir = process.env.ENV_PARITY_PLAN_CACHE === "0" ? undefined : path.resolve(workerData.pulumiDir, "..", "..", ".cache", "env-parity-plan");
+const optionsKey = JSON.stringify([service.ts.version, tsnode.VERSION, service.config.options]);
+const cacheFile = (fileName, code) =>
+  path.join(cacheDir, crypto.createHash("sha256").update(optionsKey).update("\\0").update(fileName).update("\\0").update(code).digest("hex") + ".js");
+require(require.resolve("@cspotcode/source-map-support", { paths: [path.dirname(fromSdk(tsnodeRequire))] })).install({
+  retrieveFile: (file) => compiled.get(file)?.output ?? "",
+});
+service.compile = (code, fileName, lineOffset) => {
+  const hit = compiled.get(fileName);
+  if (hit && hit.code === code && !lineOffset) return (timings.reused++, hit.output);
+  const t = performance.now();
+  const file = lineOffset || !cacheDir ? undefined : cacheFile(fileName, code);
+  let output;
+  try {
+    if (file) output = fs.readFileSync(file, "utf8");
+  } catch {}
+  if (output === undefined) {
+    output = compile(code, fileName, lineOffset);
+    timings.transpiled++;
+    if (file) {
+      try {
+        fs.mkdirSync(cacheDir, { recursive: true });
+        const tmp = file + "." + process.pid + "." + require("node:worker_threads").threadId;
+        fs.writeFileSync(tmp, output);
+        fs.renameSync(tmp, file);
+      } catch {}
+    }
+  } else timings.reused++;
+  timings.transpileMs += performance.now() - t;
+  if (!lineOffset) compiled.set(fileName, { code, output });
+  return output;
+};
+// The SDK records a stack trace on every promise it makes, shown only with PULUMI_DEBUG_PROMISE_LEAKS set; formatting
+// (and source-mapping) them costs more than the plan itself. Unless that variable is set they are left unformatted;
+// every other stack trace is formatted and mapped as before.
+const mapped = Error.prepareStackTrace;
+if (mapped && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+  Error.prepareStackTrace = (error, frames) =>
+    frames.length > 0 && frames[0].getFunctionName() === "debuggablePromise" ? String(error) : mapped(error, frames);
+}
+timings.bootMs = Date.now() - workerData.startedAt;
 require(workerData.workerModule);
 `;
 
@@ -110,7 +159,7 @@ function runWorker(inputs: readonly PlanWorkerInput[]): Promise<PlanWorkerResult
   return new Promise((resolve, reject) => {
     const worker = new Worker(BOOTSTRAP, {
       eval: true,
-      workerData: { __planWorker: true, inputs, projectDir: inputs[0].projectDir, pulumiDir: path.dirname(inputs[0].pulumiModule), workerModule: workerModule() },
+      workerData: { __planWorker: true, startedAt: Date.now(), inputs, projectDir: inputs[0].projectDir, pulumiDir: path.dirname(inputs[0].pulumiModule), workerModule: workerModule() },
       stdout: true, // the program's console output is not the planner's
       stderr: true,
     });
@@ -247,6 +296,11 @@ export async function planStacks(projectDir: string, stacks: readonly string[], 
   });
 }
 
+/** Optional observer of {@link planAll} (the bench): where each successfully planned stack's time went. */
+export interface PlanObserver {
+  timings?(requestIndex: number, ms: number, timings: PlanTimings): void;
+}
+
 /**
  * Plans any stacks of any projects, one worker per SDK installation and tsconfig, stacks one after the other inside it (each
  * with fresh runtime state and program modules); every request gets its own result or error. A stack whose program
@@ -254,7 +308,7 @@ export async function planStacks(projectDir: string, stacks: readonly string[], 
  * planned outputs (the referenced stack is planned first); a reference that is neither in `stackOutputs` nor planned
  * in the batch fails that plan ({@link ProgramError} naming it).
  */
-export async function planAll(requests: readonly PlanOptions[]): Promise<PromiseSettledResult<Snapshot>[]> {
+export async function planAll(requests: readonly PlanOptions[], observe?: PlanObserver): Promise<PromiseSettledResult<Snapshot>[]> {
   const settled: PromiseSettledResult<Snapshot>[] = new Array(requests.length);
   const groups = new Map<string, { index: number; prepared: Prepared }[]>();
   requests.forEach((req, index) => {
@@ -280,6 +334,8 @@ export async function planAll(requests: readonly PlanOptions[]): Promise<Promise
         return;
       }
       group.forEach((g, i) => {
+        const r = results[i];
+        if (r.ok && r.timings) observe?.timings?.(g.index, r.ms, r.timings);
         try {
           settled[g.index] = { status: "fulfilled", value: toSnapshot(g.prepared, results[i]) };
         } catch (reason) {

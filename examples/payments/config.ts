@@ -1,24 +1,16 @@
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
-import { configFromRuntime, validateStackConfig } from "../../consistency-rules/src/config";
-import { sharedAjv } from "../../consistency-rules/src/ajv";
-import { InputError } from "../../consistency-rules/src/errors";
+import { loadRules, type RuleSet } from "../../consistency-rules/src/rules";
+import { readStackConfig, type StackIdentity } from "../../infra/stack-config";
 import type { EgressMode, NatGatewayLayout } from "../../infra/components/network";
 import type { TableCapacity } from "../../infra/components/table";
 
 /** The config schema of this project, next to its rules: the one source of truth for what a stack may set. */
 export const CONFIG_SCHEMA_FILE = path.resolve(__dirname, "consistency-rules/payments.config.schema.json");
+/** The consistency rules of this project: environments (account, region), approvals, iamExceptions. */
+export const RULES_FILE = path.resolve(__dirname, "consistency-rules/payments.rules.json");
 
-export interface PaymentsConfig {
-  readonly project: string;
-  readonly env: string;
-  readonly region: string;
-  readonly accountId: string;
-  readonly service: string;
-  readonly environmentSuffix: string;
-  readonly team: string;
-  readonly costCenter: string;
+export interface PaymentsConfig extends StackIdentity {
   readonly vpcCidr: string;
   readonly egressMode: EgressMode;
   readonly natGateways?: NatGatewayLayout;
@@ -35,23 +27,18 @@ export interface PaymentsConfig {
   readonly receiptsGlacierTransitionDays: number;
   readonly receiptsGlacierTransitionEnabled: boolean;
   readonly sseAlgorithm: "aws:kms" | "AES256";
+  /** The project's consistency rules (the IAM exceptions the function's policies may use). */
+  readonly rules: RuleSet;
 }
 
-/** Reads and validates the stack config once; every problem is one line naming `Pulumi.<stack>.yaml` and the key. */
+/**
+ * Reads and validates the stack config once (`readStackConfig`: schema, and the environment's account and region from
+ * the rules); every problem is one line naming `Pulumi.<stack>.yaml` and the key.
+ */
 export function loadPaymentsConfig(): PaymentsConfig {
-  const project = pulumi.getProject();
-  const stack = pulumi.getStack();
-  const file = `Pulumi.${stack}.yaml`;
+  const rules = loadRules(RULES_FILE);
   const schema = JSON.parse(fs.readFileSync(CONFIG_SCHEMA_FILE, "utf8")) as object;
-  const values = configFromRuntime(pulumi.runtime.allConfig(), { project, schema });
-  const errors = [...validateStackConfig(values, { file, stack, env: stack, project, schema })];
-  const region = values["aws:region"];
-  if (region === undefined) errors.push(new InputError(file, "aws:region", "is required"));
-  else if (!sharedAjv().validate({ type: "string", format: "aws-region" }, region)) {
-    errors.push(new InputError(file, "aws:region", `must be an AWS region, got ${JSON.stringify(region)}`));
-  }
-  if (errors.length > 0) throw new pulumi.RunError(errors.map((e) => e.message).join("\n"));
-  const ns = (key: string) => values[`${project}:${key}`];
+  const { project, env, region, ns } = readStackConfig({ schema, rules });
   const keys: (keyof PaymentsConfig)[] = [
     "accountId", "service", "environmentSuffix", "team", "costCenter", "vpcCidr", "egressMode", "natGateways", "natInstanceType",
     "dbInstanceClass", "dbInstanceCount", "dbBackupRetentionDays", "dbCpuAlarmThresholdPercent", "lambdaMemoryMb",
@@ -59,5 +46,5 @@ export function loadPaymentsConfig(): PaymentsConfig {
     "receiptsGlacierTransitionEnabled", "sseAlgorithm",
   ];
   const picked = Object.fromEntries(keys.filter((k) => ns(k) !== undefined).map((k) => [k, ns(k)]));
-  return Object.freeze({ ...picked, project, env: stack, region: String(region) }) as PaymentsConfig;
+  return Object.freeze({ ...picked, project, env, region, rules }) as PaymentsConfig;
 }

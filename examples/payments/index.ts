@@ -8,13 +8,14 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import { loadPaymentsConfig } from "./config";
 import { Alarms } from "../../infra/components/alarms";
-import { ArchiveBucket } from "../../infra/components/archive-bucket";
 import { Database } from "../../infra/components/database";
 import { FunctionRole } from "../../infra/components/iam";
+import { lambdaVpcAccessGrants, policyDocument, wildcardCheckFor } from "../../infra/components/iam-policy";
 import { bundleHandler } from "../../infra/components/lambda-bundle";
 import { Naming } from "../../infra/components/naming";
 import { Network } from "../../infra/components/network";
 import { LAMBDA_RUNTIME } from "../../infra/components/processing";
+import { DataBucket } from "../../infra/components/storage";
 import { Table } from "../../infra/components/table";
 import { standardTags } from "../../infra/components/tags";
 
@@ -63,18 +64,20 @@ const transactions = new Table(naming.resource("transactions"), {
   tags,
 });
 
-const receipts = new ArchiveBucket(naming.resource("receipts"), {
+// Formerly its own component type (ArchiveBucket): the alias keeps the bucket and its children (their URNs) in place.
+const receipts = new DataBucket(naming.resource("receipts"), {
   naming,
   resource: "receipts-bucket",
   sseAlgorithm: cfg.sseAlgorithm,
   glacierTransition: { days: cfg.receiptsGlacierTransitionDays, enabled: cfg.receiptsGlacierTransitionEnabled },
   tags,
-});
+}, { aliases: [{ type: "env-parity:storage:ArchiveBucket" }] });
 
 // The payment function: in the private subnets with the app security group (no ingress).
 const fnName = naming.physical("payment-function");
 const logGroupName = `/aws/lambda/${fnName}`;
 const tableName = naming.physical("transactions-table");
+const iamExceptions = wildcardCheckFor(cfg.rules, { env: cfg.env, accountId: cfg.accountId, region: cfg.region, suffix: cfg.environmentSuffix });
 const role = new FunctionRole(naming.resource("payment-role"), {
   resourceName: naming.resource("payment-role"),
   roleName: naming.physical("payment-role"),
@@ -83,29 +86,16 @@ const role = new FunctionRole(naming.resource("payment-role"), {
     { sid: "Logs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${naming.logGroupArn(logGroupName)}:log-stream:*`] },
     { sid: "Tracing", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
   ],
+  iamExceptions,
   tags,
 });
-// ENI management for a VPC function (what AWSLambdaVPCAccessExecutionRole grants, as an inline least-privilege policy):
-// the Describe actions support no resource-level permissions (Resource "*"); the others are scoped to ENIs, subnets and security
-// groups of this account and region (Lambda creates the ENIs, so their ids are not known in advance). The `*` is an IAM exception
-// with a reason in consistency-rules/payments.rules.json (`iamExceptions`), so the same no-wildcard policy applies here.
-const ec2Arn = `arn:aws:ec2:${cfg.region}:${cfg.accountId}`;
+// ENI management for a VPC function (what AWSLambdaVPCAccessExecutionRole grants, as inline least-privilege statements):
+// the Describe actions support no resource-level permissions (Resource "*"); the others are scoped to ENIs, subnets and
+// security groups of this account and region. Each `*` is an `iamExceptions` entry of consistency-rules/payments.rules.json.
 const vpcAccess = new aws.iam.RolePolicy(naming.resource("payment-role-vpc-access"), {
   name: naming.physical("payment-role-vpc-access"),
   role: role.role.id,
-  policy: JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      { Sid: "VpcEniDescribe", Effect: "Allow", Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], Resource: ["*"] },
-      {
-        Sid: "VpcEniManage",
-        Effect: "Allow",
-        Action: ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
-        Resource: [`${ec2Arn}:network-interface/*`],
-      },
-      { Sid: "VpcEniPlacement", Effect: "Allow", Action: ["ec2:CreateNetworkInterface"], Resource: [`${ec2Arn}:subnet/*`, `${ec2Arn}:security-group/*`] },
-    ],
-  }),
+  policy: policyDocument(lambdaVpcAccessGrants(cfg.region, cfg.accountId), iamExceptions),
 }, { parent: role });
 const logGroup = new aws.cloudwatch.LogGroup(naming.resource("payment-logs"), {
   name: logGroupName,

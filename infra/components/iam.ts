@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Tags } from "./tags";
 
-import { policyDocument, wildcardCheckFor, type PolicyGrant, type WildcardCheck } from "./iam-policy";
+import { policyDocument, type PolicyGrant, type WildcardCheck } from "./iam-policy";
 
 export { assertNoUnscopedWildcards, policyDocument, wildcardCheckFor, type PolicyGrant, type WildcardCheck } from "./iam-policy";
 
@@ -13,11 +13,8 @@ export interface FunctionRoleArgs {
   readonly roleName: string;
   /** The statements of the inline policy. */
   readonly grants: readonly PolicyGrant[];
-  /**
-   * Which wildcard resources are allowed: the rules' `iamExceptions` (`wildcardCheckFor(rules, ctx)`). Omitted: the
-   * transitional built-in list (pass it; the default goes away with SCOPED_RESOURCE_WILDCARDS).
-   */
-  readonly iamExceptions?: WildcardCheck;
+  /** Which wildcard resources are allowed: the rules' `iamExceptions` (`wildcardCheckFor(rules, ctx)`). */
+  readonly iamExceptions: WildcardCheck;
   /** Tags of the role. */
   readonly tags: pulumi.Input<Tags>;
 }
@@ -40,7 +37,7 @@ export class FunctionRole extends pulumi.ComponentResource {
     this.policy = new aws.iam.RolePolicy(`${args.resourceName}-policy`, {
       name: `${args.roleName}-policy`,
       role: this.role.id,
-      policy: policyDocument(args.grants, args.iamExceptions ?? wildcardCheckFor(undefined, { env: "" })),
+      policy: policyDocument(args.grants, args.iamExceptions),
     }, { parent: this });
     this.registerOutputs({ roleArn: this.role.arn });
   }

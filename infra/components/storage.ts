@@ -15,11 +15,17 @@ export interface DataBucketArgs {
   readonly sseAlgorithm: pulumi.Input<"aws:kms" | "AES256">;
   /** Tags of the bucket. */
   readonly tags: pulumi.Input<Tags>;
+  /**
+   * Move current objects to S3 Glacier Flexible Retrieval after `days` (lifecycle rule `transition-to-glacier`).
+   * The rule exists in every environment and is `Enabled` only where `enabled` is true, so environments differ in one
+   * approvable value (`rules.1.status`) rather than in the rule's presence. Default: no such rule.
+   */
+  readonly glacierTransition?: { readonly days: number; readonly enabled: boolean };
 }
 
 /**
- * One private, versioned, encrypted S3 bucket whose noncurrent versions expire: the bucket plus its
- * versioning, encryption, lifecycle and public-access-block resources.
+ * One private, versioned, encrypted S3 bucket whose noncurrent versions expire (and, optionally, whose objects move
+ * to Glacier): the bucket plus its versioning, encryption, lifecycle and public-access-block resources.
  */
 export class DataBucket extends pulumi.ComponentResource {
   readonly bucket: aws.s3.Bucket;
@@ -32,6 +38,10 @@ export class DataBucket extends pulumi.ComponentResource {
     super("env-parity:storage:DataBucket", name, {}, opts);
     const { naming, resource } = args;
     const res = naming.resource(resource);
+    const glacier = args.glacierTransition;
+    if (glacier && !(Number.isInteger(glacier.days) && glacier.days >= 1)) {
+      throw new Error(`bucket ${res}: glacierTransition.days must be a positive integer, got ${glacier.days}`);
+    }
     this.bucketName = naming.physical(resource);
     this.bucketArn = naming.s3BucketArn(this.bucketName);
 
@@ -52,13 +62,23 @@ export class DataBucket extends pulumi.ComponentResource {
 
     new aws.s3.BucketLifecycleConfiguration(`${res}-lifecycle`, {
       bucket: this.bucket.id,
-      rules: [{
-        id: "expire-noncurrent-versions",
-        status: "Enabled",
-        filter: {},
-        noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_EXPIRATION_DAYS },
-        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-      }],
+      rules: [
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: {},
+          noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_EXPIRATION_DAYS },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+        },
+        ...(glacier
+          ? [{
+            id: "transition-to-glacier",
+            status: glacier.enabled ? "Enabled" : "Disabled",
+            filter: {},
+            transitions: [{ days: glacier.days, storageClass: "GLACIER" }],
+          }]
+          : []),
+      ],
     }, { parent: this });
 
     new aws.s3.BucketPublicAccessBlock(`${res}-public-access-block`, {

@@ -77,3 +77,23 @@ describe("{ any: true } approvals", () => {
     expect(f.map((x) => x.status)).toEqual(["approved"]);
   });
 });
+
+describe("the reference rules pin the metadata table's schema", () => {
+  // Guardrail for a change made in code (so identical in every env): dropping the timestamp GSI and its attribute.
+  const { loadRules, checkStack } = jest.requireActual("../../consistency-rules/src") as typeof import("../../consistency-rules/src");
+  const reference = loadRules(require("path").join(__dirname, "..", "..", "consistency-rules", "data-platform.rules.json"));
+  const table = (props: Record<string, unknown>) =>
+    resource("dev", "aws:dynamodb/table:Table", "dev-ingest-metadata-table", { billingMode: "PAY_PER_REQUEST", hashKey: "id", pointInTimeRecovery: { enabled: true }, ...props }, "data-platform");
+  const snap = (props: Record<string, unknown>) => normaliseSnapshot({ ...snapshot("dev", [table(props)]), context: { env: "dev", stack: "dev", project: "data-platform" } }, reference);
+  const gsi = [{ name: "timestamp-index", keySchemas: [{ attributeName: "timestamp", keyType: "HASH" }], projectionType: "ALL" }];
+  const attributes = [{ name: "id", type: "S" }, { name: "timestamp", type: "S" }];
+
+  it("passes the reference table", () => {
+    const fails = checkStack(snap({ globalSecondaryIndexes: gsi, attributes }), reference).filter((f) => f.status === "fail" && f.ruleId.startsWith("parity-dynamodb"));
+    expect(fails).toEqual([]);
+  });
+  it("fails a table without the GSI and the attribute, even in one stack alone", () => {
+    const ids = checkStack(snap({ globalSecondaryIndexes: [], attributes: [attributes[0]] }), reference).filter((f) => f.status === "fail").map((f) => f.ruleId);
+    expect(ids).toEqual(expect.arrayContaining(["parity-dynamodb-gsi", "parity-dynamodb-attributes"]));
+  });
+});

@@ -35,6 +35,13 @@ describe("IAM policy grants", () => {
   ])("rejects %s", (_n, grant, message) => {
     expect(() => policyDocument([grant], allowed)).toThrow(message);
   });
+  test("the rules are the only list of exceptions: without a rule set no wildcard resource is allowed", () => {
+    const none = wildcardCheckFor(undefined, { env: "dev", accountId: "111111111111", region: "us-east-2", suffix: "x1" });
+    expect(() => policyDocument([ok[3]], none)).not.toThrow();
+    for (const grant of [...ok.slice(0, 3), ...lambdaVpcAccessGrants("us-east-2", "111111111111")]) {
+      expect(() => policyDocument([grant], none)).toThrow(/is not an iamExceptions entry/);
+    }
+  });
 
   test("config keys become kebab-case name tokens", () => {
     expect(["batchSize", "maxRecordAgeHours", "a.b_c", "x"].map(configKeyToken)).toEqual(["batch-size", "max-record-age-hours", "a-b-c", "x"]);

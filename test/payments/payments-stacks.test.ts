@@ -125,10 +125,16 @@ describe.each(ENVS)("payments %s", (env) => {
     expect(fn.environment.variables.TABLE_NAME).toBe(`${n("transactions-table")}-p1`);
     expect(p().byType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toEqual([]);
     const eni = JSON.parse(p().one("aws:iam/rolePolicy:RolePolicy", n("payment-role-vpc-access")).inputs.policy);
+    const ec2 = (k: string) => `arn:aws:ec2:${e.region}:${e.account}:${k}/*`;
     expect(eni.Statement).toEqual([
-      expect.objectContaining({ Sid: "VpcEniDescribe", Resource: ["*"] }),
-      expect.objectContaining({ Sid: "VpcEniManage", Resource: [`arn:aws:ec2:${e.region}:${e.account}:network-interface/*`] }),
-      { Sid: "VpcEniPlacement", Effect: "Allow", Action: ["ec2:CreateNetworkInterface"], Resource: ["subnet", "security-group"].map((k) => `arn:aws:ec2:${e.region}:${e.account}:${k}/*`) },
+      { Sid: "VpcDescribe", Effect: "Allow", Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], Resource: ["*"] },
+      { Sid: "VpcCreateNetworkInterfaces", Effect: "Allow", Action: ["ec2:CreateNetworkInterface"], Resource: ["network-interface", "subnet", "security-group"].map(ec2) },
+      {
+        Sid: "VpcManageNetworkInterfaces",
+        Effect: "Allow",
+        Action: ["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+        Resource: [ec2("network-interface")],
+      },
     ]);
     expect(eni.Statement.flatMap((s: { Action: string[] }) => s.Action).every((a: string) => a.startsWith("ec2:") && !a.includes("*"))).toBe(true);
   });

@@ -1,0 +1,92 @@
+/**
+ * The offline planner (`cli/sources/plan.ts`): wall time of planning stacks in one worker, and where it goes.
+ * Prints, each as the median of BENCH_RUNS runs (default 3):
+ *   - one stack (reference `dev`) in a fresh worker, without and with the on-disk transpile cache;
+ *   - the three reference stacks in one worker (what `parity check` plans), per stack;
+ *   - the three payments stacks (`examples/payments`) in one worker, per stack;
+ *   - esbuild bundling of the validator handler, first build and a rebuild of unchanged sources.
+ * Phases per stack: worker boot (TypeScript + ts-node loaded, shared by the stacks of a worker), load (requiring the
+ * program until it returns, SDK and transpilation included), of which transpile, and settle (registrations until
+ * the runtime disconnects). Goal of the whole `parity check`: ≤ 5 s on 2 cores. Prints figures; asserts nothing.
+ *   npm run build && npm run bench -- plan
+ */
+import * as os from "node:os";
+import * as path from "node:path";
+import type { PlanOptions } from "../cli/sources/plan";
+import type { PlanTimings } from "../cli/sources/plan-worker";
+import { bundleHandler } from "../infra/components/lambda-bundle";
+
+const ROOT = process.env.ENV_PARITY_ROOT ?? path.resolve(__dirname, "..");
+// The built planner (`npm run build` first), as `parity` runs it: it starts its worker from its own directory.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { planAll } = require(path.join(ROOT, "dist/cli/sources/plan.js")) as typeof import("../cli/sources/plan");
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const REFERENCE = ["dev", "staging", "prod"];
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+interface Run {
+  wall: number;
+  stacks: { ms: number; timings: PlanTimings }[];
+}
+
+async function planOnce(requests: readonly PlanOptions[]): Promise<Run> {
+  const stacks: Run["stacks"] = [];
+  const t = performance.now();
+  const settled = await planAll(requests, { timings: (i, ms, timings) => (stacks[i] = { ms, timings }) });
+  const wall = performance.now() - t;
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return { wall, stacks };
+}
+
+async function measure(label: string, requests: readonly PlanOptions[], diskCache = true): Promise<void> {
+  const previous = process.env.ENV_PARITY_PLAN_CACHE;
+  if (!diskCache) process.env.ENV_PARITY_PLAN_CACHE = "0";
+  const runs: Run[] = [];
+  try {
+    for (let i = 0; i < RUNS; i++) runs.push(await planOnce(requests));
+  } finally {
+    if (previous === undefined) delete process.env.ENV_PARITY_PLAN_CACHE;
+    else process.env.ENV_PARITY_PLAN_CACHE = previous;
+  }
+  const walls = runs.map((r) => r.wall);
+  const boot = median(runs.map((r) => r.stacks[0]?.timings.bootMs ?? 0));
+  console.log(`${label}: wall median ${median(walls).toFixed(0)} ms (min ${Math.min(...walls).toFixed(0)}, max ${Math.max(...walls).toFixed(0)}); worker boot ${boot} ms`);
+  requests.forEach((req, i) => {
+    const m = (f: (s: Run["stacks"][number]) => number) => median(runs.map((r) => f(r.stacks[i])));
+    console.log(
+      `  ${path.relative(ROOT, path.resolve(req.projectDir)) || "."} ${req.stack}: ${m((s) => s.ms)} ms = load ${m((s) => s.timings.loadMs)} ` +
+        `(transpile ${m((s) => s.timings.transpileMs)}: ${m((s) => s.timings.transpiled)} files transpiled, ${m((s) => s.timings.reused)} reused) + settle ${m((s) => s.timings.settleMs)}`,
+    );
+  });
+}
+
+function measureBundle(): void {
+  const entry = path.join(ROOT, "infra/functions/validator/index.ts");
+  const t0 = performance.now();
+  bundleHandler(entry);
+  const first = performance.now() - t0;
+  const again: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    bundleHandler(entry);
+    again.push(performance.now() - t);
+  }
+  console.log(`esbuild bundle of infra/functions/validator: first ${first.toFixed(0)} ms, unchanged sources ${median(again).toFixed(1)} ms (cached in-process)`);
+}
+
+async function main(): Promise<void> {
+  console.log(`\n${RUNS} runs each in ${ROOT}; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  const payments = path.join(ROOT, "examples/payments");
+  await measure("1 stack (reference dev), no transpile cache on disk", [{ projectDir: ROOT, stack: "dev" }], false);
+  await measure("1 stack (reference dev)", [{ projectDir: ROOT, stack: "dev" }]);
+  await measure("3 reference stacks, one worker", REFERENCE.map((stack) => ({ projectDir: ROOT, stack })));
+  await measure("3 payments stacks, one worker", REFERENCE.map((stack) => ({ projectDir: payments, stack })));
+  measureBundle();
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
