@@ -488,15 +488,17 @@ export function batchIndexOf(inputs: readonly Pick<PlanWorkerInput, "project" | 
   return inputs.findIndex((i) => i.stack === stack && (project === undefined || i.project === project));
 }
 
+/** The modules loaded before any program ran: the planner's own (ts-node, the SDK's tsutils, this file, its imports). */
+const plannerModules = new Set(Object.keys(require.cache));
+
 /**
- * Forgets the modules of the project (not its node_modules, not the planner), so the next stack runs the program
- * afresh, as a new `pulumi` process would.
+ * Forgets every module a program loaded outside node_modules (the project's files, and shared code elsewhere such as
+ * `infra/components` imported by `examples/payments`), so the next stack runs the program afresh, as a new `pulumi`
+ * process would. Packages stay loaded; the SDK's runtime state is per stack (`withLocalStorage`).
  */
-function forgetProgramModules(dirs: readonly string[]): void {
-  const roots = dirs.map((d) => (d.endsWith(path.sep) ? d : d + path.sep));
-  const self = path.dirname(__filename);
+function forgetProgramModules(): void {
   for (const key of Object.keys(require.cache)) {
-    if (roots.some((r) => key.startsWith(r)) && !key.includes(`${path.sep}node_modules${path.sep}`) && path.dirname(key) !== self) delete require.cache[key];
+    if (!plannerModules.has(key) && !key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
   }
 }
 
@@ -530,7 +532,7 @@ export async function runPlans(inputs: readonly PlanWorkerInput[]): Promise<Plan
       }
       return { defer: other };
     };
-    forgetProgramModules([input.projectDir, /\.[jt]s$/.test(input.program) ? path.dirname(input.program) : input.program]);
+    forgetProgramModules();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const state = require(path.join(path.dirname(input.pulumiModule), "runtime", "state")) as {
       withLocalStorage<T>(fn: () => T): T;
