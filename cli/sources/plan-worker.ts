@@ -498,9 +498,15 @@ const plannerModules = new Set(Object.keys(require.cache));
  */
 function forgetProgramModules(): void {
   for (const key of Object.keys(require.cache)) {
-    if (!plannerModules.has(key) && !key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
+    if (!plannerModules.has(key) && !key.includes(`${path.sep}node_modules${path.sep}`) && !key.includes(STATELESS_LIBRARY)) delete require.cache[key];
   }
 }
+
+/**
+ * The rules library is pure (no Pulumi, no program state; only caches such as compiled schemas), so programs that import
+ * it from source share one copy across stacks instead of recompiling the rules' meta-schema per stack.
+ */
+const STATELESS_LIBRARY = `${path.sep}consistency-rules${path.sep}src${path.sep}`;
 
 /**
  * Plans stacks one after the other in this thread, each with its own Pulumi runtime state: a fresh `LocalStore`
