@@ -3,12 +3,23 @@ import { containsUnknown } from "../../consistency-rules/src/sentinels";
 import type { CheckContext, Outcome, PolicyInput } from "./define";
 import { logicalIdOf as normalisedId } from "../../consistency-rules/src/normalise";
 import type { ValueSpec } from "../../consistency-rules/src/paths";
+import { show } from "./values";
 
 /** True if `value` is fully known; otherwise records an indeterminate about `what` and returns false. */
 export function known(out: Outcome, r: PolicyInput, what: string, value: unknown): boolean {
   if (!containsUnknown(value)) return true;
   out.unknown(`${r.name}: ${what} is unknown at preview`, r.urn);
   return false;
+}
+
+/**
+ * The common guardrail shape: `r.props[key]` (or `fallback`, the provider's default when the input is absent) must be
+ * `expected`. Unknown at preview → indeterminate; anything else → a violation naming the key and both values.
+ */
+export function expectProp(out: Outcome, r: PolicyInput, key: string, expected: unknown, opts: { fallback?: unknown; consequence?: string } = {}): void {
+  const v = r.props[key] ?? opts.fallback;
+  if (!known(out, r, key, v)) return;
+  if (v !== expected) out.fail(`${r.name}: ${key} is ${show(v)}, expected ${show(expected)}${opts.consequence ? `; ${opts.consequence}` : ""}.`, r.urn);
 }
 
 /** Value specs are matched and described by the rules library (one comparer). */

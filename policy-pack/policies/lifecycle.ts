@@ -5,8 +5,7 @@
  * exports and plans.
  */
 import { resourcePolicy } from "../lib/define";
-import { known } from "../lib/expect";
-import { show } from "../lib/values";
+import { expectProp, known } from "../lib/expect";
 import { RDS_CLUSTER, RDS_INSTANCE } from "./rds";
 import { BUCKET_TYPES } from "./s3";
 
@@ -48,9 +47,7 @@ export const lifecycleS3BucketForceDestroy = resourcePolicy({
   remediationSteps: "Set `forceDestroy: true` on the aws.s3.Bucket (data is protected by versioning and backups, not by failing destroys).",
   types: BUCKET_TYPES,
   check(r, _ctx, out) {
-    const v = r.props.forceDestroy;
-    if (!known(out, r, "forceDestroy", v)) return;
-    if (v !== true) out.fail(`${r.name}: forceDestroy is ${show(v)}, expected true.`, r.urn);
+    expectProp(out, r, "forceDestroy", true);
   },
 });
 
@@ -62,9 +59,7 @@ export const lifecycleRdsSkipFinalSnapshot = resourcePolicy({
   remediationSteps: "Set `skipFinalSnapshot: true` on the aws.rds.Cluster (and `deletionProtection: false`); keep recovery in `backupRetentionPeriod`.",
   types: [RDS_CLUSTER, RDS_INSTANCE],
   check(r, _ctx, out) {
-    const v = r.props.skipFinalSnapshot ?? false; // provider default
-    if (!known(out, r, "skipFinalSnapshot", v)) return;
-    if (v !== true) out.fail(`${r.name}: skipFinalSnapshot is ${show(v)}, expected true; the environment cannot be destroyed cleanly.`, r.urn);
+    expectProp(out, r, "skipFinalSnapshot", true, { fallback: false, consequence: "the environment cannot be destroyed cleanly" });
   },
 });
 

@@ -4,7 +4,7 @@
  * deletion protection) lives with the other destroy checks in `lifecycle.ts`.
  */
 import { resourcePolicy } from "../lib/define";
-import { describeSpec, envExpectation, known, matchesSpec } from "../lib/expect";
+import { describeSpec, envExpectation, expectProp, known, matchesSpec } from "../lib/expect";
 import { show } from "../lib/values";
 
 export const RDS_CLUSTER = "aws:rds/cluster:Cluster";
@@ -19,9 +19,7 @@ export const rdsStorageEncrypted = resourcePolicy({
   remediationSteps: "Set `storageEncrypted: true` (optionally `kmsKeyId`) on the aws.rds.Cluster; an existing cluster must be restored from an encrypted snapshot.",
   types: [RDS_CLUSTER, RDS_INSTANCE],
   check(r, _ctx, out) {
-    const v = r.props.storageEncrypted;
-    if (!known(out, r, "storageEncrypted", v)) return;
-    if (v !== true) out.fail(`${r.name}: storageEncrypted is ${show(v)}, expected true.`, r.urn);
+    expectProp(out, r, "storageEncrypted", true);
   },
 });
 
@@ -54,9 +52,7 @@ export const rdsInstanceNotPublic = resourcePolicy({
   remediationSteps: "Set `publiclyAccessible: false` on the aws.rds.ClusterInstance / aws.rds.Instance; reach the database from inside the VPC.",
   types: [RDS_CLUSTER_INSTANCE, RDS_INSTANCE],
   check(r, _ctx, out) {
-    const v = r.props.publiclyAccessible ?? false;
-    if (!known(out, r, "publiclyAccessible", v)) return;
-    if (v !== false) out.fail(`${r.name}: publiclyAccessible is ${show(v)}, expected false.`, r.urn);
+    expectProp(out, r, "publiclyAccessible", false, { fallback: false });
   },
 });
 
@@ -71,9 +67,7 @@ export const rdsManagedMasterPassword = resourcePolicy({
     if (r.props.masterPassword !== undefined) out.fail(`${r.name}: sets masterPassword; let RDS manage it (manageMasterUserPassword: true).`, r.urn);
     // Read replicas and databases restored from a snapshot inherit the source's credentials.
     if (r.props.replicateSourceDb !== undefined || r.props.snapshotIdentifier !== undefined) return;
-    const v = r.props.manageMasterUserPassword;
-    if (!known(out, r, "manageMasterUserPassword", v)) return;
-    if (v !== true) out.fail(`${r.name}: manageMasterUserPassword is ${show(v)}, expected true.`, r.urn);
+    expectProp(out, r, "manageMasterUserPassword", true);
   },
 });
 
