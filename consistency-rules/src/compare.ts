@@ -112,6 +112,11 @@ export function labelOf(type: string): string {
   return `${mod.split("/")[0]} ${words}`.trim();
 }
 
+/** How a finding names its subject: `lambda function ingest-validator-function`, or `stack config` for config keys. */
+function subjectLabel(subject: { readonly type: string; readonly logicalId: string }): string {
+  return subject.type === CONFIG_TYPE ? "stack config" : `${labelOf(subject.type)} ${subject.logicalId}`;
+}
+
 function valuesOf(rows: readonly Row[], get: (r: Row) => unknown): Record<string, unknown> {
   return Object.fromEntries(rows.map((r) => [r.env, redact(get(r))]));
 }
@@ -159,7 +164,7 @@ function finding(b: Base, f: Omit<Finding, "kind" | "environments" | "resource" 
 }
 
 function head(b: Base): string {
-  return `${labelOf(b.subject.type)} ${b.subject.logicalId}: ${b.path}`;
+  return `${subjectLabel(b.subject)}: ${b.path}`;
 }
 
 function approvalInfo(a: { readonly id: string; readonly reason: string; readonly owner: string; readonly expires?: string }): NonNullable<Finding["approval"]> {
@@ -243,7 +248,7 @@ function destroyableFindings(subject: Subject, rows: readonly Row[]): Finding[] 
       status: "fail",
       severity: SEVERITY.destroyable,
       kind: "parity",
-      message: `${labelOf(subject.type)} ${subject.logicalId} has ${opts.join(" and ")} in ${row.env}: \`pulumi destroy\` cannot remove it; remove the option (${PARITY_RULES.destroyable})`,
+      message: `${subjectLabel(subject)} has ${opts.join(" and ")} in ${row.env}: \`pulumi destroy\` cannot remove it; remove the option (${PARITY_RULES.destroyable})`,
       environments: [row.env],
       resource: `${subject.type}::${subject.logicalId}`,
       ...(row.urn ? { urn: row.urn } : {}),
@@ -442,10 +447,10 @@ function inventoryFinding(subject: Subject, envs: readonly string[], rules: Rule
   const ok = a && !isExpired(a, now) && envs.every((e, i) => e in a.values && satisfies(a.values[e], present[i]));
   const common = { ruleId: PARITY_RULES.inventory, values, environments: [...envs] };
   if (a && ok) {
-    return finding(b, { ...common, severity: SEVERITY.approved, status: "approved", approval: approvalInfo(a), message: `${labelOf(subject.type)} ${subject.logicalId}: ${where}, as approved by ${a.id} (${a.reason})` });
+    return finding(b, { ...common, severity: SEVERITY.approved, status: "approved", approval: approvalInfo(a), message: `${subjectLabel(subject)}: ${where}, as approved by ${a.id} (${a.reason})` });
   }
   const why = a ? (isExpired(a, now) ? `; approval ${a.id} expired on ${a.expires}` : `; approval ${a.id} does not allow this`) : "";
-  return finding(b, { ...common, severity: SEVERITY.inventory, status: "fail", message: `${labelOf(subject.type)} ${subject.logicalId}: ${where}${why} (${PARITY_RULES.inventory})` });
+  return finding(b, { ...common, severity: SEVERITY.inventory, status: "fail", message: `${subjectLabel(subject)}: ${where}${why} (${PARITY_RULES.inventory})` });
 }
 
 function safeSnaps(snaps: readonly NormalisedSnapshot[]): NormalisedSnapshot[] {
@@ -485,7 +490,7 @@ function approvalStackFindings(subject: Subject, row: Row, a: Approval, rules: R
     // The same matching as compareSnapshots: only the most specific `$present` approval of the resource governs.
     if (rules.approvalFor(subject.type, subject.logicalId, PRESENT_PATH) !== a || satisfies(spec, true)) return [];
     const b: Base = { subject, rows: [row], path: PRESENT_PATH };
-    return [finding(b, { ruleId: PARITY_RULES.inventory, severity: SEVERITY.inventory, status: "fail", values: { [row.env]: "present" }, message: `${labelOf(subject.type)} ${subject.logicalId}: present in ${row.env}; approval ${a.id} allows ${describeSpec(spec)} (${PARITY_RULES.inventory})` })];
+    return [finding(b, { ruleId: PARITY_RULES.inventory, severity: SEVERITY.inventory, status: "fail", values: { [row.env]: "present" }, message: `${subjectLabel(subject)}: present in ${row.env}; approval ${a.id} allows ${describeSpec(spec)} (${PARITY_RULES.inventory})` })];
   }
   const pattern = splitPath(a.path);
   const concrete = pattern.includes("*") ? expandPath([row.props], pattern) : [pattern];

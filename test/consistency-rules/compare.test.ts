@@ -117,7 +117,7 @@ describe("compareSnapshots", () => {
       ["config::config", "lambdaMemoryMb", "approved", "Pulumi.dev.yaml"],
       ["config::config", "logLevel", "fail", "Pulumi.dev.yaml"],
     ]);
-    expect(fs[1].message).toBe('config config: logLevel differs: dev="debug", staging="info", prod="info" (parity-unapproved-difference)');
+    expect(fs[1].message).toBe('stack config: logLevel differs: dev="debug", staging="info", prod="info" (parity-unapproved-difference)');
   });
 
   it("compares arrays by index and JSON-object strings by key; approvals cover the paths below them", () => {
