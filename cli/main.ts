@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
-import { ExitCode, InputErrors, isInputError } from "../consistency-rules/src/errors";
+import { ExitCode, InputError, InputErrors, isInputError } from "../consistency-rules/src/errors";
 import { registerCheck } from "./commands/check";
 import type { Context } from "./commands/common";
 import { registerDiff } from "./commands/diff";
@@ -69,6 +69,15 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   }
 }
 
+/** One line per problem; a file under the working directory is named relative to it, as the user would type it. */
+function inputErrorLines(e: InputError | InputErrors, cwd: string): string[] {
+  return (e instanceof InputErrors ? e.errors : [e]).flatMap((x) => {
+    const rel = path.isAbsolute(x.file) ? path.relative(cwd, x.file) : x.file;
+    const shown = rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : x.file;
+    return (x.message.startsWith(x.file) ? shown + x.message.slice(x.file.length) : x.message).split("\n");
+  });
+}
+
 export function handleError(e: unknown, io: CliIO): number {
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return ExitCode.Clean;
@@ -76,7 +85,7 @@ export function handleError(e: unknown, io: CliIO): number {
     return ExitCode.BadInput;
   }
   if (isInputError(e)) {
-    for (const line of e.message.split("\n")) io.stderr(`parity: ${line}\n`);
+    for (const line of inputErrorLines(e, io.cwd)) io.stderr(`parity: ${line}\n`);
     if (io.env.PARITY_DEBUG) {
       for (const x of e instanceof InputErrors ? e.errors : [e]) if (x instanceof ProgramFailure && x.detail) io.stderr(`${x.detail}\n`);
     }

@@ -79,3 +79,14 @@ test("a program that throws is bad input: exit 2, one line naming the project an
   expect(r.stderr).not.toMatch(/\n\s+at /);
   expect(r.stdout).toBe("");
 });
+
+test("an invalid stack config is bad input: exit 2, one line per problem in the documented format, from the project dir", () => {
+  const dir = project("badconfig", "Pulumi.staging.yaml", (t) => setKey("vpcCidr", "10.1.0.0/33")(setKey("lambdaMemoryMb", "lots")(t)));
+  const r = binParity(["check"], { cwd: dir });
+  expect(r.code).toBe(2);
+  expect(r.stderr.split("\n").filter(Boolean)).toEqual([
+    'parity: Pulumi.staging.yaml: data-platform:lambdaMemoryMb must be one of 128..10240, got "lots"',
+    'parity: Pulumi.staging.yaml: data-platform:vpcCidr must be a valid ipv4-cidr, got "10.1.0.0/33"',
+  ]);
+  expect(r.stdout).toBe("");
+});
