@@ -2,7 +2,7 @@
  * `parity-consistency-rules`: the consistency rules, checked inside the pack. The stack's resources become a
  * Snapshot, normalised and checked by the rules library (one normaliser, one comparer) — the same code the CLI runs.
  */
-import { checkStack } from "../../consistency-rules/src/compare";
+import { checkStack, PARITY_RULES } from "../../consistency-rules/src/compare";
 import type { Snapshot, SnapshotResource } from "../../consistency-rules/src/model";
 import { normaliseSnapshot } from "../../consistency-rules/src/normalise";
 import { requireEnv, stackPolicy, type PolicyInput } from "../lib/define";
@@ -28,6 +28,9 @@ export const parityConsistencyRules = stackPolicy({
       resources: resources.map(toSnapshotResource),
     };
     for (const f of checkStack(normaliseSnapshot(snapshot, ctx.rules), ctx.rules, new Date())) {
+      // Inside the pack, destroyability has its own policies: the Analyzer sends `protect` (owned by
+      // lifecycle-resource-not-protected) and never `retainOnDelete`, so this built-in rule could only repeat them.
+      if (f.ruleId === PARITY_RULES.destroyable) continue;
       // The comparer's message names the resource, the path, the actual and the expected value (and the rule id).
       const message = `${f.ruleId}: ${f.message}`;
       if (f.status === "fail") out.fail(message, f.urn);

@@ -238,3 +238,9 @@ test.each(RUNS)("%s", async (_title, m, project, env) => {
   const want = m.policy === "policy-pack-indeterminate" ? "rds-cluster-storage-encrypted" : m.policy;
   expect({ hit: findings.some((f) => f.ruleId === want && f.status === status), findings: show(findings) }).toMatchObject({ hit: true });
 });
+
+test("one fact, one finding: a protected resource is reported by lifecycle-resource-not-protected only", async () => {
+  const mutant = mutateFirst(planned("data-platform", "prod"), (r) => r.type === "aws:s3/bucket:Bucket", () => ({ protect: true }));
+  const fails = (await pack.analyzeSnapshot(mutant)).filter((f) => f.status === "fail");
+  expect(fails.map((f) => f.ruleId)).toEqual(["lifecycle-resource-not-protected"]);
+});
