@@ -6,7 +6,8 @@
 import { execSync } from "child_process";
 import type { Finding } from "../../consistency-rules/src/model";
 import { startPack, type PackSession } from "../../policy-pack/harness";
-import { applyCase, baseStack, CASES } from "./cases";
+import { applyCase, baseStack, CASES, type Mutation } from "./cases";
+import { UNKNOWN } from "../../consistency-rules/src/sentinels";
 import { buildPack, ENVS, PACK_DIR, paymentsStack, referenceStack } from "./fixtures";
 
 let pack: PackSession;
@@ -60,7 +61,21 @@ describe.each(CASES.map((c) => [c.policy, c] as const))("%s", (policy, c) => {
       expect(ind[0].enforcement).toBe("advisory");
     });
   } else {
-    test.skip(`has no unknown-at-preview case: ${c.why}`, () => undefined);
+    // No unknown case can exist (${c.why}): prove it by making every property of the resource unknown — the policy
+    // must still decide, on what the engine always knows.
+    test(`decides even when every property is unknown at preview (${c.why})`, async () => {
+      const fail = c.fail as Mutation;
+      const allUnknown: Mutation = {
+        target: fail.target,
+        apply: (p, r, env) => {
+          for (const k of Object.keys(p)) p[k] = UNKNOWN;
+          return fail.apply(p, r, env);
+        },
+      };
+      const findings = await pack.analyzeSnapshot(applyCase(allUnknown, baseStack(c, "prod"), "prod"));
+      expect(of(findings, policy, "fail").length).toBeGreaterThan(0);
+      expect(of(findings, policy, "indeterminate")).toEqual([]);
+    });
   }
 });
 
