@@ -33,9 +33,12 @@ export async function runExplain(ctx: Context, id: string, opts: ExplainOptions)
   } catch (e) {
     if (opts.rules) throw e; // an explicit --rules must be valid; without one, explain still knows built-ins and the pack
   }
-  let policies: readonly PolicyMeta[] = [];
-  if (!id.startsWith("parity-") || opts.policyPack) policies = await loadPolicyMetadata(ctx, opts.policyPack);
-  const catalog = new RuleCatalog({ rules, policies });
+  let catalog = new RuleCatalog({ rules });
+  // the pack's policies (parity-consistency-rules is one) only when the id is not a built-in, invariant or approval
+  if (!catalog.has(id) || opts.policyPack) {
+    const policies: readonly PolicyMeta[] = await loadPolicyMetadata(ctx, opts.policyPack);
+    catalog = new RuleCatalog({ rules, policies });
+  }
   if (!catalog.has(id)) {
     const hint = closest(id, catalog.ids());
     throw new UsageError(`unknown rule id ${JSON.stringify(id)}${hint ? ` (did you mean ${hint}?)` : ""}; known ids: parity explain --list`);

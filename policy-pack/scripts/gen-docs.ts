@@ -2,6 +2,7 @@
  * Renders docs/RULES.md from the policies' own metadata (name, severity, enforcement, description, why, fix,
  * config). Run `node policy-pack/scripts/write-rules-doc.js` to write it; a test regenerates it in memory and compares.
  */
+import builtin from "../../consistency-rules/builtin-rules.json";
 import { policies } from "../policies";
 
 type AnyPolicy = (typeof policies)[number] & { guard?: { why: string; kind: string; types?: readonly string[]; configProperties: Record<string, unknown> }; why?: string };
@@ -82,6 +83,29 @@ export function renderRulesDoc(): string {
     );
     const rows = configRows((p.guard?.configProperties ?? p.configSchema?.properties ?? {}) as Record<string, unknown>);
     if (rows) out.push(rows, "");
+  }
+  out.push(
+    "# Built-in rules of the `parity` CLI",
+    "",
+    "<!-- From consistency-rules/builtin-rules.json (also the text of `parity explain` and of SARIF rule help). -->",
+    "",
+    "The CLI's comparer reports these ids besides the rule set's own invariants and approvals.",
+    "",
+  );
+  for (const r of builtin.rules) {
+    out.push(
+      `## ${r.id}`,
+      "",
+      "| | |",
+      "| --- | --- |",
+      `| id | \`${r.id}\` |`,
+      `| kind | ${r.kind} |`,
+      `| severity | ${r.severity} |`,
+      `| what | ${cell(r.title)} |`,
+      `| why | ${cell(r.why)} |`,
+      `| fix | ${cell(r.fix)} |`,
+      "",
+    );
   }
   return out.join("\n");
 }
