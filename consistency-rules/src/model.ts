@@ -35,6 +35,16 @@ export interface SnapshotResource {
    * Compared across environments as the pseudo-path `$ignoreChanges` (absent = none).
    */
   readonly ignoreChanges?: readonly string[];
+  /** Resource options compared across environments (as `$replaceOnChanges`, `$deleteBeforeReplace`, `$aliases`, `$customTimeouts`). */
+  readonly replaceOnChanges?: readonly string[];
+  readonly deleteBeforeReplace?: boolean;
+  /** Aliases as the source has them (URN strings, or alias specs). */
+  readonly aliases?: readonly unknown[];
+  readonly customTimeouts?: Readonly<Record<string, unknown>>;
+  /** Where the program registered the resource (first stack frame in the project, project-relative path), where the source has it (plans). */
+  readonly sourcePosition?: { readonly file: string; readonly line: number; readonly column: number };
+  /** Output names the provider or program marks secret: the property of that name compares as `[secret]`. */
+  readonly additionalSecretOutputs?: readonly string[];
   /**
    * Inputs of the resource (plan/preview: the goal state's inputs; export: `inputs`).
    * Values that are unknown at preview are the string {@link UNKNOWN}; secrets are {@link SecretValue} objects
@@ -82,13 +92,22 @@ export interface NormalisedResource {
   readonly props: Readonly<Record<string, unknown>>;
   /** The `ignoreChanges` option, sorted and without duplicates (absent when the source has none). */
   readonly ignoreChanges?: readonly string[];
+  /**
+   * The pairing key when it is not `${type}::${logicalId}`: the parent type chain (the URN's qualified type) and a
+   * `#n` for colliding names. Resources pair across environments by this key.
+   */
+  readonly key?: string;
+  /** The props before string normalisation but after the same structural folding (`tagsAll` into `tags`), when they differ from `original.props`. */
+  readonly rawProps?: Readonly<Record<string, unknown>>;
+  /** Resource options compared as pseudo-paths (`$parent`, `$provider`, …; see OPTION_PATHS), absent = defaults. */
+  readonly options?: Readonly<Record<string, unknown>>;
 }
 
 export interface NormalisedSnapshot {
   readonly context: EnvironmentContext;
   readonly source: SnapshotSource;
   readonly origin: string;
-  /** Keyed by `${type}::${logicalId}`. */
+  /** Keyed by `${type}::${logicalId}`, or by {@link NormalisedResource.key} where it has one. */
   readonly resources: ReadonlyMap<string, NormalisedResource>;
   readonly config?: Readonly<Record<string, unknown>>;
   /** The config as read (before normalisation): values identical here are never a difference. */
