@@ -9,7 +9,9 @@ import { InputError, InputErrors } from "../../consistency-rules/src/errors";
 import type { Snapshot } from "../../consistency-rules/src/model";
 import type { RuleSet } from "../../consistency-rules/src/rules";
 import type { SourceOptions } from "../util/environment";
+import { readTextFile } from "../util/files";
 import { stripSecrets } from "../util/secrets";
+import { checkYamlLimits } from "../util/stack-config";
 
 /** `Pulumi.dev.yaml` → `dev`. */
 export function stackOfConfigFile(file: string): string {
@@ -25,6 +27,7 @@ export interface ConfigSourceOptions extends SourceOptions {
 
 export function readStackConfigSnapshot(file: string, opts: ConfigSourceOptions): Snapshot {
   const stack = stackOfConfigFile(file);
+  checkYamlLimits(file, readTextFile(file));
   const { project: fromPulumiYaml, values } = readStackConfigFile(file);
   const project = fromPulumiYaml ?? opts.validate?.rules.project ?? "";
   const env = opts.resolveEnvironment(stack, project);

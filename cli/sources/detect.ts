@@ -1,7 +1,10 @@
 /**
  * Which kind of input a file is, by its content (never its extension):
- * - JSON with `deployment` → `pulumi stack export`; JSON with `checkpoint` → a state file, not an export (refused);
- * - JSON with `steps` → `pulumi preview --json`;
+ * - JSON with `deployment` → `pulumi stack export` (deployment v1–v4); JSON with `checkpoint` → a state-backend
+ *   checkpoint, read through its `latest` deployment;
+ * - JSON with `steps` (or only a `changeSummary`: Go omits an empty step list) → `pulumi preview --json`;
+ * - kinds Pulumi writes that are not compared are named with what to run instead: a `--save-plan` update plan
+ *   (`resourcePlans`), a bare deployment (`manifest` + `resources`), an engine event stream;
  * - JSON with `kind: "parity-snapshot"` → a `parity plan --out` file;
  * - YAML (or JSON) with a `config` map (and optional `encryptionsalt`/`secretsprovider`) → `Pulumi.<stack>.yaml`.
  */
@@ -29,13 +32,33 @@ export function sniff(file: string, text: string): { kind: InputKind; json?: unk
   const body = text.replace(/^\uFEFF/, "").trimStart();
   if (body === "") throw new InputError(file, "", `is empty; ${EXPECTED}`);
   if (body.startsWith("{") || body.startsWith("[")) {
+    if (/^\{\s*"sequence"\s*:\s*\d+\s*,\s*"timestamp"/.test(body)) {
+      throw new InputError(file, "", "is a Pulumi engine event stream (`--event-log` or streaming `--json` output), not a preview digest; use `pulumi preview --json --show-sames`");
+    }
     const json = parseJsonText(file, text);
     if (!isObject(json)) throw new InputError(file, "", `is a JSON ${Array.isArray(json) ? "array" : typeof json}; ${EXPECTED}`);
     if ("deployment" in json) return { kind: "export", json };
-    if ("checkpoint" in json) throw new InputError(file, "checkpoint", "is a Pulumi state checkpoint, not an export; use `pulumi stack export`");
-    if ("steps" in json) return { kind: "preview", json };
+    if ("checkpoint" in json) return { kind: "export", json }; // a state-backend checkpoint: its `latest` deployment
+    if ("resourcePlans" in json || ("manifest" in json && "config" in json && !("resources" in json))) {
+      throw new InputError(
+        file,
+        "resourcePlans" in json ? "resourcePlans" : "manifest",
+        "is a `pulumi preview --save-plan` update plan, which parity does not compare; write the goal state with `pulumi preview --json --show-sames` (or export the stack after `pulumi up`)",
+      );
+    }
+    if ("manifest" in json && ("resources" in json || "pending_operations" in json)) {
+      throw new InputError(
+        file,
+        "manifest",
+        "is a bare deployment (the `deployment` of an export, without its `version` wrapper); use the whole output of `pulumi stack export`",
+      );
+    }
+    if ("steps" in json || "changeSummary" in json) return { kind: "preview", json };
     if (json.kind === SNAPSHOT_KIND) return { kind: "plan", json };
     if ("config" in json && isObject(json.config)) return { kind: "config" };
+    if (Array.isArray(json.events) || ("sequence" in json && "timestamp" in json)) {
+      throw new InputError(file, "", "is a Pulumi engine event stream (`--event-log` / `pulumi up --json`), not a preview; use `pulumi preview --json --show-sames`");
+    }
     throw new InputError(file, "", `has unrecognised JSON content (keys: ${Object.keys(json).slice(0, 5).join(", ") || "none"}); ${EXPECTED}`);
   }
   if (/^(config|encryptionsalt|secretsprovider|encryptedkey|environment)\s*:/m.test(body)) return { kind: "config" };

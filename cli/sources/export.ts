@@ -10,38 +10,83 @@ import type { Snapshot, SnapshotResource } from "../../consistency-rules/src/mod
 import type { SourceOptions } from "../util/environment";
 import { quote } from "../util/errors";
 import { readJsonFile } from "../util/files";
-import { stripSecrets } from "../util/secrets";
+import { MAX_VALUE_DEPTH, markSecret, stripSecrets } from "../util/secrets";
 import { StrictDoc, idx, key } from "../util/strict";
 import { parseUrn } from "../util/urn";
 
 export const DEPLOYMENT_VERSION = 3;
 
-/** Reads one resource state (ResourceV3, also the `oldState`/`newState` of preview steps). */
-export function readResourceState(d: StrictDoc, v: unknown, ptr: string): SnapshotResource {
+/** Go writes a nil string/slice/map as absent or `null`, an empty string as absent or `""`: all mean "none". */
+const none = (v: unknown): boolean => v === undefined || v === null || v === "";
+
+function optStr(d: StrictDoc, v: unknown, ptr: string): string | undefined {
+  return none(v) ? undefined : d.string(v, ptr);
+}
+function optBool(d: StrictDoc, v: unknown, ptr: string): boolean | undefined {
+  return v === undefined || v === null ? undefined : d.boolean(v, ptr);
+}
+/** A URN list where Go may write `null` for the list or (in old files) for an item. */
+function urnList(d: StrictDoc, v: unknown, ptr: string): string[] {
+  if (v === undefined || v === null) return [];
+  const a = d.array(v, ptr);
+  const out: string[] = [];
+  for (let i = 0; i < a.length; i++) {
+    if (none(a[i])) continue;
+    out.push(d.string(a[i], idx(ptr, i)));
+  }
+  return out;
+}
+
+/** A resource as read, with the ResourceV3 flags that decide whether (and how) it takes part in a comparison. */
+export type ReadResource = SnapshotResource & {
+  /** `external: true`: read with `get`/`.get()`, its lifecycle is not Pulumi's. Kept and compared. */
+  readonly external?: boolean;
+};
+
+/**
+ * Reads one resource state (ResourceV1/V2/V3, also the `oldState`/`newState` of preview steps). Accepts every field
+ * Pulumi writes; reads those the comparison uses, and `null` wherever Go writes nil. `additionalSecretOutputs` are
+ * dropped as secrets (in outputs and in the inputs they come from), so they can never be printed.
+ */
+export function readResourceState(d: StrictDoc, v: unknown, ptr: string): ReadResource {
   const r = d.object(v, ptr);
   const urn = d.string(r.urn, key(ptr, "urn"));
   const parsed = parseUrn(urn);
   if (!parsed) d.fail(key(ptr, "urn"), `is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>), got ${quote(urn)}`);
   const type = d.string(r.type, key(ptr, "type"));
   if (type !== parsed.type) d.fail(key(ptr, "type"), `is ${quote(type)} but the URN names type ${quote(parsed.type)}`);
-  const custom = d.boolean(r.custom, key(ptr, "custom"));
-  if (r.id !== undefined && r.id !== null && typeof r.id !== "string") d.fail(key(ptr, "id"), `must be a string, got ${typeof r.id}`);
-  const inputs = d.optObject(r.inputs, key(ptr, "inputs")) ?? {};
+  const custom = d.boolean(r.custom, key(ptr, "custom")); // Go always writes it (no omitempty)
+  if (!none(r.id) && typeof r.id !== "string") d.fail(key(ptr, "id"), `must be a string, got ${typeof r.id}`);
+  const tooDeep = (what: string) => (): never =>
+    d.fail(key(ptr, what), `nests more than ${MAX_VALUE_DEPTH} levels deep (not a value a Pulumi program writes)`);
+  const inputs = (d.optObject(r.inputs, key(ptr, "inputs")) ?? {}) as Record<string, unknown>;
   const outputs = d.optObject(r.outputs, key(ptr, "outputs"));
-  const parent = d.optString(r.parent, key(ptr, "parent"));
-  const provider = d.optString(r.provider, key(ptr, "provider"));
-  const dependencies = d.optStringArray(r.dependencies, key(ptr, "dependencies")) ?? [];
+  const parent = optStr(d, r.parent, key(ptr, "parent"));
+  const provider = optStr(d, r.provider, key(ptr, "provider"));
+  const dependencies = urnList(d, r.dependencies, key(ptr, "dependencies"));
   const propDeps = d.optObject(r.propertyDependencies, key(ptr, "propertyDependencies"));
-  let deps: readonly string[] = dependencies; // a Set only when propertyDependencies add to them
+  let deps: string[] = dependencies;
   if (propDeps) {
-    const all = new Set(dependencies);
-    for (const [k, list] of Object.entries(propDeps)) {
-      for (const u of d.stringArray(list, key(key(ptr, "propertyDependencies"), k))) all.add(u);
+    let all: Set<string> | undefined;
+    const pdPtr = key(ptr, "propertyDependencies");
+    for (const k of Object.keys(propDeps)) {
+      const list = urnList(d, propDeps[k], key(pdPtr, k)); // a nil slice in Go: `"<prop>": null`
+      for (const u of list) {
+        if (!all) all = new Set(dependencies);
+        all.add(u);
+      }
     }
-    deps = [...all];
+    if (all && all.size > dependencies.length) deps = Array.from(all);
   }
-  const protect = d.optBoolean(r.protect, key(ptr, "protect"));
-  const retainOnDelete = d.optBoolean(r.retainOnDelete, key(ptr, "retainOnDelete"));
+  const protect = optBool(d, r.protect, key(ptr, "protect"));
+  const retainOnDelete = optBool(d, r.retainOnDelete, key(ptr, "retainOnDelete"));
+  const external = optBool(d, r.external, key(ptr, "external"));
+  const ignoreChanges = none(r.ignoreChanges) ? undefined : urnList(d, r.ignoreChanges, key(ptr, "ignoreChanges"));
+  const secretOutputs = urnList(d, r.additionalSecretOutputs, key(ptr, "additionalSecretOutputs"));
+  if (secretOutputs.length > 0) {
+    markSecret(inputs, secretOutputs);
+    markSecret(outputs, secretOutputs);
+  }
   return {
     urn,
     type,
@@ -49,11 +94,13 @@ export function readResourceState(d: StrictDoc, v: unknown, ptr: string): Snapsh
     custom,
     ...(parent !== undefined && { parent }),
     ...(provider !== undefined && { provider }),
-    dependencies: [...deps],
+    dependencies: deps,
     ...(protect !== undefined && { protect }),
     ...(retainOnDelete !== undefined && { retainOnDelete }),
-    props: stripSecrets(inputs) as Record<string, unknown>,
-    ...(outputs !== undefined && { outputs: stripSecrets(outputs) as Record<string, unknown> }),
+    ...(ignoreChanges !== undefined && ignoreChanges.length > 0 && { ignoreChanges }),
+    ...(external === true && { external: true }),
+    props: stripSecrets(inputs, tooDeep("inputs")) as Record<string, unknown>,
+    ...(outputs !== undefined && { outputs: stripSecrets(outputs, tooDeep("outputs")) as Record<string, unknown> }),
   };
 }
 
@@ -66,9 +113,13 @@ export function contextOf(
   resources: readonly { res: SnapshotResource; ptr: string }[],
   opts: SourceOptions,
   emptyPtr: string,
+  /** A URN that names the stack when no resource is left (a preview that deletes everything). */
+  fallback?: { readonly urn: string; readonly ptr: string },
 ): Snapshot["context"] {
-  if (resources.length === 0) d.fail(emptyPtr, "has no resources: cannot tell which stack this is");
-  const first = parseUrn(resources[0].res.urn)!;
+  const firstUrn = resources.length > 0 ? resources[0].res.urn : fallback?.urn;
+  if (firstUrn === undefined) d.fail(emptyPtr, "has no resources: cannot tell which stack this is");
+  const firstPtr = resources.length > 0 ? resources[0].ptr : fallback!.ptr;
+  const first = parseUrn(firstUrn)!;
   // Every URN was parsed when read; one prefix test per resource finds the first that names another stack/project.
   const prefix = `urn:pulumi:${first.stack}::${first.project}::`;
   for (const { res, ptr } of resources) {
@@ -78,7 +129,7 @@ export function contextOf(
     if (u.project !== first.project) d.fail(key(ptr, "urn"), `names project ${quote(u.project)} but earlier resources name ${quote(first.project)}`);
   }
   const env = opts.resolveEnvironment(first.stack, first.project);
-  if (typeof env === "string") d.fail(key(resources[0].ptr, "urn"), env);
+  if (typeof env === "string") d.fail(key(firstPtr, "urn"), env);
   const provider = resources.find(
     ({ res }) => res.type === "pulumi:providers:aws" && (res.name === "default" || res.name.startsWith("default_")),
   )?.res;
@@ -93,35 +144,52 @@ export function contextOf(
   };
 }
 
-/** Parses a `pulumi stack export` document already read as JSON. */
-export function parseStackExport(doc: unknown, file: string, opts: SourceOptions): Snapshot {
-  const d = new StrictDoc(file);
-  const top = d.object(doc, "");
-  if (top.version === undefined) d.fail("version", "is required (expected the output of `pulumi stack export`)");
-  if (top.version !== DEPLOYMENT_VERSION) {
-    d.fail("version", `must be ${DEPLOYMENT_VERSION} (deployment v3, \`pulumi stack export\` of Pulumi ≥ 3), got ${quote(top.version)}`);
+/** Deployment schema versions this reader knows: 1–3 (`pulumi stack export`), 4 (3 plus a `features` list). */
+export const KNOWN_VERSIONS: readonly number[] = [1, 2, 3, 4];
+
+function checkVersion(d: StrictDoc, version: unknown, ptr: string, what: string): void {
+  if (version === undefined || version === null) d.fail(ptr, `is required (expected the output of \`pulumi stack export\`)`);
+  if (typeof version !== "number" || !Number.isInteger(version)) d.fail(ptr, `must be a whole number (the ${what} schema version), got ${quote(version)}`);
+  if (!KNOWN_VERSIONS.includes(version)) {
+    d.fail(
+      ptr,
+      version > 4
+        ? `is ${version}: a ${what} newer than this reader knows (versions 1–4); upgrade parity, or export with the Pulumi CLI that matches it`
+        : `is ${version}: not a ${what} version Pulumi writes (1–4)`,
+    );
   }
-  const dep = d.object(top.deployment, "deployment");
-  d.object(dep.manifest, "deployment.manifest");
+}
+
+/** Reads a deployment (DeploymentV1/V2/V3: `{ manifest, resources?, pending_operations?, … }`) at `ptr`. */
+export function parseDeployment(d: StrictDoc, v: unknown, ptr: string, file: string, opts: SourceOptions): Snapshot {
+  const dep = d.object(v, ptr);
+  d.object(dep.manifest, key(ptr, "manifest")); // Go always writes it (no omitempty)
   const pending = dep.pending_operations;
-  if (pending !== undefined && pending !== null && d.array(pending, "deployment.pending_operations").length > 0) {
-    d.fail("deployment.pending_operations", "is not empty: an update was interrupted; run `pulumi refresh` (or `pulumi cancel`) and export again");
+  if (pending !== undefined && pending !== null) {
+    // An interrupted update: the operations in flight are not in `resources` and do not change what it records, so
+    // the recorded state is compared as it is (Pulumi itself carries on from it and clears them on the next update).
+    const ops = d.array(pending, key(ptr, "pending_operations"));
+    for (let i = 0; i < ops.length; i++) d.object(ops[i], idx(key(ptr, "pending_operations"), i));
   }
-  const list = dep.resources === undefined || dep.resources === null ? [] : d.array(dep.resources, "deployment.resources");
+  const resPtr = key(ptr, "resources");
+  const list = dep.resources === undefined || dep.resources === null ? [] : d.array(dep.resources, resPtr);
   const read: { res: SnapshotResource; ptr: string }[] = [];
   const seen = new Map<string, string>();
   for (let i = 0; i < list.length; i++) {
-    const ptr = idx("deployment.resources", i);
-    const raw = d.object(list[i], ptr);
-    const pendingDelete = d.optBoolean(raw.delete, key(ptr, "delete"));
-    const res = readResourceState(d, raw, ptr);
-    if (pendingDelete) continue; // a replaced resource awaiting deletion: not part of the stack's state
+    const rp = idx(resPtr, i);
+    const raw = d.object(list[i], rp);
+    const pendingDelete = optBool(d, raw.delete, key(rp, "delete"));
+    const pendingReplacement = optBool(d, raw.pendingReplacement, key(rp, "pendingReplacement"));
+    const res = readResourceState(d, raw, rp);
+    // `delete: true`: a replaced copy awaiting deletion; `pendingReplacement`: already deleted (delete-before-replace),
+    // its replacement not yet created. Neither is part of what the stack has now.
+    if (pendingDelete || pendingReplacement) continue;
     const dup = seen.get(res.urn);
-    if (dup) d.fail(key(ptr, "urn"), `duplicates ${dup}.urn`);
-    seen.set(res.urn, ptr);
-    read.push({ res, ptr });
+    if (dup) d.fail(key(rp, "urn"), `duplicates ${dup}.urn`);
+    seen.set(res.urn, rp);
+    read.push({ res, ptr: rp });
   }
-  const context = contextOf(d, read, opts, "deployment.resources");
+  const context = contextOf(d, read, opts, resPtr);
   const stackRes = read.find(({ res }) => res.type === "pulumi:pulumi:Stack")?.res;
   return {
     context,
@@ -130,6 +198,25 @@ export function parseStackExport(doc: unknown, file: string, opts: SourceOptions
     resources: read.map((r) => r.res),
     ...(stackRes?.outputs !== undefined && { outputs: stackRes.outputs }),
   };
+}
+
+/**
+ * Parses a `pulumi stack export` document already read as JSON (UntypedDeployment `{ version, deployment }`), and
+ * also what holds the same state: a state-backend checkpoint (`{ version, checkpoint: { stack, latest } }`).
+ */
+export function parseStackExport(doc: unknown, file: string, opts: SourceOptions): Snapshot {
+  const d = new StrictDoc(file);
+  const top = d.object(doc, "");
+  if (top.checkpoint !== undefined && top.deployment === undefined) {
+    checkVersion(d, top.version, "version", "checkpoint");
+    const cp = d.object(top.checkpoint, "checkpoint");
+    if (cp.latest === undefined || cp.latest === null) {
+      d.fail("checkpoint.latest", "is missing: this state checkpoint records no deployment (the stack was never updated); nothing to compare");
+    }
+    return parseDeployment(d, cp.latest, "checkpoint.latest", file, opts);
+  }
+  checkVersion(d, top.version, "version", "deployment");
+  return parseDeployment(d, top.deployment, "deployment", file, opts);
 }
 
 export function readStackExport(file: string, opts: SourceOptions): Snapshot {

@@ -1,24 +1,56 @@
 import { SECRET_SIG, SIG_KEY, isSecret } from "../../consistency-rules/src/sentinels";
 
 /**
+ * How deep a value read from a source may nest. Pulumi property values from real programs nest a few dozen levels at
+ * most; a deeper value is hostile or broken input, and would overflow the call stack of the recursive walks further
+ * on (normaliser, comparer, renderers), so the readers refuse it as bad input (exit 2) instead.
+ */
+export const MAX_VALUE_DEPTH = 1000;
+
+/**
  * Removes the content of every secret in a value read from a source (`plaintext`, `value`, `ciphertext`), keeping the
  * marker, so a secret value can never travel further than the parser (defence in depth: the normaliser turns the
  * marker into "[secret]"). Mutates and returns the parsed JSON it is given (it is ours), without copying.
+ *
+ * Iterative (an explicit stack), so any depth is walked without recursion; when `tooDeep` is given, it is called (and
+ * must throw) as soon as a value nests deeper than {@link MAX_VALUE_DEPTH}.
  */
-export function stripSecrets(v: unknown): unknown {
+export function stripSecrets(v: unknown, tooDeep?: () => never): unknown {
   if (typeof v !== "object" || v === null) return v;
   if (isSecret(v)) return { [SIG_KEY]: SECRET_SIG };
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i];
-      if (typeof x === "object" && x !== null) v[i] = stripSecrets(x);
+  const stack: (unknown[] | Record<string, unknown>)[] = [v as Record<string, unknown>];
+  const depths: number[] = [1];
+  while (stack.length > 0) {
+    const c = stack.pop()!;
+    const depth = depths.pop()!;
+    if (depth > MAX_VALUE_DEPTH && tooDeep) tooDeep();
+    if (Array.isArray(c)) {
+      for (let i = 0; i < c.length; i++) {
+        const x = c[i];
+        if (typeof x !== "object" || x === null) continue;
+        if (isSecret(x)) c[i] = { [SIG_KEY]: SECRET_SIG };
+        else {
+          stack.push(x as Record<string, unknown>);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const k in c) {
+        const x = c[k];
+        if (typeof x !== "object" || x === null) continue;
+        if (isSecret(x)) c[k] = { [SIG_KEY]: SECRET_SIG };
+        else {
+          stack.push(x as Record<string, unknown>);
+          depths.push(depth + 1);
+        }
+      }
     }
-    return v;
   }
-  const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    const x = o[k];
-    if (typeof x === "object" && x !== null) o[k] = stripSecrets(x);
-  }
-  return o;
+  return v;
+}
+
+/** Marks the named top-level properties secret (`additionalSecretOutputs`): their values are dropped here. */
+export function markSecret(o: Record<string, unknown> | undefined, names: readonly string[]): void {
+  if (!o) return;
+  for (const n of names) if (Object.prototype.hasOwnProperty.call(o, n)) o[n] = { [SIG_KEY]: SECRET_SIG };
 }

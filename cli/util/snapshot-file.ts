@@ -5,7 +5,7 @@
 import type { Snapshot, SnapshotSource } from "../../consistency-rules/src/model";
 import { quote } from "./errors";
 import { readJsonFile } from "./files";
-import { stripSecrets } from "./secrets";
+import { MAX_VALUE_DEPTH, stripSecrets } from "./secrets";
 import { StrictDoc, idx, key } from "./strict";
 import { parseUrn } from "./urn";
 
@@ -20,6 +20,7 @@ export function snapshotToJson(s: Snapshot): string {
 
 export function parseSnapshotDocument(doc: unknown, file: string): Snapshot {
   const d: StrictDoc = new StrictDoc(file);
+  const deep = (ptr: string) => (): never => d.fail(ptr, `nests more than ${MAX_VALUE_DEPTH} levels deep`);
   const top = d.object(doc, "");
   if (top.kind !== SNAPSHOT_KIND) d.fail("kind", `must be ${quote(SNAPSHOT_KIND)}, got ${quote(top.kind)}`);
   if (top.version !== SNAPSHOT_FORMAT_VERSION) d.fail("version", `must be ${SNAPSHOT_FORMAT_VERSION}, got ${quote(top.version)}`);
@@ -50,12 +51,12 @@ export function parseSnapshotDocument(doc: unknown, file: string): Snapshot {
       name: d.string(r.name, key(ptr, "name")),
       custom: d.boolean(r.custom, key(ptr, "custom")),
       dependencies: d.stringArray(r.dependencies ?? [], key(ptr, "dependencies")),
-      props: stripSecrets(d.object(r.props, key(ptr, "props"))) as Record<string, unknown>,
+      props: stripSecrets(d.object(r.props, key(ptr, "props")), deep(key(ptr, "props"))) as Record<string, unknown>,
       ...(parent !== undefined && { parent }),
       ...(provider !== undefined && { provider }),
       ...(protect !== undefined && { protect }),
       ...(retainOnDelete !== undefined && { retainOnDelete }),
-      ...(outputs !== undefined && { outputs: stripSecrets(outputs) as Record<string, unknown> }),
+      ...(outputs !== undefined && { outputs: stripSecrets(outputs, deep(key(ptr, "outputs"))) as Record<string, unknown> }),
     };
   });
   const config = d.optObject(s.config, "snapshot.config");
@@ -65,8 +66,8 @@ export function parseSnapshotDocument(doc: unknown, file: string): Snapshot {
     source,
     origin: file,
     resources,
-    ...(config && { config: stripSecrets(config) as Record<string, unknown> }),
-    ...(outputs && { outputs: stripSecrets(outputs) as Record<string, unknown> }),
+    ...(config && { config: stripSecrets(config, deep("snapshot.config")) as Record<string, unknown> }),
+    ...(outputs && { outputs: stripSecrets(outputs, deep("snapshot.outputs")) as Record<string, unknown> }),
   };
 }
 

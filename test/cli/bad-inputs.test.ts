@@ -53,6 +53,21 @@ const rulesWith = (mut: (r: any) => void): string => {
   return file(r, "x.rules.json");
 };
 
+/** A document with one value nested deeper than JSON.stringify can write: the placeholder is replaced in the text. */
+const DEEP = "__deep_value__";
+function deepFile(doc: object, mut: (d: any) => void, value: string): string {
+  const d = clone(doc);
+  mut(d);
+  return file(JSON.stringify(d).replace(JSON.stringify(DEEP), value));
+}
+
+/** A billion-laughs stack config: 10 levels of 10 aliases each. */
+function bomb(): string {
+  const lines = ["config:", "  data-platform:a0: &a0 [x, x, x, x, x, x, x, x, x, x]"];
+  for (let i = 1; i < 10; i++) lines.push(`  data-platform:a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]`);
+  return `${lines.join("\n")}\n`;
+}
+
 /** [name, argv, what stderr must mention] */
 const cases: [string, () => string[], RegExp][] = [
   // ---- JSON syntax
@@ -65,10 +80,10 @@ const cases: [string, () => string[], RegExp][] = [
   ["JSON string", () => diff(file('"hello"')), /unrecognised content|is a JSON/],
   ["binary garbage", () => diff(file("\u0000\u0001\u0002PK\u0003\u0004")), /unrecognised content/],
   ["unknown JSON object", () => diff(file({ hello: "world" })), /unrecognised JSON content \(keys: hello\)/],
-  ["state checkpoint instead of export", () => diff(file({ version: 3, checkpoint: { stack: "dev" } })), /checkpoint/],
   // ---- export structure
-  ["wrong deployment version 2", () => diff(exportWith((d) => (d.version = 2))), /input\.json: version must be 3 .*got 2/],
-  ["version as string", () => diff(exportWith((d) => (d.version = "3"))), /version must be 3/],
+  ["deployment version newer than known", () => diff(exportWith((d) => (d.version = 5))), /input\.json: version is 5: a deployment newer than this reader knows \(versions 1–4\)/],
+  ["deployment version 0", () => diff(exportWith((d) => (d.version = 0))), /version is 0: not a deployment version Pulumi writes/],
+  ["version as string", () => diff(exportWith((d) => (d.version = "3"))), /version must be a whole number/],
   ["missing version", () => diff(exportWith((d) => delete d.version)), /version is required/],
   ["deployment not an object", () => diff(file({ version: 3, deployment: [] })), /deployment must be an object, got array/],
   ["missing manifest", () => diff(exportWith((d) => delete d.deployment.manifest)), /deployment\.manifest must be an object/],
@@ -93,7 +108,7 @@ const cases: [string, () => string[], RegExp][] = [
   ["mixed projects in one export", () => diff(exportWith((d) => (d.deployment.resources[5].urn = d.deployment.resources[5].urn.replace("::data-platform::", "::payments::")))), /names project "payments"/],
   ["unknown stack", () => diff(exportWith((d) => d.deployment.resources.forEach((r: any) => (r.urn = r.urn.replace("urn:pulumi:dev::", "urn:pulumi:qa::"))))), /unknown stack/],
   ["other project than the rules", () => diff(exportWith((d) => d.deployment.resources.forEach((r: any) => (r.urn = r.urn.replace("::data-platform::", "::payments::"))))), /rules .* are for "data-platform"/],
-  ["pending operations", () => diff(exportWith((d) => (d.deployment.pending_operations = [{ type: "creating" }]))), /pending_operations is not empty/],
+  ["malformed pending operation", () => diff(exportWith((d) => (d.deployment.pending_operations = [42]))), /deployment\.pending_operations\[0\] must be an object/],
   ["delete flag as string", () => diff(exportWith((d) => (fn(d).delete = "true"))), /\.delete must be true or false/],
   // ---- preview structure
   ["preview steps not an array", () => diff(previewWith((d) => (d.steps = {}))), /steps must be an array/],
@@ -102,7 +117,17 @@ const cases: [string, () => string[], RegExp][] = [
   ["preview same without newState", () => diff(previewWith((d) => delete d.steps[2].newState)), /steps\[2\]\.newState is required for a "same" step/],
   ["preview urn mismatch", () => diff(previewWith((d) => (d.steps[2].urn = d.steps[3].urn))), /steps\[2\]\.newState\.urn is .* but the step is for/],
   ["preview failed (error diagnostic)", () => diff(previewWith((d) => d.diagnostics.push({ severity: "error", message: "aws:iam/role: AccessDenied\nmore" }))), /diagnostics\[1\] reports that the preview failed: aws:iam\/role: AccessDenied$/m],
-  ["preview with no steps", () => diff(previewWith((d) => (d.steps = []))), /steps has no resources/],
+  ["preview without its same steps", () => diff(previewWith((d) => (d.steps = []))), /changeSummary\.same is 10 but no `same` step is listed.*`pulumi preview --json --show-sames`/],
+  ["preview with no steps at all", () => diff(previewWith((d) => ((d.steps = []), (d.changeSummary = {})))), /steps has no resources/],
+  ["save-plan file", () => diff(file({ manifest: { time: "2026-01-01T00:00:00Z", magic: "", version: "v3.200.0" }, resourcePlans: {} })), /resourcePlans is a `pulumi preview --save-plan` update plan.*`pulumi preview --json --show-sames`/],
+  ["bare deployment", () => diff(file(clone(EXPORT).deployment)), /manifest is a bare deployment .*`pulumi stack export`/],
+  ["engine event stream", () => diff(file('{"sequence":0,"timestamp":1,"preludeEvent":{"config":{}}}\n{"sequence":1,"timestamp":1}\n')), /engine event stream.*--show-sames/],
+  ["checkpoint without a deployment", () => diff(file({ version: 3, checkpoint: { stack: "dev" } })), /checkpoint\.latest is missing/],
+  ["checkpoint version newer than known", () => diff(file({ version: 9, checkpoint: { stack: "dev", latest: clone(EXPORT).deployment } })), /version is 9: a checkpoint newer/],
+  ["5,000-level nested input", () => diff(deepFile(EXPORT, (d) => (fn(d).inputs.deep = DEEP), `${'{"a":'.repeat(5000)}"x"${"}".repeat(5000)}`)), /resources\[\d+\]\.inputs nests more than 1000 levels deep/],
+  ["5,000-level nested array in a preview", () => diff(deepFile(PREVIEW, (d) => (d.steps[3].newState.inputs.deep = DEEP), `${"[".repeat(5000)}1${"]".repeat(5000)}`)), /steps\[3\]\.newState\.inputs nests more than 1000 levels deep/],
+  ["5,000-level flow nesting in a stack config", () => configDiff(configFile(`config:\n  data-platform:x: ${"[".repeat(5000)}${"]".repeat(5000)}\n`)), /Pulumi\.dev\.yaml: line 2:\d+ nests more than 200 levels deep/],
+  ["YAML alias bomb in a stack config", () => configDiff(configFile(bomb())), /Pulumi\.dev\.yaml: expands its YAML aliases beyond 100 copies/],
   ["preview changeSummary wrong type", () => diff(previewWith((d) => (d.changeSummary = 3))), /changeSummary must be an object/],
   // ---- config YAML
   ["YAML syntax error", () => configDiff(configFile("config:\n  data-platform:team: [unclosed\n")), /Pulumi\.dev\.yaml: line \d+:\d+/],
