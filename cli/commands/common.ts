@@ -16,6 +16,8 @@ export interface ReportOptions {
   readonly progress: boolean;
   /** --timings: per-phase wall time on stderr (also PARITY_TIMINGS=1). */
   readonly timings?: boolean;
+  /** --show-approved: the table lists approved differences one by one. */
+  readonly showApproved?: boolean;
 }
 
 export function addReportOptions(cmd: Command): Command {
@@ -25,7 +27,8 @@ export function addReportOptions(cmd: Command): Command {
     .option("--strict", "indeterminate checks (values unknown until apply) fail", false)
     .option("-q, --quiet", "print nothing but the report and errors", false)
     .option("--progress", "progress lines on stderr even when stdout is not a terminal", false)
-    .option("--timings", "print the wall time of each phase to stderr (also PARITY_TIMINGS=1)", false);
+    .option("--timings", "print the wall time of each phase to stderr (also PARITY_TIMINGS=1)", false)
+    .option("--show-approved", "table: list approved differences one by one (default: their count)", false);
 }
 
 export interface Context {
@@ -60,7 +63,7 @@ export function emitReport(
   const defaultFile = input.defaultFile && path.isAbsolute(input.defaultFile) ? path.relative(ctx.io.cwd, input.defaultFile) : input.defaultFile;
   input = { ...input, findings, ...(defaultFile && { defaultFile }) };
   const colour = opts.format === "table" && !opts.out && wantsColour(ctx.io);
-  const text = renderReport(opts.format, { ...input, strict: opts.strict, toolVersion: ctx.version, cwd: ctx.io.cwd, colour });
+  const text = renderReport(opts.format, { ...input, strict: opts.strict, toolVersion: ctx.version, cwd: ctx.io.cwd, colour, showApproved: Boolean(opts.showApproved) });
   const s = summarise(input.findings, opts.strict);
   if (opts.out) {
     writeTextFile(opts.out, text);

@@ -1,11 +1,12 @@
 import type { ReportInput } from "./model";
+import { renderHtml } from "./html";
 import { renderJson } from "./json";
 import { renderJunit } from "./junit";
 import { renderMarkdown } from "./markdown";
 import { renderSarif } from "./sarif";
 import { renderTable } from "./table";
 
-export const FORMATS = ["table", "json", "sarif", "junit", "markdown"] as const;
+export const FORMATS = ["table", "json", "sarif", "junit", "markdown", "html"] as const;
 export type ReportFormat = (typeof FORMATS)[number];
 
 const RENDERERS: Record<ReportFormat, (input: ReportInput) => string> = {
@@ -14,6 +15,7 @@ const RENDERERS: Record<ReportFormat, (input: ReportInput) => string> = {
   sarif: renderSarif,
   junit: renderJunit,
   markdown: renderMarkdown,
+  html: renderHtml,
 };
 
 export function renderReport(format: ReportFormat, input: ReportInput): string {
@@ -21,3 +23,4 @@ export function renderReport(format: ReportFormat, input: ReportInput): string {
 }
 
 export * from "./model";
+export type { Cause, Location } from "./group";

@@ -1,14 +1,54 @@
 /**
- * `--format json`: a stable, documented shape (docs/cli.md#json). Keys are emitted in a fixed order; findings in the
- * order of {@link sortFindings}; `schemaVersion` changes only on breaking changes.
+ * `--format json`: a stable, documented shape (docs/cli.md#json, docs/reports.md). Keys are emitted in a fixed order.
+ * `findings` holds one entry per cause (cli/reports/group.ts), in the order of {@link sortFindings}; the findings it
+ * stands for are in its `related` list. `location` is the file, line and column to look at (relative paths).
+ * `schemaVersion` changes only on breaking changes.
  */
+import type { Finding } from "../../consistency-rules/src/model";
+import type { Cause } from "./group";
 import type { ReportInput } from "./model";
-import { displayValue, sortFindings, summarise } from "./model";
+import { causesOf, redactValue, summarise } from "./model";
+import { causeFingerprint } from "./sarif";
 
-export const JSON_REPORT_VERSION = 1;
+export const JSON_REPORT_VERSION = 2;
+
+function findingJson(f: Finding) {
+  return {
+    ruleId: f.ruleId,
+    status: f.status,
+    severity: f.severity,
+    kind: f.kind,
+    message: f.message,
+    environments: [...f.environments],
+    resource: f.resource ?? null,
+    urn: f.urn ?? null,
+    path: f.path ?? null,
+    // values pass through the reports' redaction (secrets, unknowns), types kept
+    values: f.values ? Object.fromEntries(Object.entries(f.values).map(([k, v]) => [k, v === undefined ? null : redactValue(v)])) : null,
+    approval: f.approval ? { id: f.approval.id, reason: f.approval.reason, owner: f.approval.owner, expires: f.approval.expires ?? null } : null,
+    enforcement: f.enforcement ?? null,
+    file: f.file ?? null,
+  };
+}
+
+function causeJson(c: Cause) {
+  return {
+    ...findingJson(c.lead),
+    status: c.status,
+    severity: c.severity,
+    file: c.location.file ?? c.lead.file ?? null,
+    location: { file: c.location.file ?? null, line: c.location.line ?? null, column: c.location.column ?? null },
+    causePath: c.causePath ?? null,
+    sources: [...c.sources],
+    details: [...c.details],
+    fingerprint: causeFingerprint(c),
+    related: c.members.slice(1).map(findingJson),
+  };
+}
 
 export function renderJson(input: ReportInput): string {
   const summary = summarise(input.findings, input.strict);
+  const causes = causesOf(input);
   const report = {
     schemaVersion: JSON_REPORT_VERSION,
     tool: { name: "parity", version: input.toolVersion },
@@ -22,23 +62,9 @@ export function renderJson(input: ReportInput): string {
       indeterminate: summary.indeterminate,
       approved: summary.approved,
       pass: summary.pass,
+      causes: causes.length,
     },
-    findings: sortFindings(input.findings).map((f) => ({
-      ruleId: f.ruleId,
-      status: f.status,
-      severity: f.severity,
-      kind: f.kind,
-      message: f.message,
-      environments: [...f.environments],
-      resource: f.resource ?? null,
-      urn: f.urn ?? null,
-      path: f.path ?? null,
-      // values pass through displayValue's redaction (parsed back, so types are kept)
-      values: f.values ? Object.fromEntries(Object.entries(f.values).map(([k, v]) => [k, v === undefined ? null : JSON.parse(displayValue(v, Infinity))])) : null,
-      approval: f.approval ? { id: f.approval.id, reason: f.approval.reason, owner: f.approval.owner, expires: f.approval.expires ?? null } : null,
-      enforcement: f.enforcement ?? null,
-      file: f.file ?? null,
-    })),
+    findings: causes.map(causeJson),
   };
   return `${JSON.stringify(report, null, 2)}\n`;
 }

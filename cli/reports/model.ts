@@ -1,7 +1,9 @@
 /** What every report is written from: the findings, the rule catalogue, and how strict the run is. */
 import type { Finding, FindingStatus, Severity } from "../../consistency-rules/src/model";
 import { ExitCode } from "../../consistency-rules/src/errors";
-import { SECRET_PLACEHOLDER, isSecret } from "../../consistency-rules/src/sentinels";
+import { SECRET_PLACEHOLDER, isSecret, isUnknown } from "../../consistency-rules/src/sentinels";
+import type { Cause } from "./group";
+import { groupFindings } from "./group";
 
 /** Documentation of one rule id (policy or consistency rule): what, why, fix (cdk-nag style). */
 export interface RuleInfo {
@@ -31,6 +33,32 @@ export interface ReportInput {
   /** What was checked, for headings (`data-platform: dev, staging, prod`). */
   readonly subject: string;
   readonly colour?: boolean;
+  /** Table: list approved differences one by one (default: a count). */
+  readonly showApproved?: boolean;
+  /** Table: the width to fit (default: stdout's columns, else $COLUMNS, else 100). */
+  readonly width?: number;
+  /** Table: at most this many rows of findings (default 200), then "… N more, see --format json". */
+  readonly maxRows?: number;
+}
+
+const causeCache = new WeakMap<readonly Finding[], Cause[]>();
+
+/** The findings as causes (one per cause, members in `members`), in {@link sortFindings} order of their leads. */
+export function causesOf(input: Pick<ReportInput, "findings" | "cwd">): Cause[] {
+  let c = causeCache.get(input.findings);
+  if (!c) {
+    c = groupFindings(sortFindings(input.findings), input.cwd);
+    causeCache.set(input.findings, c);
+  }
+  return c;
+}
+
+/** The width a terminal table fits: stdout's columns, else $COLUMNS, else 100. */
+export function terminalWidth(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const cols = process.stdout.columns;
+  if (typeof cols === "number" && cols > 0) return cols;
+  const n = Number(env.COLUMNS);
+  return Number.isInteger(n) && n > 0 ? n : 100;
 }
 
 export interface Summary {
@@ -88,20 +116,27 @@ export function resourceLabel(f: Finding): string {
   return i < 0 ? f.resource : `${f.resource.slice(i + 2)} (${f.resource.slice(0, i)})`;
 }
 
+/** How a value unknown until apply is shown (never the engine's sentinel UUID). */
+export const UNKNOWN_LABEL = "(unknown)";
+
 /**
  * A value for display. Findings carry redacted values already; this is the last line of defence: any secret marker
  * still present prints as "[secret]", and long values are cut.
  */
 export function displayValue(v: unknown, max = 80): string {
-  const redact = (x: unknown): unknown => {
-    if (isSecret(x)) return SECRET_PLACEHOLDER;
-    if (Array.isArray(x)) return x.map(redact);
-    if (typeof x === "object" && x !== null) return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, redact(y)]));
-    return x;
-  };
   if (v === undefined) return "(absent)";
-  const s = JSON.stringify(redact(v)) ?? String(v);
+  const r = redactValue(v);
+  const s = r === UNKNOWN_LABEL ? UNKNOWN_LABEL : (JSON.stringify(r) ?? String(v));
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** Secrets → "[secret]", values unknown until apply → "(unknown)", anywhere inside the value. */
+export function redactValue(x: unknown): unknown {
+  if (isSecret(x)) return SECRET_PLACEHOLDER;
+  if (isUnknown(x)) return UNKNOWN_LABEL;
+  if (Array.isArray(x)) return x.map(redactValue);
+  if (typeof x === "object" && x !== null) return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, redactValue(y)]));
+  return x;
 }
 
 /** `dev=512, staging=512, prod=1024`, unless the message already gives every environment's value. */

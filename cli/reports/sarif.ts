@@ -12,18 +12,29 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import type * as sarif from "sarif";
 import type { Finding, Severity } from "../../consistency-rules/src/model";
+import type { Cause } from "./group";
 import type { ReportInput } from "./model";
-import { isFailing, sortFindings, valuesLine } from "./model";
+import { causesOf, isFailing, valuesLine } from "./model";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 export const FINGERPRINT_KEY = "parityFinding/v1";
 
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.5", high: "8.0", medium: "5.5", low: "3.0" };
 
+/**
+ * SARIF 2.1.0 §3.27.9: `fail` is a problem; an approved (suppressed) difference was evaluated and accepted: `pass`;
+ * an indeterminate check needs a person: `review`; a pack finding that enforces nothing (advisory, low) is
+ * `informational`. §3.27.10: a result whose kind is not `fail` has level `none`.
+ */
+function kindOf(f: Finding, strict: boolean): sarif.Result.kind {
+  if (f.status === "pass" || f.status === "approved") return "pass";
+  if (f.status === "indeterminate" && !isFailing(f, strict)) return "review";
+  if (f.kind === "policy" && f.enforcement === "advisory" && f.severity === "low") return "informational";
+  return "fail";
+}
+
 function level(f: Finding, strict: boolean): sarif.Result.level {
-  if (f.status === "pass") return "none";
-  if (f.status === "approved") return "note";
-  if (f.status === "indeterminate" && !isFailing(f, strict)) return "warning";
+  if (kindOf(f, strict) !== "fail") return "none";
   return f.severity === "critical" || f.severity === "high" ? "error" : f.severity === "medium" ? "warning" : "note";
 }
 
@@ -35,10 +46,16 @@ export function fingerprint(f: Finding): string {
   return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 32);
 }
 
+/** A cause's fingerprint: its rule, resource and cause path — the same as its lead's when it stands alone. */
+export function causeFingerprint(c: Cause): string {
+  const { resource: _r, path: _p, ...rest } = c.lead;
+  return fingerprint({ ...rest, ...(c.causeResource !== undefined && { resource: c.causeResource }), ...(c.causePath !== undefined && { path: c.causePath }) });
+}
+
+/** Always a relative reference (never a machine's absolute path). */
 function toUri(file: string, cwd: string): string {
   const rel = path.isAbsolute(file) ? path.relative(cwd, file) : file;
-  const posix = rel.split(path.sep).join("/");
-  return encodeURI(posix.startsWith("../") || path.isAbsolute(posix) ? `file://${path.resolve(cwd, file)}` : posix);
+  return encodeURI(rel.split(path.sep).join("/"));
 }
 
 /**
@@ -52,8 +69,8 @@ function suppression(justification: string): sarif.Suppression {
 }
 
 export function buildSarif(input: ReportInput): sarif.Log {
-  const findings = sortFindings(input.findings.filter((f) => f.status !== "pass"));
-  const ruleIds = [...new Set(findings.map((f) => f.ruleId))].sort();
+  const causes = causesOf(input).filter((c) => c.status !== "pass");
+  const ruleIds = [...new Set(causes.map((c) => c.lead.ruleId))].sort();
   const rules: sarif.ReportingDescriptor[] = ruleIds.map((id) => {
     const info = input.rules(id);
     return {
@@ -76,25 +93,27 @@ export function buildSarif(input: ReportInput): sarif.Log {
     };
   });
   const index = new Map(ruleIds.map((id, i) => [id, i]));
-  const results: sarif.Result[] = findings.map((f) => {
-    const file = f.file ?? input.defaultFile;
+  const results: sarif.Result[] = causes.map((c) => {
+    const f: Finding = { ...c.lead, status: c.status, severity: c.severity };
+    const file = c.location.file ?? f.file ?? input.defaultFile;
+    const region = c.location.line ? { region: { startLine: c.location.line, ...(c.location.column && { startColumn: c.location.column }) } } : {};
     const logicalId = f.resource ? f.resource.slice(f.resource.lastIndexOf("::") + 2) : undefined;
     const location: sarif.Location = {
-      ...(file && { physicalLocation: { artifactLocation: { uri: toUri(file, input.cwd) } } }),
+      ...(file && { physicalLocation: { artifactLocation: { uri: toUri(file, input.cwd) }, ...region } }),
       ...(f.resource && {
         logicalLocations: [{ name: logicalId, fullyQualifiedName: f.urn ?? f.resource, kind: "resource" }],
       }),
     };
     const values = valuesLine(f);
-    const text = `${f.message}${values && !f.message.includes(values) ? ` (${values})` : ""}`;
+    const text = `${f.message}${values && !f.message.includes(values) ? ` (${values})` : ""}${c.details.length > 0 ? `\n${c.details.join("\n")}` : ""}`;
     return {
       ruleId: f.ruleId,
       ruleIndex: index.get(f.ruleId)!,
-      kind: f.status === "indeterminate" && !isFailing(f, input.strict) ? "review" : "fail",
+      kind: kindOf(f, input.strict),
       level: level(f, input.strict),
       message: { text: `[${f.environments.join(", ")}] ${text}` },
       locations: [location],
-      partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(f) },
+      partialFingerprints: { [FINGERPRINT_KEY]: causeFingerprint(c) },
       ...(f.status === "approved" && {
         suppressions: [
           suppression(f.approval ? `${f.approval.reason} (approval ${f.approval.id}, owner ${f.approval.owner}${f.approval.expires ? `, expires ${f.approval.expires}` : ""})` : "approved"),
@@ -106,6 +125,10 @@ export function buildSarif(input: ReportInput): sarif.Log {
         environments: [...f.environments],
         ...(f.path && { path: f.path }),
         ...(f.resource && { resource: f.resource }),
+        sources: [...c.sources],
+        ...(c.members.length > 1 && {
+          related: c.members.slice(1).map((m) => ({ ruleId: m.ruleId, status: m.status, ...(m.resource && { resource: m.resource }), ...(m.path && { path: m.path }) })),
+        }),
       },
     };
   });

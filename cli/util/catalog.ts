@@ -6,7 +6,15 @@
 import { BUILTIN_RULE_TEXTS } from "./builtin-rules";
 import type { Severity } from "../../consistency-rules/src/model";
 import type { RuleSet } from "../../consistency-rules/src/rules";
+import * as path from "node:path";
 import type { RuleInfo } from "../reports/model";
+
+/** A rules file as reports may name it: relative to the working directory, never a machine's absolute path. */
+function relativeOrigin(origin: string): string {
+  if (!path.isAbsolute(origin)) return origin;
+  const rel = path.relative(process.cwd(), origin);
+  return rel.split(path.sep).join("/");
+}
 
 /** Built-in consistency rule ids (stable forever), from consistency-rules/builtin-rules.json. */
 export const BUILTIN_RULES: readonly RuleInfo[] = BUILTIN_RULE_TEXTS;
@@ -51,7 +59,7 @@ export class RuleCatalog {
         kind: "parity",
         severity: inv.severity,
         title: inv.description ?? `\`${inv.path}\` of ${where} is identical in every environment.`,
-        why: `Invariant of ${opts.rules!.origin}: \`${inv.path}\` of ${where} must be the same everywhere${inv.hasExpect ? ` and equal ${JSON.stringify(inv.expect)}` : ""}.`,
+        why: `Invariant of ${relativeOrigin(opts.rules!.origin)}: \`${inv.path}\` of ${where} must be the same everywhere${inv.hasExpect ? ` and equal ${JSON.stringify(inv.expect)}` : ""}.`,
         fix: inv.hasExpect
           ? `Set \`${inv.path}\` to ${JSON.stringify(inv.expect)} in every environment.`
           : `Make \`${inv.path}\` equal in every environment (invariants cannot be approved away; change the rule set if the invariant is wrong).`,

@@ -37,21 +37,27 @@ test("no secret value in any format", () => {
 test("json: stable documented shape, failures first", () => {
   const j = JSON.parse(renderReport("json", input()));
   expect(Object.keys(j)).toEqual(["schemaVersion", "tool", "subject", "strict", "summary", "findings"]);
-  expect(j.summary).toEqual({ result: "findings", exitCode: 1, total: 6, fail: 3, indeterminate: 1, approved: 1, pass: 1 });
+  expect(j.summary).toEqual({ result: "findings", exitCode: 1, total: 6, fail: 3, indeterminate: 1, approved: 1, pass: 1, causes: 6 });
   expect(j.findings.map((f: { status: string }) => f.status)).toEqual(["fail", "fail", "fail", "indeterminate", "approved", "pass"]);
   expect(j.findings[0].severity).toBe("critical");
   expect(j.findings.find((f: { path: string }) => f.path?.endsWith("TOKEN")).values.dev).toBe("[secret]");
   expect(renderReport("json", input())).toBe(renderReport("json", input({ findings: [...findings].reverse() })));
 });
 
-test("table: failures first, approved with reason, indeterminate shown, no colour unless asked", () => {
-  const t = renderReport("table", input());
+test("table: failures first, approved with reason (--show-approved), indeterminate shown, no colour unless asked", () => {
+  const t = renderReport("table", input({ showApproved: true }));
   const order = ["FAIL", "INDETERMINATE", "APPROVED"].map((s) => t.indexOf(s));
   expect(order).toEqual([...order].sort((a, b) => a - b));
   expect(t).toContain("prod validates ten times the volume");
   expect(t).not.toMatch(/\u001b\[/);
   expect(renderReport("table", input({ colour: true }))).toMatch(/\u001b\[31m/);
-  expect(t).toMatch(/FAIL 3 failed, 1 indeterminate, 1 approved, 1 passed/);
+  expect(t).toMatch(/^FAIL 3 failed, 1 indeterminate, 1 approved, 1 passed/);
+  expect(t).toMatch(/FAIL 3 failed, 1 indeterminate, 1 approved, 1 passed.*\n$/);
+  expect(t).toContain("approval lambda-memory (owner platform-team, expires 2027-12-31)");
+  // without --show-approved: a count
+  const collapsed = renderReport("table", input());
+  expect(collapsed).not.toContain("prod validates ten times the volume");
+  expect(collapsed).toMatch(/1 approved differences \(1 findings\) not listed: --show-approved lists them/);
 });
 
 describe("sarif", () => {
@@ -80,13 +86,14 @@ describe("sarif", () => {
     expect(results).toHaveLength(5); // pass is not a result
     const approved = results.find((r) => r.suppressions)!;
     expect(approved.suppressions).toEqual([expect.objectContaining({ kind: "external", justification: expect.stringContaining("prod validates ten times the volume") })]);
-    expect(approved.level).toBe("note");
+    // SARIF 2.1.0 §3.27.9/§3.27.10: an accepted (suppressed) difference is kind "pass", level "none"
+    expect([approved.kind, approved.level]).toEqual(["pass", "none"]);
     const policy = results.find((r) => r.ruleId === "s3-bucket-versioning-enabled")!;
     expect(policy.level).toBe("error");
     expect(policy.locations![0].physicalLocation!.artifactLocation!.uri).toBe("Pulumi.prod.yaml");
     expect(policy.locations![0].logicalLocations![0]).toMatchObject({ name: "ingest-raw-bucket", kind: "resource" });
     const indeterminate = results.find((r) => r.ruleId === "parity-lambda-runtime")!;
-    expect([indeterminate.level, indeterminate.kind]).toEqual(["warning", "review"]);
+    expect([indeterminate.level, indeterminate.kind]).toEqual(["none", "review"]);
     const strictInd = buildSarif(input({ strict: true })).runs[0].results!.find((r) => r.ruleId === "parity-lambda-runtime")!;
     expect([strictInd.level, strictInd.kind]).toEqual(["error", "fail"]);
     // every result has a physical location (GitHub code scanning needs one)
@@ -103,7 +110,7 @@ describe("sarif", () => {
   });
 });
 
-test("junit: one test case per rule × resource; failure, skipped with reason; parses back", () => {
+test("junit: one test case per rule × resource × path; failure, skipped with reason; parses back", () => {
   const xml = renderReport("junit", input());
   const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" }).parse(xml);
   const suites = [doc.testsuites.testsuite].flat();
@@ -111,19 +118,22 @@ test("junit: one test case per rule × resource; failure, skipped with reason; p
   const cases = suites.flatMap((s: { testcase: unknown }) => [s.testcase].flat()) as Record<string, any>[];
   const key = (c: Record<string, string>) => `${c["@classname"]} ${c["@name"]}`;
   expect(cases.map(key).sort()).toEqual([
-    "parity-lambda-runtime ingest-validator-function (aws:lambda/function:Function)",
-    "parity-unapproved-difference ingest-validator-function (aws:lambda/function:Function)",
-    "s3-bucket-versioning-enabled ingest-raw-bucket (aws:s3/bucket:Bucket)",
+    "parity-lambda-runtime ingest-validator-function (aws:lambda/function:Function) runtime",
+    "parity-lambda-runtime ingest-validator-function (aws:lambda/function:Function) runtime",
+    "parity-unapproved-difference ingest-validator-function (aws:lambda/function:Function) environment.variables.VALIDATOR_API_TOKEN",
+    "parity-unapproved-difference ingest-validator-function (aws:lambda/function:Function) memorySize",
+    "parity-unapproved-difference ingest-validator-function (aws:lambda/function:Function) timeout",
+    "s3-bucket-versioning-enabled ingest-raw-bucket (aws:s3/bucket:Bucket) [prod]",
   ]);
-  const diffCase = cases.find((c) => c["@classname"] === "parity-unapproved-difference")!;
+  const diffCase = cases.find((c) => c["@name"].endsWith(" timeout"))!;
   expect(String(diffCase.failure["@message"])).toContain("timeout differs");
-  expect(String(diffCase["system-out"])).toContain("prod validates ten times the volume");
-  const runtime = cases.find((c) => c["@classname"] === "parity-lambda-runtime")!;
+  expect(String(cases.find((c) => c["@name"].endsWith(" memorySize"))!["system-out"])).toContain("prod validates ten times the volume");
+  const runtime = cases.find((c) => c["@classname"] === "parity-lambda-runtime" && c.skipped !== undefined)!;
   expect(runtime).toHaveProperty("skipped");
   const strictDoc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" }).parse(renderReport("junit", input({ strict: true })));
   const strictRuntime = [strictDoc.testsuites.testsuite].flat().flatMap((s: { testcase: unknown }) => [s.testcase].flat()).find((c: any) => c["@classname"] === "parity-lambda-runtime");
   expect(strictRuntime).toHaveProperty("failure");
-  expect(Number(doc.testsuites["@failures"])).toBe(2);
+  expect(Number(doc.testsuites["@failures"])).toBe(3);
 });
 
 test("markdown: PR comment with failures table and approved fold", () => {
