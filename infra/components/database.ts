@@ -67,10 +67,12 @@ export class Database extends pulumi.ComponentResource {
     new aws.vpc.SecurityGroupIngressRule(n.resource(`db-sg-postgres-in`), {
       securityGroupId: sg.id, ipProtocol: "tcp", fromPort: 5432, toPort: 5432,
       referencedSecurityGroupId: args.appSecurityGroupId, description: "PostgreSQL from the app security group",
+      tags: tags("db-sg-postgres-in"),
     }, child);
     new aws.vpc.SecurityGroupEgressRule(n.resource(`app-sg-postgres-out`), {
       securityGroupId: args.appSecurityGroupId, ipProtocol: "tcp", fromPort: 5432, toPort: 5432,
       referencedSecurityGroupId: sg.id, description: "PostgreSQL to the database",
+      tags: tags("app-sg-postgres-out"),
     }, child);
 
     const cluster = new aws.rds.Cluster(n.resource("db-cluster"), {

@@ -224,12 +224,14 @@ export class Network extends pulumi.ComponentResource {
     gatewayEndpoints.forEach((ep, i) => new aws.vpc.SecurityGroupEgressRule(n.resource(`app-sg-${["s3", "dynamodb"][i]}-out`), {
       securityGroupId: appSg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, prefixListId: ep.prefixListId,
       description: `HTTPS to ${["S3", "DynamoDB"][i]} through the gateway endpoint`,
+      tags: tags(`app-sg-${["s3", "dynamodb"][i]}-out`),
     }, child));
     new aws.vpc.SecurityGroupEgressRule(n.resource(`app-sg-https-out`), {
       securityGroupId: appSg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443,
       // endpoints mode: only the interface endpoints inside the VPC; NAT modes: HTTPS to anywhere through NAT
       cidrIpv4: args.egress === "endpoints" ? args.cidrBlock : "0.0.0.0/0",
       description: args.egress === "endpoints" ? "HTTPS to interface endpoints in the VPC" : "HTTPS out through NAT",
+      tags: tags("app-sg-https-out"),
     }, child);
 
     if (args.egress === "endpoints") {
@@ -242,6 +244,7 @@ export class Network extends pulumi.ComponentResource {
       new aws.vpc.SecurityGroupIngressRule(n.resource(`endpoint-sg-https-in`), {
         securityGroupId: endpointSg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: args.cidrBlock,
         description: "HTTPS from the VPC",
+        tags: tags("endpoint-sg-https-in"),
       }, child);
       this.endpointSecurityGroupId = endpointSg.id;
       for (const svc of args.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS) {
@@ -282,9 +285,11 @@ export class Network extends pulumi.ComponentResource {
       }, child);
       new aws.vpc.SecurityGroupIngressRule(n.resource(`nat-sg-vpc-in`), {
         securityGroupId: natSg.id, ipProtocol: "-1", cidrIpv4: args.cidrBlock, description: "Traffic to NAT from the VPC",
+        tags: tags("nat-sg-vpc-in"),
       }, child);
       new aws.vpc.SecurityGroupEgressRule(n.resource(`nat-sg-all-out`), {
         securityGroupId: natSg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "NATed traffic to the internet",
+        tags: tags("nat-sg-all-out"),
       }, child);
       const ami = args.natInstance?.amiId ?? lookupAl2023Ami(args.region, this);
       const instance = new aws.ec2.Instance(n.resource(`nat-instance`), {

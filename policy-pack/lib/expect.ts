@@ -32,16 +32,25 @@ export function logicalIdOf(name: string, env: string): string {
 
 /**
  * The expectation for `path` of `r` in the stack's environment: the policy config `override` if given, else
- * `rules.expectation(env, type, logicalId, path)`, else `fallback`. Undefined (and an indeterminate) without an environment.
+ * `rules.expectation(env, type, logicalId, path)`, else `fallback`. Undefined (and an indeterminate) without an environment,
+ * unless `envFree` and the expectation is the same in every environment of the rules (or there are no rules: `fallback`).
  */
 export function envExpectation<C>(
   ctx: CheckContext<C>,
   r: PolicyInput,
   out: Outcome,
   path: string,
-  opts: { override?: unknown; fallback?: ValueSpec; type?: string; logicalId?: string } = {},
+  opts: { override?: unknown; fallback?: ValueSpec; type?: string; logicalId?: string; envFree?: boolean } = {},
 ): { spec: ValueSpec; source: string } | undefined {
   if (opts.override !== undefined) return { spec: opts.override, source: "policy config" };
+  if (opts.envFree && !ctx.env) {
+    // Without an environment, decide only if no environment of the rules expects anything different.
+    if (!ctx.rules) return opts.fallback === undefined ? undefined : { spec: opts.fallback, source: "policy default" };
+    const rules = ctx.rules;
+    const specs = Object.keys(rules.environments).map((env) => rules.expectation(env, opts.type ?? r.type, opts.logicalId ?? logicalIdOf(r.name, env), path) ?? opts.fallback);
+    const first = JSON.stringify(specs[0]);
+    if (specs.length > 0 && specs[0] !== undefined && specs.every((x) => JSON.stringify(x) === first)) return { spec: specs[0], source: "rules (every environment)" };
+  }
   if (!ctx.env || !ctx.rules) {
     out.unknown(`${r.name}: the expected ${path} depends on the environment, which is unknown: ${ctx.problem ?? "no rules"}`, r.urn);
     return undefined;

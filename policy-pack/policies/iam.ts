@@ -10,7 +10,13 @@ import { asArray, at, policyDocument, UNKNOWN } from "../lib/values";
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const POLICY = "aws:iam/policy:Policy";
-export const IAM_TYPES = [ROLE, ROLE_POLICY, POLICY];
+const USER_POLICY = "aws:iam/userPolicy:UserPolicy";
+const GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy";
+/** Every resource carrying an identity policy document (role, user and group inline policies, managed policies). */
+export const IAM_TYPES = [ROLE, ROLE_POLICY, POLICY, USER_POLICY, GROUP_POLICY];
+
+/** IAM wildcards: `*` (any run of characters) and `?` (any one character). */
+const isWild = (x: string) => x.includes("*") || x.includes("?");
 
 interface Doc {
   readonly label: string;
@@ -46,7 +52,7 @@ const isAllow = (s: Record<string, unknown>) => s.Effect !== "Deny";
 
 export const iamPolicyNoWildcardActions = resourcePolicy({
   name: "iam-policy-no-wildcard-actions",
-  description: "No Allow statement grants a wildcard action (`*`, `s3:*`, `s3:Get*`) or uses NotAction.",
+  description: "No Allow statement of a role, user, group or managed policy grants a wildcard action (`*`, `s3:*`, `s3:Get*`, `s3:?etObject`) or uses NotAction.",
   why: "Wildcard actions grant permissions nobody reviewed, including ones AWS adds later.",
   severity: "high",
   remediationSteps: "List the exact actions the code calls (e.g. `dynamodb:PutItem`, `sqs:SendMessage`).",
@@ -58,7 +64,7 @@ export const iamPolicyNoWildcardActions = resourcePolicy({
         if (s.NotAction !== undefined) out.fail(`${r.name}: ${label} Statement[${i}] uses NotAction (allows everything else).`, r.urn);
         for (const a of asArray(s.Action)) {
           if (a === UNKNOWN) out.unknown(`${r.name}: ${label} Statement[${i}].Action is unknown at preview`, r.urn);
-          else if (typeof a === "string" && a.includes("*")) out.fail(`${r.name}: ${label} Statement[${i}] allows wildcard action "${a}".`, r.urn);
+          else if (typeof a === "string" && isWild(a)) out.fail(`${r.name}: ${label} Statement[${i}] allows wildcard action "${a}".`, r.urn);
         }
       });
     }
@@ -87,7 +93,7 @@ export function suffixOf(r: PolicyInput): string | undefined {
 export const iamPolicyNoWildcardResources = resourcePolicy({
   name: "iam-policy-no-wildcard-resources",
   description:
-    "No Allow statement grants on a Resource containing `*` (`*`, `…/incoming/*`, `…:log-stream:*`) or uses NotResource, unless an IAM exception of the rules (`iamExceptions`: exact actions, resource pattern, reason, owner) covers it.",
+    "No Allow statement grants on a Resource containing a wildcard `*` or `?` (`*`, `…/incoming/*`, `…:log-stream:*`, `…table/t?`) or uses NotResource, unless an IAM exception of the rules (`iamExceptions`: exact actions, resource pattern, reason, owner) covers it.",
   why: "Resource `*` lets a function touch every table, queue and bucket of the account, including other platforms'; the few statements AWS cannot scope (X-Ray, log streams, object prefixes) are exceptions someone approved, with a reason.",
   severity: "high",
   remediationSteps:
@@ -104,7 +110,7 @@ export const iamPolicyNoWildcardResources = resourcePolicy({
         if (s.NotResource !== undefined) out.fail(`${r.name}: ${label} Statement[${i}] uses NotResource.`, r.urn);
         const resources = asArray(s.Resource);
         if (resources.includes(UNKNOWN)) out.unknown(`${r.name}: ${label} Statement[${i}].Resource is unknown at preview`, r.urn);
-        const wild = resources.filter((x): x is string => typeof x === "string" && x !== UNKNOWN && x.includes("*"));
+        const wild = resources.filter((x): x is string => typeof x === "string" && x !== UNKNOWN && isWild(x));
         if (wild.length === 0) return;
         env ??= requireEnv(ctx, "iam-policy-no-wildcard-resources", r, out);
         if (!env || !ctx.rules) return;
@@ -144,11 +150,26 @@ function serviceOf(name: string, env: string): string | undefined {
   return new RegExp(`^${esc(env)}-([a-z0-9]+)-`).exec(name)?.[1];
 }
 
-/** The environment (≠ `env`) whose role `token` this exact ARN is, by the rules' account ids and the naming convention. */
+/**
+ * Whether the rules declare configuration replication from `source` to `target`: the replicator role is present
+ * (`$present` approved true) in the source environment and the replica role in the target one.
+ */
+export function replicationDeclared(rules: RuleSet, service: string, source: string, target: string): boolean {
+  const present = (env: string, token: string) => rules.expectation(env, ROLE, `${service}-${token}`, "$present") === true;
+  return source !== target && present(source, REPLICATOR_ROLE) && present(target, REPLICA_ROLE);
+}
+
+/**
+ * The environment (≠ `env`) whose role `token` this exact ARN is, by the rules' account ids and the naming convention,
+ * and only in the direction the rules declare: a replicator (token REPLICATOR_ROLE) of a source environment trusted
+ * from a target `env`; a replica role (REPLICA_ROLE) of a target environment assumed from a source `env`.
+ */
 function linkedEnvironment(arn: string, rules: RuleSet, env: string, service: string, token: string): string | undefined {
   for (const [name, e] of Object.entries(rules.environments)) {
     if (name === env || !e.accountId) continue;
-    if (new RegExp(`^arn:aws:iam::${e.accountId}:role/${esc(name)}-${esc(service)}-${esc(token)}(-[a-z0-9]+)?$`).test(arn)) return name;
+    if (!new RegExp(`^arn:aws:iam::${e.accountId}:role/${esc(name)}-${esc(service)}-${esc(token)}(-[a-z0-9]+)?$`).test(arn)) continue;
+    const [source, target] = token === REPLICATOR_ROLE ? [name, env] : [env, name];
+    return replicationDeclared(rules, service, source, target) ? name : undefined;
   }
   return undefined;
 }
@@ -260,4 +281,67 @@ export const iamRoleCrossAccountTrust = resourcePolicy({
   },
 });
 
-export const iamPolicies = [iamPolicyNoWildcardActions, iamPolicyNoWildcardResources, iamPolicyNoCrossEnvironment, iamRoleCrossAccountTrust];
+const ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+const POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment";
+const USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment";
+const GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment";
+const ATTACHMENTS_EXCLUSIVE = ["aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive", "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive"];
+export const MANAGED_POLICY_TYPES = [ROLE, ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT, USER_POLICY_ATTACHMENT, GROUP_POLICY_ATTACHMENT, ...ATTACHMENTS_EXCLUSIVE];
+
+/** AWS managed policies that grant administrator or full access to a service (names; `*` is a wildcard). */
+const DEFAULT_DENIED = ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "*FullAccess", "*FullAccess*", "*_FullAccess"];
+
+/** The managed policy ARNs a resource attaches, with their property label. */
+function attachedArns(r: PolicyInput): { label: string; value: unknown }[] {
+  if (r.type === ROLE) {
+    const v = r.props.managedPolicyArns;
+    return v === UNKNOWN ? [{ label: "managedPolicyArns", value: UNKNOWN }] : asArray(v).map((x, i) => ({ label: `managedPolicyArns.${i}`, value: x }));
+  }
+  if (ATTACHMENTS_EXCLUSIVE.includes(r.type)) {
+    const v = r.props.policyArns;
+    return v === UNKNOWN ? [{ label: "policyArns", value: UNKNOWN }] : asArray(v).map((x, i) => ({ label: `policyArns.${i}`, value: x }));
+  }
+  return [{ label: "policyArn", value: r.props.policyArn }];
+}
+
+/** `arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole` → `AWSLambdaBasicExecutionRole`; undefined if not AWS managed. */
+export function awsManagedPolicyName(arn: string): string | undefined {
+  return /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1];
+}
+
+const glob = (pattern: string) => new RegExp(`^${pattern.split("*").map(esc).join(".*")}$`);
+
+export const iamManagedPolicyNotAdmin = resourcePolicy<{ deniedManagedPolicies: string[]; allowedManagedPolicies: string[]; otherManagedPolicies: string }>({
+  name: "iam-managed-policy-not-admin",
+  description:
+    "No role, user or group gets an administrator or full-access AWS managed policy (AdministratorAccess, PowerUserAccess, IAMFullAccess, `*FullAccess` such as AWSLambda_FullAccess) through `managedPolicyArns`, a RolePolicyAttachment, PolicyAttachment, User/GroupPolicyAttachment or a *PolicyAttachmentsExclusive; other AWS managed policies pass unless `otherManagedPolicies: deny`.",
+  why: "A full-access managed policy grants every action of a service (or of all of them) on every resource: least privilege is lost in one line, and the IAM-document guardrails never see it.",
+  severity: "critical",
+  remediationSteps:
+    "Replace the managed policy with an inline policy (aws.iam.RolePolicy) naming the exact actions and resource ARNs; for the Lambda basics use AWSLambdaBasicExecutionRole. A policy the project really needs goes in `allowedManagedPolicies` of this policy's config.",
+  config: {
+    deniedManagedPolicies: { type: "array", items: { type: "string" }, default: DEFAULT_DENIED, description: "AWS managed policy names (`*` wildcard) that fail." },
+    allowedManagedPolicies: { type: "array", items: { type: "string" }, default: [], description: "AWS managed policy names allowed even if denied above." },
+    otherManagedPolicies: { type: "string", enum: ["allow", "deny"], default: "allow", description: "`deny`: every AWS managed policy not in allowedManagedPolicies fails." },
+  },
+  defaults: { deniedManagedPolicies: DEFAULT_DENIED, allowedManagedPolicies: [], otherManagedPolicies: "allow" },
+  types: MANAGED_POLICY_TYPES,
+  check(r, { config }, out) {
+    const denied = config.deniedManagedPolicies.map(glob);
+    const allowed = config.allowedManagedPolicies.map(glob);
+    for (const { label, value } of attachedArns(r)) {
+      if (value === undefined || value === "") continue;
+      if (value === UNKNOWN || (typeof value === "string" && value.includes(UNKNOWN))) {
+        out.unknown(`${r.name}: ${label} is unknown at preview`, r.urn);
+        continue;
+      }
+      if (typeof value !== "string") continue;
+      const name = awsManagedPolicyName(value);
+      if (!name || allowed.some((g) => g.test(name))) continue; // a customer managed policy: its document is checked itself
+      if (denied.some((g) => g.test(name))) out.fail(`${r.name}: ${label} attaches the AWS managed policy ${name} (administrator/full access); grant the exact actions and resources instead.`, r.urn);
+      else if (config.otherManagedPolicies === "deny") out.fail(`${r.name}: ${label} attaches the AWS managed policy ${name}, which is not in allowedManagedPolicies.`, r.urn);
+    }
+  },
+});
+
+export const iamPolicies = [iamPolicyNoWildcardActions, iamPolicyNoWildcardResources, iamPolicyNoCrossEnvironment, iamRoleCrossAccountTrust, iamManagedPolicyNotAdmin];

@@ -1,5 +1,5 @@
 /** Lambda guardrails: supported runtime, one runtime per stack, bounded timeout, X-Ray per environment, its log group. */
-import { resourcePolicy, stackPolicy } from "../lib/define";
+import { resourcePolicy, stackPolicy, type Outcome, type PolicyInput } from "../lib/define";
 import { describeSpec, envExpectation, known, matchesSpec } from "../lib/expect";
 import { at, show, UNKNOWN } from "../lib/values";
 
@@ -10,9 +10,23 @@ const DEFAULT_ALLOWED = ["nodejs22.x", "python3.12", "python3.13"];
 /** Runtimes AWS has deprecated (or announced), never allowed even if listed. */
 const DEFAULT_DEPRECATED = ["nodejs20.x", "nodejs18.x", "nodejs16.x", "nodejs14.x", "nodejs12.x", "python3.9", "python3.8", "python3.7", "go1.x", "java8", "ruby2.7", "dotnet6"];
 
+/**
+ * A container-image function (`packageType: "Image"`) has no runtime: its image carries it. True for one; an unknown
+ * packageType with no runtime given is indeterminate (true, nothing else to check).
+ */
+function isImage(r: PolicyInput, out?: Outcome): boolean {
+  const pt = r.props.packageType;
+  if (pt === "Image") return true;
+  if (pt === UNKNOWN && (r.props.runtime === undefined || r.props.runtime === "")) {
+    out?.unknown(`${r.name}: packageType is unknown at preview (a container image has no runtime)`, r.urn);
+    return true;
+  }
+  return false;
+}
+
 export const lambdaFunctionRuntimeAllowed = resourcePolicy<{ allowedRuntimes: string[]; deprecatedRuntimes: string[] }>({
   name: "lambda-function-runtime-allowed",
-  description: "A function's runtime is in the allowed list and not deprecated.",
+  description: "A function's runtime is in the allowed list and not deprecated (container-image functions, `packageType: Image`, have none and are exempt).",
   why: "Deprecated runtimes stop receiving security patches and AWS eventually blocks updates to functions that use them.",
   severity: "high",
   remediationSteps: "Set `runtime` to an allowed runtime (default: nodejs22.x, python3.12, python3.13) and redeploy; update the handler if needed.",
@@ -23,6 +37,7 @@ export const lambdaFunctionRuntimeAllowed = resourcePolicy<{ allowedRuntimes: st
   defaults: { allowedRuntimes: DEFAULT_ALLOWED, deprecatedRuntimes: DEFAULT_DEPRECATED },
   types: [FUNCTION],
   check(r, { config }, out) {
+    if (isImage(r, out)) return;
     const runtime = r.props.runtime;
     if (!known(out, r, "runtime", runtime)) return;
     if (typeof runtime === "string" && config.deprecatedRuntimes.includes(runtime)) out.fail(`${r.name}: runtime ${runtime} is deprecated; use one of ${config.allowedRuntimes.join(", ")}.`, r.urn);
@@ -37,7 +52,7 @@ export const lambdaFunctionsSameRuntime = stackPolicy({
   severity: "medium",
   remediationSteps: "Move every function to the same runtime (the platform's `lambdaRuntime` config).",
   check(resources, _ctx, out) {
-    const fns = resources.filter((r) => r.type === FUNCTION);
+    const fns = resources.filter((r) => r.type === FUNCTION && !isImage(r, out));
     const byRuntime = new Map<string, string[]>();
     for (const f of fns) {
       const rt = f.props.runtime;
@@ -119,4 +134,39 @@ export const lambdaFunctionLogGroup = stackPolicy({
   },
 });
 
-export const lambdaPolicies = [lambdaFunctionRuntimeAllowed, lambdaFunctionsSameRuntime, lambdaFunctionTimeoutMax, lambdaFunctionXrayTracing, lambdaFunctionLogGroup];
+const FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl";
+const PERMISSION = "aws:lambda/permission:Permission";
+
+export const lambdaFunctionUrlAuth = resourcePolicy({
+  name: "lambda-function-url-auth",
+  description: "A Lambda function URL requires IAM authentication (`authorizationType: AWS_IAM`), never `NONE` (public).",
+  why: "A function URL with authorization NONE lets anyone on the internet invoke the function, and bill its account.",
+  severity: "critical",
+  remediationSteps: "Set `authorizationType: \"AWS_IAM\"` on the aws.lambda.FunctionUrl and grant callers lambda:InvokeFunctionUrl; put a public endpoint behind API Gateway or CloudFront with auth.",
+  types: [FUNCTION_URL],
+  check(r, _ctx, out) {
+    const t = r.props.authorizationType;
+    if (!known(out, r, "authorizationType", t)) return;
+    if (t !== "AWS_IAM") out.fail(`${r.name}: authorizationType is ${show(t)}: the function URL is public; use "AWS_IAM".`, r.urn);
+  },
+});
+
+export const lambdaPermissionNotPublic = resourcePolicy({
+  name: "lambda-permission-not-public",
+  description: "A Lambda permission granting principal `*` is scoped by `sourceArn` or `sourceAccount`.",
+  why: "A resource policy for principal `*` without a source condition lets every AWS account (or, for function URLs, anyone) invoke the function.",
+  severity: "critical",
+  remediationSteps: "Name the calling service principal (e.g. `s3.amazonaws.com`) and set `sourceArn` (the bucket, topic or rule ARN) or `sourceAccount`.",
+  types: [PERMISSION],
+  check(r, _ctx, out) {
+    const p = r.props.principal;
+    if (!known(out, r, "principal", p)) return;
+    if (p !== "*") return;
+    const src = [r.props.sourceArn, r.props.sourceAccount, r.props.principalOrgId];
+    if (src.some((x) => typeof x === "string" && x !== "" && x !== UNKNOWN)) return;
+    if (src.includes(UNKNOWN)) return void out.unknown(`${r.name}: sourceArn/sourceAccount is unknown at preview`, r.urn);
+    out.fail(`${r.name}: grants ${show(r.props.action ?? "lambda:InvokeFunction")} to principal "*" without sourceArn or sourceAccount (anyone can invoke).`, r.urn);
+  },
+});
+
+export const lambdaPolicies = [lambdaFunctionRuntimeAllowed, lambdaFunctionsSameRuntime, lambdaFunctionTimeoutMax, lambdaFunctionXrayTracing, lambdaFunctionLogGroup, lambdaFunctionUrlAuth, lambdaPermissionNotPublic];

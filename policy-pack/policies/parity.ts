@@ -1,22 +1,73 @@
 /**
- * `parity-consistency-rules`: the consistency rules, checked inside the pack. The stack's resources become a
- * Snapshot, normalised and checked by the rules library (one normaliser, one comparer) — the same code the CLI runs.
+ * `parity-consistency-rules`: the consistency rules and the parity lock, checked inside the pack. The stack's
+ * resources become a Snapshot, normalised and checked by the rules library (one normaliser, one comparer, one lock
+ * check) — the same code the CLI runs.
+ *
+ * The lock (`<project>.parity-lock.json`, written by `parity lock`) reaches the pack as policy config `lock` on this
+ * policy (beside `rules`), or built into the pack through the library ({@link provideLocks}, called by
+ * `envParityPack(name, { rules, lock })`). Config wins over a provided lock of the same project.
  */
 import { checkStack, PARITY_RULES } from "../../consistency-rules/src/compare";
+import { checkSnapshotAgainstLock, lockFromObject, type ParityLock } from "../../consistency-rules/src/lock";
 import type { Snapshot, SnapshotResource } from "../../consistency-rules/src/model";
 import { normaliseSnapshot } from "../../consistency-rules/src/normalise";
 import { requireEnv, stackPolicy, type PolicyInput } from "../lib/define";
 
 function toSnapshotResource(r: PolicyInput): SnapshotResource {
-  return { urn: r.urn, type: r.type, name: r.name, custom: !r.type.startsWith("pulumi:"), parent: r.parent, dependencies: r.dependencies, protect: r.protect, props: r.props };
+  return {
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    custom: !r.type.startsWith("pulumi:"),
+    parent: r.parent,
+    dependencies: r.dependencies,
+    protect: r.protect,
+    ...(r.ignoreChanges.length > 0 ? { ignoreChanges: r.ignoreChanges } : {}),
+    props: r.props,
+  };
 }
 
-export const parityConsistencyRules = stackPolicy({
+/** Locks given when the pack was built, by project (parsed `<project>.parity-lock.json` objects). */
+let PROVIDED: Readonly<Record<string, unknown>> = {};
+
+/**
+ * Sets the locks this pack enforces (one per project); validates each now, so a bad or hand-edited lock stops the
+ * pack at start with one line naming the place. Replaces what was given before.
+ */
+export function provideLocks(locks: readonly unknown[]): void {
+  const next: Record<string, unknown> = {};
+  locks.forEach((obj, i) => {
+    const lock = lockFromObject(obj, `lock[${i}]`);
+    next[lock.project] = obj;
+  });
+  PROVIDED = next;
+}
+
+/** The lock for `project`: policy config's if given (and of this project), else the provided one. */
+export function lockFor(project: string, inline: unknown): ParityLock | undefined {
+  if (inline !== undefined && inline !== null) {
+    const lock = lockFromObject(inline, "policy config (lock)");
+    if (lock.project === project) return lock;
+  }
+  const provided = PROVIDED[project];
+  return provided === undefined ? undefined : lockFromObject(provided, `${project}.parity-lock.json (provided)`);
+}
+
+interface ParityConfig {
+  /** The project's parity lock (the `<project>.parity-lock.json` object). */
+  readonly lock?: unknown;
+}
+
+export const parityConsistencyRules = stackPolicy<ParityConfig>({
   name: "parity-consistency-rules",
-  description: "The stack satisfies its project's consistency rules (invariants and per-environment approved values).",
+  description: "The stack satisfies its project's consistency rules (invariants, per-environment approved values) and its parity lock.",
   why: "Environments may differ only where someone approved it; an unpinned difference is how staging stops predicting prod.",
   severity: "high",
-  remediationSteps: "Make the property equal to the rule's expected value, or add/renew an approval (id, reason, owner, expires) in the project's rules file.",
+  remediationSteps:
+    "Make the property equal to the rule's expected value or the locked value, or add/renew an approval (id, reason, owner, expires) in the project's rules file; if every environment changed on purpose, run `parity lock` and commit the lock.",
+  config: {
+    lock: { type: "object", description: "The project's parity lock (the <project>.parity-lock.json object written by `parity lock`)." },
+  },
   check(resources, ctx, out) {
     const env = requireEnv(ctx, "parity-consistency-rules", resources[0], out);
     if (!env || !ctx.rules) return;
@@ -35,6 +86,19 @@ export const parityConsistencyRules = stackPolicy({
       const message = `${f.ruleId}: ${f.message}`;
       if (f.status === "fail") out.fail(message, f.urn);
       else if (f.status === "indeterminate") out.unknown(message, f.urn);
+    }
+    let lock: ParityLock | undefined;
+    try {
+      lock = lockFor(ctx.project, ctx.config.lock);
+    } catch (err) {
+      out.fail(`the parity lock in policy config is invalid: ${(err as Error).message}`);
+      return;
+    }
+    if (!lock) return;
+    // The lock's message names the resource, the path, the value here and the locked value.
+    for (const f of checkSnapshotAgainstLock(snapshot, lock, ctx.rules)) {
+      if (f.status === "fail") out.fail(`${f.ruleId}: ${f.message}`, f.urn);
+      else if (f.status === "indeterminate") out.unknown(`${f.ruleId}: ${f.message}`, f.urn);
     }
   },
 });

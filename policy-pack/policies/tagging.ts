@@ -1,46 +1,43 @@
 /** Tagging guardrails: required tags on every taggable resource, and `Environment` = the stack's environment. */
 import { resourcePolicy, type Outcome, type PolicyInput } from "../lib/define";
 import { requireEnv } from "../lib/define";
-import { show, UNKNOWN } from "../lib/values";
+import { policyDocument, show, UNKNOWN } from "../lib/values";
+import taggable from "./taggable-types.json";
 
-/** Resource types of this platform whose schema has a `tags` input (extend when the platform uses more). */
-export const TAGGABLE_TYPES = [
-  "aws:s3/bucket:Bucket",
-  "aws:lambda/function:Function",
-  "aws:dynamodb/table:Table",
-  "aws:sqs/queue:Queue",
-  "aws:sns/topic:Topic",
-  "aws:iam/role:Role",
-  "aws:iam/policy:Policy",
-  "aws:cloudwatch/logGroup:LogGroup",
-  "aws:cloudwatch/metricAlarm:MetricAlarm",
-  "aws:cloudwatch/eventRule:EventRule",
-  "aws:kms/key:Key",
-  "aws:ssm/parameter:Parameter",
-  "aws:secretsmanager/secret:Secret",
-  "aws:ec2/vpc:Vpc",
-  "aws:ec2/subnet:Subnet",
-  "aws:ec2/securityGroup:SecurityGroup",
-  "aws:ec2/instance:Instance",
-  "aws:ec2/internetGateway:InternetGateway",
-  "aws:ec2/routeTable:RouteTable",
-  "aws:ec2/eip:Eip",
-  "aws:ec2/natGateway:NatGateway",
-  "aws:rds/cluster:Cluster",
-  "aws:rds/clusterInstance:ClusterInstance",
-  "aws:sfn/stateMachine:StateMachine",
-  "aws:apigatewayv2/api:Api",
-];
+/**
+ * Every resource type whose inputs have `tags`, read from the installed AWS provider's SDK
+ * (`node policy-pack/scripts/gen-taggable-types.js` regenerates it after a provider upgrade; a test checks it is current).
+ */
+export const TAGGABLE_TYPES: readonly string[] = taggable.types;
 
 const DEFAULT_REQUIRED = ["Environment", "Project", "ManagedBy", "Team", "CostCenter"];
 
+/**
+ * The provider's default tags. The engine sends a provider's inputs as the provider received them: `defaultTags`
+ * is an object `{ tags: {...} }` in a state/export, and a JSON-encoded string `{"tags":{...}}` in a provider's
+ * inputs (the provider's config is flattened to strings). Both are read; UNKNOWN if unknown.
+ */
+export function providerDefaultTags(r: PolicyInput): Record<string, unknown> | typeof UNKNOWN | undefined {
+  let v = r.providerProps?.defaultTags;
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v === "string") {
+    const parsed = policyDocument(v); // JSON text; UNKNOWN if an unknown is interpolated
+    if (parsed === UNKNOWN) return UNKNOWN;
+    v = parsed;
+  }
+  if (v === UNKNOWN) return UNKNOWN;
+  if (!v || typeof v !== "object") return undefined;
+  const tags = (v as Record<string, unknown>).tags;
+  if (tags === UNKNOWN) return UNKNOWN;
+  return tags && typeof tags === "object" ? (tags as Record<string, unknown>) : undefined;
+}
+
 /** Effective tags: the provider's defaultTags, then the resource's `tags` (what AWS ends up with); UNKNOWN if either is. */
 export function effectiveTags(r: PolicyInput): Record<string, unknown> | typeof UNKNOWN {
-  const fromProvider = r.providerProps?.defaultTags;
-  const providerTags = fromProvider && typeof fromProvider === "object" ? (fromProvider as Record<string, unknown>).tags : fromProvider;
+  const providerTags = providerDefaultTags(r);
   const own = r.props.tags;
   if (providerTags === UNKNOWN || own === UNKNOWN) return UNKNOWN;
-  return { ...((providerTags as Record<string, unknown>) ?? {}), ...((own as Record<string, unknown>) ?? {}) };
+  return { ...(providerTags ?? {}), ...((own as Record<string, unknown>) ?? {}) };
 }
 
 function tagsOrUnknown(r: PolicyInput, out: Outcome): Record<string, unknown> | undefined {

@@ -75,7 +75,7 @@ export function renderRulesDoc(): string {
       `| id | \`${p.name}\` |`,
       `| severity | ${p.severity} |`,
       `| enforcement (default) | ${p.enforcementLevel} |`,
-      `| applies to | ${p.guard?.types ? p.guard.types.map((t) => `\`${t}\``).join(", ") : "the whole stack"} |`,
+      `| applies to | ${!p.guard?.types ? "the whole stack" : p.guard.types.length > 40 ? `${p.guard.types.length} resource types: every type of the AWS provider with a \`tags\` input (policy-pack/policies/taggable-types.json)` : p.guard.types.map((t) => `\`${t}\``).join(", ")} |`,
       `| what | ${cell(p.description)} |`,
       `| why | ${cell(why)} |`,
       `| fix | ${cell(p.remediationSteps ?? "")} |`,

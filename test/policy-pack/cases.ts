@@ -4,6 +4,7 @@
  */
 import type { SnapshotResource, Snapshot } from "../../consistency-rules/src/model";
 import { drop, mutate, PAYMENTS_RULES, paymentsStack, referenceStack, RULES, UNKNOWN, type Env } from "./fixtures";
+import RULES_JSON from "../../consistency-rules/data-platform.rules.json";
 
 type Props = Record<string, unknown>;
 export interface Mutation {
@@ -18,6 +19,17 @@ export interface PolicyCase {
   readonly why?: string;
   /** The compliant stack the mutations start from (default: the reference stack). */
   readonly base?: "payments";
+  /** Further cases: a named stack change and what the policy must decide on it (pass: no violation, no indeterminate). */
+  readonly more?: readonly MoreCase[];
+}
+export interface MoreCase {
+  readonly name: string;
+  readonly expect: "pass" | "fail" | "unknown";
+  readonly apply: (s: Snapshot, env: Env) => Snapshot;
+  /** Pack config for this case (then reset). */
+  readonly config?: Record<string, unknown>;
+  /** Environments the case applies to (default: all). */
+  readonly envs?: readonly Env[];
 }
 
 export function baseStack(c: PolicyCase, env: Env): Snapshot {
@@ -48,6 +60,38 @@ const setDoc = (statement: Record<string, unknown>) => (p: Props) => {
   p.policy = JSON.stringify({ Version: "2012-10-17", Statement: [statement] });
 };
 
+const acct = (env: Env) => RULES.environments[env].accountId!;
+const region = (env: Env) => RULES.environments[env].region!;
+const attach = (type: string, resource: string, arn: unknown, extra: Props = {}) => (s: Snapshot, env: Env) =>
+  addResource(s, type, resource, { policyArn: arn, ...extra, ...(type.endsWith("RolePolicyAttachment") ? { role: `${env}-ingest-validator-role-x1` } : {}) });
+const managed = (name: string) => `arn:aws:iam::aws:policy/${name}`;
+const ROLE_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+const QUEUE = "aws:sqs/queue:Queue";
+const queueArn = (env: Env, name: string) => `arn:aws:sqs:${region(env)}:${acct(env)}:${name}`;
+/** Removes the queue's own redrive and adds an aws.sqs.RedrivePolicy for it (queueUrl and redrive as given). */
+const redriveResource = (queueUrl: (env: Env) => unknown, redrive: (env: Env) => unknown) => (s: Snapshot, env: Env) =>
+  addResource(mutate(s, "work-queue", (p) => void delete p.redrivePolicy), "aws:sqs/redrivePolicy:RedrivePolicy", "work-queue-redrive", { queueUrl: queueUrl(env), redrivePolicy: redrive(env) });
+const workQueueUrl = (env: Env) => `https://sqs.${region(env)}.amazonaws.com/${acct(env)}/${env}-ingest-work-queue-x1`;
+const dlqRedrive = (env: Env) => JSON.stringify({ deadLetterTargetArn: queueArn(env, `${env}-ingest-work-dlq-x1`), maxReceiveCount: 3 });
+/** The data-platform rules with queue retention an approved per-environment difference (dev keeps 4 days). */
+const retentionApproved = (() => {
+  const raw = JSON.parse(JSON.stringify(RULES_JSON)) as { invariants: { id: string }[]; approvals: unknown[] };
+  raw.invariants = raw.invariants.filter((i) => i.id !== "parity-sqs-queue-retention");
+  raw.approvals.push({ id: "sqs-retention-dev", type: QUEUE, resource: "ingest-work-queue", path: "messageRetentionSeconds", values: { dev: 345600, staging: 1209600, prod: 1209600 }, reason: "dev queues are drained daily", owner: "platform-team" });
+  return { "sqs-queue-retention": { rules: raw } };
+})();
+const imageFunction = (packageType: unknown) => (p: Props) => {
+  delete p.runtime;
+  delete p.handler;
+  Object.assign(p, { packageType, imageUri: "111111111111.dkr.ecr.us-east-2.amazonaws.com/validator:1" });
+};
+const providerDefaultTags = (encode: (tags: Props) => unknown) => (s: Snapshot) => {
+  const tags = tagsOf(s);
+  const copy = mutate(s, "events-table", (p) => void delete p.tags);
+  return { ...copy, resources: copy.resources.map((r) => (r.type === "pulumi:providers:aws" ? { ...r, props: { ...r.props, defaultTags: encode(tags) } } : r)) };
+};
+const replicatorArn = (env: Env) => `arn:aws:iam::${acct(env)}:role/${env}-ingest-config-replicator-role-x1`;
+
 export const CASES: readonly PolicyCase[] = [
   { policy: "s3-bucket-versioning-enabled", fail: { target: "raw-bucket-versioning", apply: (p) => void (p.versioningConfiguration = { status: "Suspended" }) }, unknown: { target: "raw-bucket-versioning", apply: (p) => void (p.versioningConfiguration = { status: UNKNOWN }) } },
   { policy: "s3-bucket-sse-configured", fail: { target: "raw-bucket-sse", apply: (p) => void (p.rules = [{ bucketKeyEnabled: true }]) }, unknown: { target: "raw-bucket-sse", apply: (p) => void (p.rules = UNKNOWN) } },
@@ -62,8 +106,22 @@ export const CASES: readonly PolicyCase[] = [
       return { dependencies: [] };
     }),
   },
-  { policy: "lambda-function-runtime-allowed", fail: { target: "validator-function", apply: (p) => void (p.runtime = "nodejs20.x") }, unknown: { target: "validator-function", apply: (p) => void (p.runtime = UNKNOWN) } },
-  { policy: "lambda-functions-same-runtime", fail: { target: "transformer-function", apply: (p) => void (p.runtime = "python3.12") }, unknown: { target: "transformer-function", apply: (p) => void (p.runtime = UNKNOWN) } },
+  {
+    policy: "lambda-function-runtime-allowed",
+    fail: { target: "validator-function", apply: (p) => void (p.runtime = "nodejs20.x") },
+    unknown: { target: "validator-function", apply: (p) => void (p.runtime = UNKNOWN) },
+    more: [
+      { name: "a container-image function (packageType Image, no runtime) passes", expect: "pass", apply: (s) => mutate(s, "validator-function", imageFunction("Image")) },
+      { name: "a function whose packageType is unknown and has no runtime is indeterminate", expect: "unknown", apply: (s) => mutate(s, "validator-function", imageFunction(UNKNOWN)) },
+      { name: "a Zip function without runtime fails", expect: "fail", apply: (s) => mutate(s, "validator-function", imageFunction("Zip")) },
+    ],
+  },
+  {
+    policy: "lambda-functions-same-runtime",
+    fail: { target: "transformer-function", apply: (p) => void (p.runtime = "python3.12") },
+    unknown: { target: "transformer-function", apply: (p) => void (p.runtime = UNKNOWN) },
+    more: [{ name: "a container-image function next to a nodejs22.x one passes (it has no runtime)", expect: "pass", apply: (s) => mutate(s, "validator-function", imageFunction("Image")) }],
+  },
   { policy: "lambda-function-timeout-max", fail: { target: "validator-function", apply: (p) => void (p.timeout = 900) }, unknown: { target: "validator-function", apply: (p) => void (p.timeout = UNKNOWN) } },
   {
     policy: "lambda-function-xray-tracing",
@@ -74,27 +132,92 @@ export const CASES: readonly PolicyCase[] = [
   { policy: "dynamodb-table-pitr-enabled", fail: { target: "events-table", apply: (p) => void (p.pointInTimeRecovery = { enabled: false }) }, unknown: { target: "events-table", apply: (p) => void (p.pointInTimeRecovery = { enabled: UNKNOWN }) } },
   { policy: "dynamodb-table-billing-mode", fail: { target: "events-table", apply: (p) => void (p.billingMode = "PROVISIONED") }, unknown: { target: "events-table", apply: (p) => void (p.billingMode = UNKNOWN) } },
   { policy: "dynamodb-table-timestamp-index", fail: { target: "events-table", apply: (p) => void (p.globalSecondaryIndexes = [{ name: "by-time", hashKey: "source", projectionType: "ALL" }]) }, unknown: { target: "events-table", apply: (p) => void (p.globalSecondaryIndexes = UNKNOWN) } },
-  { policy: "sqs-queue-retention", fail: { target: "work-queue", apply: (p) => void (p.messageRetentionSeconds = 345600) }, unknown: { target: "work-queue", apply: (p) => void (p.messageRetentionSeconds = UNKNOWN) } },
+  {
+    policy: "sqs-queue-retention",
+    fail: { target: "work-queue", apply: (p) => void (p.messageRetentionSeconds = 345600) },
+    unknown: { target: "work-queue", apply: (p) => void (p.messageRetentionSeconds = UNKNOWN) },
+    more: [
+      { name: "an approved dev retention (4 days, approved in the rules) passes", expect: "pass", envs: ["dev"], config: retentionApproved, apply: (s) => mutate(s, "work-queue", (p) => void (p.messageRetentionSeconds = 345600)) },
+      { name: "dev keeping 14 days where the rules approve 4 fails", expect: "fail", envs: ["dev"], config: retentionApproved, apply: (s) => s },
+      { name: "prod keeping the dev value fails", expect: "fail", envs: ["prod"], config: retentionApproved, apply: (s) => mutate(s, "work-queue", (p) => void (p.messageRetentionSeconds = 345600)) },
+    ],
+  },
   {
     policy: "sqs-queue-redrive",
     fail: { target: "work-queue", apply: (p) => void (p.redrivePolicy = JSON.stringify({ deadLetterTargetArn: "arn:aws:sqs:us-east-1:111111111111:x", maxReceiveCount: 5 })) },
     unknown: { target: "work-queue", apply: (p) => void (p.redrivePolicy = UNKNOWN) },
+    more: [
+      {
+        name: "a dead-letter queue not named -dlq (another queue's redrive targets it) passes",
+        expect: "pass",
+        apply: (s, env) =>
+          addResource(addResource(s, QUEUE, "orders-failed", { name: `${env}-ingest-orders-failed-x1`, messageRetentionSeconds: 1209600 }), QUEUE, "orders-queue", {
+            name: `${env}-ingest-orders-queue-x1`,
+            messageRetentionSeconds: 1209600,
+            redrivePolicy: JSON.stringify({ deadLetterTargetArn: queueArn(env, `${env}-ingest-orders-failed-x1`), maxReceiveCount: 3 }),
+          }),
+      },
+      { name: "a queue named -dlq that nothing targets has no redrive: fails", expect: "fail", apply: (s, env) => addResource(s, QUEUE, "stray-dlq", { name: `${env}-ingest-stray-dlq-x1`, messageRetentionSeconds: 1209600 }) },
+      { name: "an aws.sqs.RedrivePolicy resource counts as the queue's redrive", expect: "pass", apply: redriveResource(workQueueUrl, dlqRedrive) },
+      { name: "an aws.sqs.RedrivePolicy with maxReceiveCount 7 fails", expect: "fail", apply: redriveResource(workQueueUrl, (env) => JSON.stringify({ deadLetterTargetArn: queueArn(env, `${env}-ingest-work-dlq-x1`), maxReceiveCount: 7 })) },
+      { name: "an aws.sqs.RedrivePolicy whose redrive is unknown at preview is indeterminate", expect: "unknown", apply: redriveResource(() => UNKNOWN, () => UNKNOWN) },
+      {
+        name: "a queue that is a Lambda function's dead-letter target is a DLQ",
+        expect: "pass",
+        apply: (s, env) =>
+          mutate(addResource(s, QUEUE, "fn-failures", { name: `${env}-ingest-fn-failures-x1`, messageRetentionSeconds: 1209600 }), "validator-function", (p) => void (p.deadLetterConfig = { targetArn: queueArn(env, `${env}-ingest-fn-failures-x1`) })),
+      },
+    ],
   },
   { policy: "sns-subscription-protocol-allowed", fail: { target: "alerts-email-0", apply: (p) => void (p.protocol = "http") }, unknown: { target: "alerts-email-0", apply: (p) => void (p.protocol = UNKNOWN) } },
-  { policy: "iam-policy-no-wildcard-actions", fail: { target: "validator-policy", apply: setDoc({ Effect: "Allow", Action: "dynamodb:*", Resource: "arn:aws:dynamodb:us-east-1:111111111111:table/t" }) }, unknown: { target: "validator-policy", apply: (p) => void (p.policy = UNKNOWN) } },
+  {
+    policy: "iam-policy-no-wildcard-actions",
+    fail: { target: "validator-policy", apply: setDoc({ Effect: "Allow", Action: "dynamodb:*", Resource: "arn:aws:dynamodb:us-east-1:111111111111:table/t" }) },
+    unknown: { target: "validator-policy", apply: (p) => void (p.policy = UNKNOWN) },
+    more: [
+      { name: "a `?` wildcard action fails", expect: "fail", apply: (s) => mutate(s, "validator-policy", setDoc({ Effect: "Allow", Action: "s3:?etObject", Resource: "arn:aws:s3:::b/k" })) },
+      { name: "an aws.iam.UserPolicy with s3:* fails", expect: "fail", apply: (s) => addResource(s, "aws:iam/userPolicy:UserPolicy", "ci-user-policy", { user: "ci", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b" }] }) }) },
+      { name: "an aws.iam.GroupPolicy with iam:* fails", expect: "fail", apply: (s) => addResource(s, "aws:iam/groupPolicy:GroupPolicy", "ops-group-policy", { group: "ops", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["iam:*"], Resource: "arn:aws:iam::111111111111:role/x" }] }) }) },
+      { name: "an aws.iam.UserPolicy whose document is unknown is indeterminate", expect: "unknown", apply: (s) => addResource(s, "aws:iam/userPolicy:UserPolicy", "ci-user-policy", { user: "ci", policy: UNKNOWN }) },
+    ],
+  },
   {
     policy: "iam-policy-no-wildcard-resources",
     fail: { target: "validator-policy", apply: setDoc({ Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: "*" }) },
     // an ARN interpolated from an output: the JSON string contains the unknown sentinel
     unknown: { target: "validator-policy", apply: setDoc({ Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: UNKNOWN }) },
+    more: [{ name: "a `?` wildcard in a Resource fails", expect: "fail", apply: (s, env) => mutate(s, "validator-policy", setDoc({ Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: `arn:aws:dynamodb:${region(env)}:${acct(env)}:table/t?` })) }],
   },
   {
     policy: "iam-policy-no-cross-environment",
     fail: { target: "validator-policy", apply: (p, _r, env) => setDoc({ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: `arn:aws:sqs:us-east-1:${RULES.environments[other(env)].accountId}:q` })(p) },
     unknown: { target: "validator-role", apply: (p) => void (p.assumeRolePolicy = UNKNOWN) },
+    more: [
+      {
+        name: "dev's replicator policy assuming prod's replica role (against the declared direction prod → dev, staging) fails",
+        expect: "fail",
+        envs: ["dev"],
+        apply: (s) => mutate(s, "validator-policy", setDoc({ Effect: "Allow", Action: ["sts:AssumeRole"], Resource: `arn:aws:iam::${acct("prod")}:role/prod-ingest-config-replica-role-x1` })),
+      },
+    ],
   },
   { policy: "cloudwatch-log-group-retention", fail: { target: "validator-logs", apply: (p) => void (p.retentionInDays = 14) }, unknown: { target: "validator-logs", apply: (p) => void (p.retentionInDays = UNKNOWN) } },
-  { policy: "tags-required", fail: { target: "events-table", apply: (p) => void delete (p.tags as Props).Team }, unknown: { target: "events-table", apply: (p) => void (p.tags = UNKNOWN) } },
+  {
+    policy: "tags-required",
+    fail: { target: "events-table", apply: (p) => void delete (p.tags as Props).Team },
+    unknown: { target: "events-table", apply: (p) => void (p.tags = UNKNOWN) },
+    more: [
+      { name: "tags from the provider's defaultTags, JSON-encoded as the provider's inputs send them, pass", expect: "pass", apply: providerDefaultTags((tags) => JSON.stringify({ tags })) },
+      { name: "tags from the provider's defaultTags as an object pass", expect: "pass", apply: providerDefaultTags((tags) => ({ tags })) },
+      { name: "the provider's defaultTags unknown at preview is indeterminate", expect: "unknown", apply: providerDefaultTags(() => UNKNOWN) },
+      { name: "JSON-encoded defaultTags lacking Team fail", expect: "fail", apply: providerDefaultTags((tags) => JSON.stringify({ tags: { ...tags, Team: undefined } })) },
+      {
+        name: "an untagged type outside the old fixed list (aws.vpc.SecurityGroupEgressRule, taggable in the provider schema) fails",
+        expect: "fail",
+        apply: (s) => addResource(s, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "app-sg-https-out", { securityGroupId: "sg-1", ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "10.0.0.0/16" }),
+      },
+    ],
+  },
   { policy: "tags-environment-matches-stack", fail: { target: "work-queue", apply: (p, _r, env) => void ((p.tags as Props).Environment = other(env)) }, unknown: { target: "work-queue", apply: (p) => void ((p.tags as Props).Environment = UNKNOWN) } },
   { policy: "naming-resource-convention", fail: { target: "alerts-topic", apply: (p) => void (p.name = "alerts") }, unknown: { target: "alerts-topic", apply: (p) => void (p.name = UNKNOWN) } },
   { policy: "lifecycle-resource-not-protected", fail: { target: "events-table", apply: () => ({ protect: true }) }, why: "`protect` is a resource option the engine always knows; it is never unknown at preview" },
@@ -151,6 +274,46 @@ export const CASES: readonly PolicyCase[] = [
         ? mutate(s, "validator-role", trust(`arn:aws:iam::${RULES.environments.dev.accountId}:root`))
         : mutate(s, "config-replica-role", trust(`arn:aws:iam::${RULES.environments.prod.accountId}:root`)),
     unknown: { target: "validator-role", apply: trust(UNKNOWN) },
+    more: [
+      { name: "a prod role trusting dev's replicator (the wrong direction) fails", expect: "fail", envs: ["prod"], apply: (s) => mutate(s, "validator-role", trust(replicatorArn("dev"))) },
+      { name: "staging's replica role trusting dev's replicator (dev is no replication source) fails", expect: "fail", envs: ["staging"], apply: (s) => mutate(s, "config-replica-role", trust(replicatorArn("dev"))) },
+      { name: "dev's replica role trusting prod's replicator (the declared direction) passes", expect: "pass", envs: ["dev"], apply: (s) => s },
+    ],
+  },
+  {
+    policy: "iam-managed-policy-not-admin",
+    fail: attach(ROLE_ATTACHMENT, "validator-lambda-access", managed("AWSLambda_FullAccess")),
+    unknown: attach(ROLE_ATTACHMENT, "validator-lambda-access", UNKNOWN),
+    more: [
+      { name: "Role.managedPolicyArns with AdministratorAccess fails", expect: "fail", apply: (s) => mutate(s, "validator-role", (p) => void (p.managedPolicyArns = [managed("AdministratorAccess")])) },
+      { name: "a PolicyAttachment of AmazonS3FullAccess fails", expect: "fail", apply: attach("aws:iam/policyAttachment:PolicyAttachment", "s3-access", managed("AmazonS3FullAccess"), { roles: ["r"] }) },
+      { name: "a UserPolicyAttachment of IAMFullAccess fails", expect: "fail", apply: attach("aws:iam/userPolicyAttachment:UserPolicyAttachment", "ci-iam", managed("IAMFullAccess"), { user: "ci" }) },
+      { name: "a GroupPolicyAttachment of PowerUserAccess fails", expect: "fail", apply: attach("aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "ops-power", managed("PowerUserAccess"), { group: "ops" }) },
+      { name: "AWSLambdaBasicExecutionRole (not full access) passes", expect: "pass", apply: attach(ROLE_ATTACHMENT, "validator-basic", managed("service-role/AWSLambdaBasicExecutionRole")) },
+      { name: "a customer managed policy ARN passes (its document is checked as a Policy)", expect: "pass", apply: (s, env) => attach(ROLE_ATTACHMENT, "validator-own", `arn:aws:iam::${acct(env)}:policy/${env}-ingest-own-policy`)(s, env) },
+      {
+        name: "with otherManagedPolicies: deny, an AWS managed policy not allowed fails",
+        expect: "fail",
+        config: { "iam-managed-policy-not-admin": { otherManagedPolicies: "deny" } },
+        apply: attach(ROLE_ATTACHMENT, "validator-basic", managed("service-role/AWSLambdaBasicExecutionRole")),
+      },
+      { name: "managedPolicyArns unknown at preview is indeterminate", expect: "unknown", apply: (s) => mutate(s, "validator-role", (p) => void (p.managedPolicyArns = UNKNOWN)) },
+    ],
+  },
+  {
+    policy: "lambda-function-url-auth",
+    fail: (s, env) => addResource(s, "aws:lambda/functionUrl:FunctionUrl", "validator-url", { functionName: `${env}-ingest-validator-function-x1`, authorizationType: "NONE" }),
+    unknown: (s, env) => addResource(s, "aws:lambda/functionUrl:FunctionUrl", "validator-url", { functionName: `${env}-ingest-validator-function-x1`, authorizationType: UNKNOWN }),
+    more: [{ name: "an AWS_IAM function URL passes", expect: "pass", apply: (s, env) => addResource(s, "aws:lambda/functionUrl:FunctionUrl", "validator-url", { functionName: `${env}-ingest-validator-function-x1`, authorizationType: "AWS_IAM" }) }],
+  },
+  {
+    policy: "lambda-permission-not-public",
+    fail: (s, env) => addResource(s, "aws:lambda/permission:Permission", "validator-public", { function: `${env}-ingest-validator-function-x1`, action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" }),
+    unknown: (s, env) => addResource(s, "aws:lambda/permission:Permission", "validator-public", { function: `${env}-ingest-validator-function-x1`, action: "lambda:InvokeFunction", principal: "*", sourceArn: UNKNOWN }),
+    more: [
+      { name: "principal * scoped by sourceAccount passes", expect: "pass", apply: (s, env) => addResource(s, "aws:lambda/permission:Permission", "validator-s3", { function: "f", action: "lambda:InvokeFunction", principal: "*", sourceAccount: acct(env) }) },
+      { name: "a service principal with sourceArn passes", expect: "pass", apply: (s, env) => addResource(s, "aws:lambda/permission:Permission", "validator-s3", { function: "f", action: "lambda:InvokeFunction", principal: "s3.amazonaws.com", sourceArn: `arn:aws:s3:::${env}-b` }) },
+    ],
   },
   { policy: "parity-consistency-rules", fail: { target: "validator-function", apply: (p) => void (p.memorySize = 2048) }, unknown: { target: "validator-function", apply: (p) => void (p.memorySize = UNKNOWN) } },
 ];

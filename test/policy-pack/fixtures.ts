@@ -219,7 +219,7 @@ export function paymentsStack(env: Env): Snapshot {
   const vpc = add("aws:ec2/vpc:Vpc", "vpc", { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags } });
   const appSg = add("aws:ec2/securityGroup:SecurityGroup", "app-sg", { name: physical("app-sg"), description: "no ingress", vpcId: "vpc-1", tags: { ...tags } }, [vpc]);
   const dbSg = add("aws:ec2/securityGroup:SecurityGroup", "db-sg", { name: physical("db-sg"), description: "postgres from app", vpcId: "vpc-1", ingress: [], tags: { ...tags } }, [vpc]);
-  add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "db-sg-postgres-in", { securityGroupId: "sg-db", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, referencedSecurityGroupId: "sg-app" }, [dbSg, appSg]);
+  add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "db-sg-postgres-in", { securityGroupId: "sg-db", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, referencedSecurityGroupId: "sg-app", tags: { ...tags } }, [dbSg, appSg]);
   add("aws:ec2/securityGroupRule:SecurityGroupRule", "app-sg-https-out", { type: "egress", securityGroupId: "sg-app", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }, [appSg]);
   const cluster = add("aws:rds/cluster:Cluster", "db-cluster", {
     clusterIdentifier: physical("db-cluster"),
@@ -239,7 +239,7 @@ export function paymentsStack(env: Env): Snapshot {
   }
   if (env === "dev") {
     const natSg = add("aws:ec2/securityGroup:SecurityGroup", "nat-sg", { name: physical("nat-sg"), description: "NAT", vpcId: "vpc-1", tags: { ...tags } }, [vpc]);
-    add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "nat-sg-vpc-in", { securityGroupId: "sg-nat", ipProtocol: "-1", cidrIpv4: cidr }, [natSg]);
+    add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "nat-sg-vpc-in", { securityGroupId: "sg-nat", ipProtocol: "-1", cidrIpv4: cidr, tags: { ...tags } }, [natSg]);
     add("aws:ec2/instance:Instance", "nat-instance", {
       ami: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
       instanceType: "t3.micro",

@@ -79,6 +79,26 @@ describe.each(CASES.map((c) => [c.policy, c] as const))("%s", (policy, c) => {
   }
 });
 
+const MORE = CASES.flatMap((c) => (c.more ?? []).flatMap((m) => (m.envs ?? ENVS).map((env) => [`${c.policy}: ${m.name} (${env})`, c, m, env] as const)));
+describe("further pass/fail/unknown cases", () => {
+  afterEach(() => pack.configure({}));
+  test.each(MORE)("%s", async (_title, c, m, env) => {
+    if (m.config) await pack.configure(m.config as never);
+    const findings = await pack.analyzeSnapshot(m.apply(baseStack(c, env), env));
+    const fails = of(findings, c.policy, "fail");
+    const ind = of(findings, c.policy, "indeterminate");
+    if (m.expect === "pass") expect(show([...fails, ...ind])).toBe("");
+    if (m.expect === "fail") {
+      expect(fails.length).toBeGreaterThan(0);
+      expect(fails[0].enforcement).toBe("mandatory");
+    }
+    if (m.expect === "unknown") {
+      expect(show(fails)).toBe("");
+      expect(ind.length).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe("strict: true", () => {
   beforeAll(async () => {
     const info = await pack.info();
