@@ -2,15 +2,93 @@
 /**
  * Bundles the pack (index.ts + policies + lib + the consistency-rules library and its bundled rule sets) into
  * dist/index.js, so `npm pack` carries everything and the pack starts without ts-node.
- * @pulumi/policy and @pulumi/pulumi stay external: the engine's protocol code must be the installed one.
+ *
+ * @pulumi/policy is bundled too, with its two imports of the SDK's heavy modules replaced by small shims
+ * (lib/sdk/: the `@pulumi/pulumi` index would load the whole SDK, automation API included; `runtime/rpc` the
+ * SDK runtime), and its per-policy deserialisation memoised per request (lib/sdk/deserialize.js).
+ * The protocol stays the installed one: `@pulumi/pulumi/proto/*`, `@grpc/grpc-js`, `google-protobuf` (and the
+ * asset/output submodules the shim loads on first use) are external.
+ *
+ * Guards (the build fails, not the engine, when an SDK bump breaks the shim):
+ *  - every `pulumi_1.<member>` / `rpc_1.<member>` the bundled @pulumi/policy sources use is provided by the shim;
+ *  - each shimmed signature equals the installed `@pulumi/pulumi/runtime/rpc` value;
+ *  - the server still deserialises through `require("./deserialize")` (the memoised replacement took effect);
+ *  - no @pulumi/pulumi file was bundled;
+ *  - loading the bundle (as the runner does, up to serving) loads neither the SDK index nor its automation API.
  */
 const esbuild = require("esbuild");
 const fs = require("fs");
 const path = require("path");
+const { execFileSync } = require("child_process");
+
+const SDK = path.join(__dirname, "lib", "sdk");
+const POLICY_DIR = path.dirname(require.resolve("@pulumi/policy/package.json", { paths: [__dirname] }));
+
+/** Redirects the SDK's heavy imports inside @pulumi/policy to the shims; everything else of @pulumi/pulumi stays external. */
+const shimPlugin = {
+  name: "pulumi-sdk-shim",
+  setup(build) {
+    build.onResolve({ filter: /^@pulumi\/pulumi$/ }, () => ({ path: path.join(SDK, "pulumi.js") }));
+    build.onResolve({ filter: /^@pulumi\/pulumi\/runtime\/rpc$/ }, () => ({ path: path.join(SDK, "rpc.js") }));
+    build.onResolve({ filter: /^\.\/deserialize$/ }, (args) =>
+      path.resolve(args.resolveDir) === POLICY_DIR && path.basename(args.importer) === "server.js" ? { path: path.join(SDK, "deserialize.js") } : undefined,
+    );
+    build.onResolve({ filter: /^(@pulumi\/pulumi\/|@grpc\/grpc-js|google-protobuf)/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+function guardShim() {
+  const problems = [];
+  const shimPulumi = require(path.join(SDK, "pulumi.js"));
+  const shimRpc = require(path.join(SDK, "rpc.js"));
+  const installedRpc = require(require.resolve("@pulumi/pulumi/runtime/rpc", { paths: [POLICY_DIR] }));
+  const uses = { pulumi_1: new Set(), rpc_1: new Set() };
+  for (const f of fs.readdirSync(POLICY_DIR).filter((f) => f.endsWith(".js"))) {
+    const src = fs.readFileSync(path.join(POLICY_DIR, f), "utf8");
+    for (const m of src.matchAll(/\b(pulumi_1|rpc_1)\.(\w+)/g)) uses[m[1]].add(m[2]);
+    for (const m of src.matchAll(/require\("(@pulumi\/pulumi[^"]*)"\)/g)) {
+      const mod = m[1];
+      if (mod !== "@pulumi/pulumi" && mod !== "@pulumi/pulumi/runtime/rpc" && !mod.startsWith("@pulumi/pulumi/proto/")) {
+        problems.push(`@pulumi/policy/${f} requires ${mod}, which the shim does not cover`);
+      }
+    }
+  }
+  for (const m of uses.pulumi_1) if (!(m in shimPulumi)) problems.push(`@pulumi/policy uses pulumi.${m}, missing from lib/sdk/pulumi.js`);
+  for (const m of uses.rpc_1) {
+    if (!(m in shimRpc)) problems.push(`@pulumi/policy uses runtime/rpc.${m}, missing from lib/sdk/rpc.js`);
+    else if (shimRpc[m] !== installedRpc[m]) problems.push(`lib/sdk/rpc.js ${m} = ${shimRpc[m]}, the installed SDK has ${installedRpc[m]}`);
+  }
+  const server = fs.readFileSync(path.join(POLICY_DIR, "server.js"), "utf8");
+  if (!/require\("\.\/deserialize"\)/.test(server) || !/deserialize_1\.deserializeProperties\(/.test(server)) {
+    problems.push("@pulumi/policy/server.js no longer deserialises through require(\"./deserialize\"): the memoised deserialiser would not apply");
+  }
+  const real = require(path.join(POLICY_DIR, "deserialize.js"));
+  for (const k of Object.keys(real)) if (k !== "__esModule" && !(k in require(path.join(SDK, "deserialize.js")))) problems.push(`@pulumi/policy/deserialize exports ${k}, missing from lib/sdk/deserialize.js`);
+  return problems;
+}
+
+/** Loads the bundle as the runner would (cwd = pack dir) and lists which SDK modules it pulled in before serving. */
+function guardLoad(bundle) {
+  const probe = `
+    const Module = require("module");
+    const loaded = [];
+    const orig = Module._load;
+    Module._load = function (req, parent, isMain) { const r = orig.apply(this, arguments); loaded.push(Module._resolveFilename(req, parent)); return r; };
+    const log = console.log; console.log = () => {};
+    require(${JSON.stringify(bundle)});
+    const bad = loaded.filter((f) => /@pulumi[\\/]pulumi[\\/](index\\.js|automation[\\/])/.test(f));
+    log(JSON.stringify(bad));
+    process.exit(0);`;
+  const out = execFileSync(process.execPath, ["-e", probe], { cwd: __dirname, encoding: "utf8", timeout: 60000 });
+  const bad = JSON.parse(out.trim().split("\n").pop());
+  return bad.length ? [`loading the pack loads ${bad.slice(0, 3).join(", ")} (the shim no longer keeps the SDK index out)`] : [];
+}
 
 async function main() {
   const out = path.join(__dirname, "dist", "index.js");
   const tmp = path.join(__dirname, "dist", `.index.${process.pid}.js`);
+  const shimProblems = guardShim();
+  if (shimProblems.length) throw new Error(`policy-pack: the @pulumi/policy shim does not fit the installed SDK:\n  ${shimProblems.join("\n  ")}`);
   const result = await esbuild.build({
     entryPoints: [path.join(__dirname, "index.ts")],
     // Written aside and renamed, so concurrent builds (parallel test files) never expose a half-written pack.
@@ -20,13 +98,20 @@ async function main() {
     target: "node20",
     format: "cjs",
     sourcemap: "external",
-    external: ["@pulumi/policy", "@pulumi/pulumi", "@pulumi/pulumi/*"],
-    logLevel: "warning",
+    plugins: [shimPlugin],
+    logLevel: "error",
     metafile: true,
   });
   const inputs = Object.keys(result.metafile.inputs);
-  const external = inputs.filter((i) => i.includes("node_modules/@pulumi/"));
-  if (external.length) throw new Error(`@pulumi packages were bundled: ${external.join(", ")}`);
+  const sdkFiles = inputs.filter((i) => i.includes("node_modules/@pulumi/pulumi/"));
+  if (sdkFiles.length) throw new Error(`@pulumi/pulumi files were bundled: ${sdkFiles.join(", ")}`);
+  if (!inputs.some((i) => i.endsWith("lib/sdk/deserialize.js"))) throw new Error("the memoised deserialiser (lib/sdk/deserialize.js) was not bundled");
+  const loadProblems = guardLoad(tmp);
+  if (loadProblems.length) {
+    fs.rmSync(tmp, { force: true });
+    fs.rmSync(`${tmp}.map`, { force: true });
+    throw new Error(`policy-pack: ${loadProblems.join("; ")}`);
+  }
   fs.renameSync(tmp, out);
   fs.renameSync(`${tmp}.map`, `${out}.map`);
   console.log(`policy-pack: bundled ${inputs.length} inputs into dist/index.js`);

@@ -38,8 +38,72 @@ export async function openPack(dir: string): Promise<{ session: PackSession; inf
 
 /** Pack config: every policy strict under --strict (the pack then fails indeterminates itself). */
 export function packConfig(info: PackInfo, strict: boolean): PolicyPackConfig {
-  if (!strict) return {};
-  return Object.fromEntries(info.policies.filter((p) => p.configSchema?.properties && "strict" in p.configSchema.properties).map((p) => [p.name, { strict: true }]));
+  return projectPackConfig(info, { strict });
+}
+
+const LEVELS = new Set(["advisory", "mandatory", "remediate", "disabled"]);
+
+/**
+ * A policy pack config file as `pulumi preview --policy-pack-config` reads it:
+ * `{ "<policy>": "<level>" | { "enforcementLevel"?: "<level>", ...properties } }`, checked against the pack's policies.
+ * @throws InputError naming the file and the place inside it.
+ */
+export function readPackConfigFile(file: string, info?: PackInfo, shown: string = file): PolicyPackConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new InputError(shown, "", `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(shown, "", `is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new InputError(shown, "", "must be a JSON object of policy name → enforcement level or config object");
+  const names = info ? new Set(info.policies.map((p) => p.name)) : undefined;
+  for (const [name, c] of Object.entries(doc as Record<string, unknown>)) {
+    if (names && name !== "all" && !names.has(name)) throw new InputError(shown, name, `names a policy the pack ${info!.name} does not have`);
+    const level = typeof c === "string" ? c : c && typeof c === "object" && !Array.isArray(c) ? (c as Record<string, unknown>).enforcementLevel : Symbol();
+    if (level !== undefined && !LEVELS.has(level as string)) {
+      throw new InputError(shown, typeof c === "string" ? name : `${name}.enforcementLevel`, `must be one of ${[...LEVELS].join(", ")}`);
+    }
+  }
+  return doc as PolicyPackConfig;
+}
+
+/**
+ * The environment's pack config file: `--policy-pack-config FILE` (`{env}` in it is replaced by the environment),
+ * else `<project>/policy-pack/config/<env>.json` by convention if it exists, else none.
+ */
+export function envPackConfigFile(projectDir: string, env: string, explicit?: string): string | undefined {
+  if (explicit) return explicit.split("{env}").join(env);
+  const conventional = path.join(projectDir, "policy-pack", "config", `${env}.json`);
+  return fs.existsSync(conventional) ? conventional : undefined;
+}
+
+/**
+ * The config `parity check` sends the pack for one environment, so that it decides as
+ * `pulumi preview --policy-pack <pack> --policy-pack-config <file>` does for the same stack:
+ *  - the environment's pack config file (levels and properties), as given;
+ *  - the project's rule set, inline as `rules`, to every policy whose schema takes it (every environment-dependent
+ *    guardrail, not only `parity-consistency-rules`) unless the file gives that policy its own: the project's rules
+ *    as they are now, never the copy bundled when the pack was built;
+ *  - `strict: true` to every policy that takes it, under --strict.
+ */
+export function projectPackConfig(info: PackInfo, opts: { strict?: boolean; rules?: unknown; file?: PolicyPackConfig }): PolicyPackConfig {
+  const out: Record<string, PolicyPackConfig[string]> = {};
+  const all = opts.file?.all;
+  for (const p of info.policies) {
+    const given = opts.file?.[p.name] ?? (typeof all === "string" ? all : undefined);
+    const props = p.configSchema?.properties ?? {};
+    const cfg: Record<string, unknown> = typeof given === "string" ? { enforcementLevel: given } : { ...(given ?? {}) };
+    if (opts.rules !== undefined && "rules" in props && cfg.rules === undefined) cfg.rules = opts.rules;
+    if (opts.strict && "strict" in props) cfg.strict = true;
+    if (Object.keys(cfg).length > 0) out[p.name] = cfg;
+  }
+  return out;
 }
 
 export function policyMetadata(info: PackInfo): PolicyMeta[] {

@@ -5,9 +5,19 @@
  *   node <pack>/node_modules/@pulumi/pulumi/cmd/run-policy-pack <engineAddr> <packDir>   (cwd = packDir)
  *     → prints its port on stdout → GetAnalyzerInfo / Configure / ConfigureStack / Analyze / AnalyzeStack
  *
- * Properties are sent as the engine marshals them for analyzers: nulls skipped in objects, unknowns as the unknown
- * sentinel string, secrets as `{ <sig>: <secret sig>, value }` objects. `close()` always kills the process, and so
- * does the exit of this process (packs do not exit when their parent dies).
+ * It speaks as the engine does (pkg/resource/deploy/step_generator.go, analyze_snapshot.go, plugin/analyzer_plugin.go):
+ *  - per resource: Remediate, then Analyze with the resource's (provider-checked) *inputs*, the provider's inputs,
+ *    the resource options; a remediation's properties replace the inputs in a deployment (not in `analyze --file`);
+ *  - AnalyzeStack once with every resource's *outputs* (a plan's mock outputs, an export's state outputs; the
+ *    inputs where a source has no outputs), parent, dependencies and property dependencies;
+ *  - properties marshalled with KeepUnknowns, KeepSecrets, SkipInternalKeys and without KeepResources: nulls kept,
+ *    top-level `__` keys dropped, unknowns as the unknown sentinel, secrets as `{ <sig>: <secret sig>, value }`
+ *    (a secret an export carries only as ciphertext as the string `[secret]`, as `pulumi policy analyze --file`
+ *    redacts it), resource references as the referenced id (custom) or URN (component), output values as their
+ *    element (unknown if not known, secret-wrapped if secret);
+ *  - ConfigureStack (stack, project, organization, tags, dry-run, stack config) before analysing a stack.
+ * {@link PackSession.analyzeFile} runs a `pulumi stack export` exactly as `pulumi policy analyze --file` does.
+ * `close()` always kills the process, and so does the exit of this process (packs do not exit when their parent dies).
  */
 import { spawn, type ChildProcess } from "child_process";
 import { createRequire } from "module";
@@ -17,7 +27,10 @@ import type * as analyzerPbTypes from "@pulumi/pulumi/proto/analyzer_pb";
 import type * as structPbTypes from "google-protobuf/google/protobuf/struct_pb";
 import { logicalIdOf } from "../../consistency-rules/src/normalise";
 import type { Finding, Severity, Snapshot, SnapshotResource } from "../../consistency-rules/src/model";
-import { ARCHIVE_SIG, ASSET_SIG, isSecret, SECRET_SIG, SIG_KEY, UNKNOWN } from "../../consistency-rules/src/sentinels";
+import { ARCHIVE_SIG, ASSET_SIG, isSecret, RESOURCE_REF_SIG, SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY, UNKNOWN } from "../../consistency-rules/src/sentinels";
+
+/** The SDKs' output-value signature (`resource.OutputValueSig`). */
+const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 /** Per-policy config as the engine sends it: `{ "<policy>": "<level>" | { enforcementLevel?, ...properties } }`. */
@@ -61,6 +74,50 @@ export interface StartOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** What Remediate returned for one policy: new properties, or a diagnostic (the engine reports it as advisory). */
+export interface Remediation {
+  readonly policyName: string;
+  readonly policyPackName: string;
+  readonly properties?: Record<string, unknown>;
+  readonly diagnostic?: string;
+}
+
+export interface StackConfiguration {
+  readonly stack: string;
+  readonly project: string;
+  readonly organization?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** true for a preview (the default), false for an update. */
+  readonly dryRun?: boolean;
+  /** The stack's config (`<namespace>:<key>` → JSON-encoded or plain string), as the engine sends it. */
+  readonly config?: Readonly<Record<string, string>>;
+  readonly configSecretKeys?: readonly string[];
+}
+
+/** A `pulumi stack export` (version 3) as `pulumi policy analyze --file` reads it. */
+export interface StackExport {
+  readonly version?: number;
+  readonly deployment: { readonly resources?: readonly ExportResource[] };
+}
+interface ExportResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly custom?: boolean;
+  readonly id?: string;
+  readonly delete?: boolean;
+  readonly parent?: string;
+  readonly provider?: string;
+  readonly dependencies?: readonly string[];
+  readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+  readonly protect?: boolean;
+  readonly inputs?: Record<string, unknown>;
+  readonly outputs?: Record<string, unknown>;
+  readonly ignoreChanges?: readonly string[];
+  readonly additionalSecretOutputs?: readonly string[];
+  readonly aliases?: readonly unknown[];
+  readonly customTimeouts?: ResourceOptionsSource["customTimeouts"];
+}
+
 export interface PackSession {
   readonly pid: number;
   readonly port: number;
@@ -68,12 +125,25 @@ export interface PackSession {
   readonly readyMs: number;
   info(): Promise<PackInfo>;
   configure(config: PolicyPackConfig): Promise<void>;
-  configureStack(stack: { stack: string; project: string; organization?: string; tags?: Readonly<Record<string, string>>; dryRun?: boolean }): Promise<void>;
-  /** Analyze one resource (its inputs). `providers` resolves `resource.provider` to the provider's resource. */
-  analyze(resource: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>): Promise<Diagnostic[]>;
+  configureStack(stack: StackConfiguration): Promise<void>;
+  /** Remediate one resource (its inputs), as the engine does before Analyze. */
+  remediate(resource: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>): Promise<Remediation[]>;
+  /**
+   * Remediate, then Analyze one resource (its inputs; a remediation's properties replace them unless
+   * `applyRemediations: false`, as in `analyze --file`). `providers` resolves `resource.provider` to the provider's
+   * resource. Remediation diagnostics come first, advisory, as the engine reports them.
+   */
+  analyze(resource: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>, opts?: { remediate?: boolean; applyRemediations?: boolean }): Promise<Diagnostic[]>;
+  /** AnalyzeStack with each resource's outputs (its inputs where the source has no outputs). */
   analyzeStack(resources: readonly SnapshotResource[]): Promise<Diagnostic[]>;
-  /** ConfigureStack (from the snapshot's context), every resource through Analyze, then AnalyzeStack → findings. */
-  analyzeSnapshot(snapshot: Snapshot, opts?: { tags?: Readonly<Record<string, string>>; concurrency?: number }): Promise<Finding[]>;
+  /** ConfigureStack (from the snapshot's context), every resource through Remediate+Analyze, then AnalyzeStack → findings. */
+  analyzeSnapshot(snapshot: Snapshot, opts?: { tags?: Readonly<Record<string, string>>; concurrency?: number; dryRun?: boolean; config?: Readonly<Record<string, string>> }): Promise<Finding[]>;
+  /**
+   * `pulumi policy analyze --file <export>`: no ConfigureStack; every non-deleted resource in state order through
+   * Remediate (reported, not applied) and Analyze with its state inputs; AnalyzeStack with the state outputs; a
+   * stack policy's diagnostic without a resource of the stack attributed to the root stack.
+   */
+  analyzeFile(exported: StackExport): Promise<Diagnostic[]>;
   close(): Promise<void>;
 }
 
@@ -116,22 +186,54 @@ function installExitHook(): void {
 const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"];
 const SEVERITIES: (Severity | undefined)[] = [undefined, "low", "medium", "high", "critical"];
 
-/** Engine marshalling for analyzers: skip nulls/undefined in objects, keep unknowns and secrets. */
+/**
+ * Engine marshalling for analyzers (MarshalProperties with KeepUnknowns, KeepSecrets, SkipInternalKeys): nulls kept,
+ * `__`-prefixed keys dropped at the top level only, resource references as id/URN, output values unwrapped.
+ */
 export function toWire(v: unknown): unknown {
+  if (v === null || v === undefined || typeof v !== "object" || Array.isArray(v) || isSpecial(v)) return wireValue(v);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (x === undefined || k.startsWith("__")) continue;
+    out[k] = wireValue(x);
+  }
+  return out;
+}
+
+function isSpecial(v: object): boolean {
+  return typeof (v as Record<string, unknown>)[SIG_KEY] === "string";
+}
+
+function wireValue(v: unknown): unknown {
   if (v === null || v === undefined) return null;
-  if (Array.isArray(v)) return v.map(toWire);
+  if (Array.isArray(v)) return v.map(wireValue);
   if (typeof v === "object") {
+    const o = v as Record<string, unknown>;
     if (isSecret(v)) {
-      // A secret from an export carries only ciphertext; the engine would decrypt it, we cannot: send a placeholder.
-      const value = "value" in v ? toWire(v.value) : "[secret]";
-      return { [SIG_KEY]: SECRET_SIG, value };
+      // A secret as read (value), as `--show-secrets` exports it (plaintext: JSON text), or ciphertext only: the
+      // engine could not decrypt it offline and redacts it, as `pulumi policy analyze --file` does.
+      let value: unknown = SECRET_PLACEHOLDER;
+      if ("value" in o) value = o.value;
+      else if (typeof o.plaintext === "string") {
+        try {
+          value = JSON.parse(o.plaintext);
+        } catch {
+          value = o.plaintext;
+        }
+      }
+      return { [SIG_KEY]: SECRET_SIG, value: wireValue(value) };
     }
-    const sig = (v as Record<string, unknown>)[SIG_KEY];
-    if (sig === ASSET_SIG || sig === ARCHIVE_SIG) return assetToWire(v as Record<string, unknown>, sig);
+    const sig = o[SIG_KEY];
+    if (sig === ASSET_SIG || sig === ARCHIVE_SIG) return assetToWire(o, sig);
+    if (sig === RESOURCE_REF_SIG) return typeof o.id === "string" || typeof o.id === "number" ? o.id : (o.urn ?? null);
+    if (sig === OUTPUT_VALUE_SIG) {
+      const el = "value" in o ? wireValue(o.value) : UNKNOWN;
+      return o.secret === true ? { [SIG_KEY]: SECRET_SIG, value: el } : el;
+    }
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (x === null || x === undefined) continue;
-      out[k] = toWire(x);
+    for (const [k, x] of Object.entries(o)) {
+      if (x === undefined) continue;
+      out[k] = wireValue(x);
     }
     return out;
   }
@@ -151,7 +253,7 @@ function assetToWire(v: Record<string, unknown>, sig: unknown): Record<string, u
   if (typeof v.hash === "string") out.hash = v.hash;
   for (const k of ["text", "path", "uri"]) if (typeof v[k] === "string") out[k] = v[k];
   if (sig === ARCHIVE_SIG && v.assets && typeof v.assets === "object") {
-    out.assets = Object.fromEntries(Object.entries(v.assets as Record<string, unknown>).map(([k, a]) => [k, toWire(a)]));
+    out.assets = Object.fromEntries(Object.entries(v.assets as Record<string, unknown>).map(([k, a]) => [k, wireValue(a)]));
   }
   if (!("text" in out) && !("path" in out) && !("uri" in out) && !("assets" in out)) {
     if (sig === ASSET_SIG) out.text = `(content not captured; sha256 ${String(v.hash ?? "unknown")})`;
@@ -170,6 +272,8 @@ interface ResourceOptionsSource {
   readonly additionalSecretOutputs?: readonly string[];
   readonly aliases?: readonly unknown[];
   readonly customTimeouts?: { readonly create?: string | number; readonly update?: string | number; readonly delete?: string | number };
+  /** Per-property dependencies (exports; AnalyzeStack carries them). */
+  readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A custom timeout (`"5m"`, `"1h30m"`, `"90s"` or seconds) in seconds, as the engine sends it (0 = unset). */
@@ -310,16 +414,40 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
       urn: d.getUrn() || undefined,
     }));
 
-  const analyze = async (r: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>) => {
+  const request = (r: SnapshotResource, props: unknown, providers?: ReadonlyMap<string, SnapshotResource>) => {
     const req = new p.pb.AnalyzeRequest();
     req.setType(r.type);
     req.setUrn(r.urn);
     req.setName(r.name);
-    req.setProperties(struct(r.props));
+    req.setProperties(struct(props));
     req.setOptions(options(r));
     const pr = provider(r, providers);
     if (pr) req.setProvider(pr);
-    return diagnostics(await call("analyze", req));
+    return req;
+  };
+
+  const remediate = async (r: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>): Promise<Remediation[]> => {
+    const res = await call<analyzerPbTypes.AnalyzeRequest, analyzerPbTypes.RemediateResponse>("remediate", request(r, r.props, providers));
+    return res.getRemediationsList().map((m) => ({
+      policyName: m.getPolicyname(),
+      policyPackName: m.getPolicypackname(),
+      ...(m.getProperties() && { properties: m.getProperties()!.toJavaScript() as Record<string, unknown> }),
+      ...(m.getDiagnostic() && { diagnostic: m.getDiagnostic() }),
+    }));
+  };
+
+  const analyze = async (r: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>, o: { remediate?: boolean; applyRemediations?: boolean } = {}) => {
+    const out: Diagnostic[] = [];
+    let props: unknown = r.props;
+    if (o.remediate !== false) {
+      for (const m of await remediate(r, providers)) {
+        if (m.diagnostic) out.push({ policyName: m.policyName, policyPackName: m.policyPackName, message: m.diagnostic, enforcementLevel: "advisory", urn: r.urn });
+        else if (m.properties && o.applyRemediations !== false) props = { ...m.properties };
+      }
+    }
+    // remediated properties are in wire form already (the pack serialised them); marshalling them again keeps them
+    out.push(...diagnostics(await call("analyze", request(r, props, providers))));
+    return out;
   };
 
   const analyzeStack = async (resources: readonly SnapshotResource[]) => {
@@ -331,10 +459,20 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
         m.setType(r.type);
         m.setUrn(r.urn);
         m.setName(r.name);
-        m.setProperties(struct(r.props));
+        // The engine sends AnalyzeStack the final outputs (a preview: inputs merged with what the provider knows).
+        m.setProperties(struct(r.outputs ?? r.props));
         m.setOptions(options(r));
         if (r.parent) m.setParent(r.parent);
         m.setDependenciesList([...r.dependencies]);
+        const pd = (r as ResourceOptionsSource).propertyDependencies;
+        if (pd) {
+          const map = m.getPropertydependenciesMap();
+          for (const [k, urns] of Object.entries(pd)) {
+            const d = new p.pb.AnalyzerPropertyDependencies();
+            d.setUrnsList([...urns]);
+            map.set(k, d);
+          }
+        }
         const pr = provider(r, providers);
         if (pr) m.setProvider(pr);
         return m;
@@ -362,7 +500,7 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
       }
       await call("configure", req);
     },
-    async configureStack({ stack, project, organization, tags, dryRun }) {
+    async configureStack({ stack, project, organization, tags, dryRun, config, configSecretKeys }) {
       const req = new p.pb.AnalyzerStackConfigureRequest();
       req.setStack(stack);
       req.setProject(project);
@@ -370,13 +508,17 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
       req.setDryRun(dryRun ?? true);
       const m = req.getTagsMap();
       for (const [k, v] of Object.entries(tags ?? {})) m.set(k, v);
+      const c = req.getConfigMap();
+      for (const [k, v] of Object.entries(config ?? {})) c.set(k, v);
+      if (configSecretKeys?.length) req.setConfigSecretKeysList([...configSecretKeys]);
       await call("configureStack", req);
     },
+    remediate,
     analyze,
     analyzeStack,
     async analyzeSnapshot(snapshot, o = {}) {
       const { stack, project } = snapshot.context;
-      await session.configureStack({ stack, project, tags: o.tags });
+      await session.configureStack({ stack, project, tags: o.tags, dryRun: o.dryRun, config: o.config });
       const pinfo = await info();
       const byUrn = new Map(snapshot.resources.map((r) => [r.urn, r]));
       const targets = snapshot.resources.filter((r) => !r.type.startsWith("pulumi:providers:"));
@@ -389,6 +531,19 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
       diags.push(...(await analyzeStack(snapshot.resources)));
       return diags.map((d) => toFinding(d, pinfo, snapshot, byUrn));
     },
+    async analyzeFile(exported) {
+      const state = (exported.deployment.resources ?? []).filter((r) => !r.delete).map(fromExport);
+      const providers = new Map(state.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.urn, r]));
+      const diags: Diagnostic[] = [];
+      // analyze_snapshot.go: one resource at a time, Remediate (reported, not applied) then Analyze, inputs.
+      for (const r of state) diags.push(...(await analyze(r, providers, { applyRemediations: false })));
+      const root = state.find((r) => r.type === "pulumi:pulumi:Stack" && !r.parent)?.urn;
+      const urns = new Set(state.map((r) => r.urn));
+      for (const d of await analyzeStack(state.map((r) => ({ ...r, outputs: r.outputs ?? {} })))) {
+        diags.push({ ...d, urn: d.urn && urns.has(d.urn) ? d.urn : root });
+      }
+      return diags;
+    },
     async close() {
       client.close();
       if (exited) return;
@@ -399,6 +554,27 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
     },
   };
   return session;
+}
+
+/** A state resource as the engine's `stateToAnalyzerResource` reads it (name = last URN segment). */
+function fromExport(r: ExportResource): SnapshotResource & ResourceOptionsSource {
+  return {
+    urn: r.urn,
+    type: r.type,
+    name: r.urn.slice(r.urn.lastIndexOf("::") + 2),
+    custom: r.custom === true,
+    ...(r.parent && { parent: r.parent }),
+    ...(r.provider && { provider: r.provider }),
+    dependencies: r.dependencies ?? [],
+    protect: r.protect === true,
+    props: r.inputs ?? {},
+    outputs: r.outputs ?? {},
+    ...(r.ignoreChanges && { ignoreChanges: r.ignoreChanges }),
+    ...(r.additionalSecretOutputs && { additionalSecretOutputs: r.additionalSecretOutputs }),
+    ...(r.aliases && { aliases: r.aliases }),
+    ...(r.customTimeouts && { customTimeouts: r.customTimeouts }),
+    ...(r.propertyDependencies && { propertyDependencies: r.propertyDependencies }),
+  };
 }
 
 /** Maps a diagnostic to the one Finding model. */
