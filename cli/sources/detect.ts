@@ -39,6 +39,9 @@ export function sniff(file: string, text: string): { kind: InputKind; json?: unk
     if (!isObject(json)) throw new InputError(file, "", `is a JSON ${Array.isArray(json) ? "array" : typeof json}; ${EXPECTED}`);
     if ("deployment" in json) return { kind: "export", json };
     if ("checkpoint" in json) return { kind: "export", json }; // a state-backend checkpoint: its `latest` deployment
+    if ("target" in json && "latest" in json && !("version" in json)) {
+      throw new InputError(file, "target", "is a version-0 state checkpoint (Pulumi before 0.9); run `pulumi stack export` with a current Pulumi CLI and compare that");
+    }
     if ("resourcePlans" in json || ("manifest" in json && "config" in json && !("resources" in json))) {
       throw new InputError(
         file,

@@ -147,7 +147,19 @@ export function contextOf(
 /** Deployment schema versions this reader knows: 1–3 (`pulumi stack export`), 4 (3 plus a `features` list). */
 export const KNOWN_VERSIONS: readonly number[] = [1, 2, 3, 4];
 
-function checkVersion(d: StrictDoc, version: unknown, ptr: string, what: string): void {
+/** Deployment features (v4) Pulumi knows (pkg/resource/stack/deployment.go `supportedFeatures`); none changes what is compared. */
+const KNOWN_FEATURES = new Set(["refreshBeforeUpdate", "views", "hooks", "taint", "replaceWith", "snippets-prototype", "extensionParameterization", "byteString"]);
+
+function checkFeatures(d: StrictDoc, features: unknown): void {
+  if (features === undefined || features === null) return;
+  const list = d.stringArray(features, "features");
+  const unknown = list.filter((f) => !KNOWN_FEATURES.has(f));
+  if (unknown.length > 0) {
+    d.fail("features", `needs deployment features this reader does not know (${unknown.slice(0, 5).map((f) => quote(f)).join(", ")}); upgrade parity, as the Pulumi CLI would need upgrading`);
+  }
+}
+
+function checkVersion(d: StrictDoc, version: unknown, ptr: string, what: string): asserts version is number {
   if (version === undefined || version === null) d.fail(ptr, `is required (expected the output of \`pulumi stack export\`)`);
   if (typeof version !== "number" || !Number.isInteger(version)) d.fail(ptr, `must be a whole number (the ${what} schema version), got ${quote(version)}`);
   if (!KNOWN_VERSIONS.includes(version)) {
@@ -161,9 +173,10 @@ function checkVersion(d: StrictDoc, version: unknown, ptr: string, what: string)
 }
 
 /** Reads a deployment (DeploymentV1/V2/V3: `{ manifest, resources?, pending_operations?, … }`) at `ptr`. */
-export function parseDeployment(d: StrictDoc, v: unknown, ptr: string, file: string, opts: SourceOptions): Snapshot {
+export function parseDeployment(d: StrictDoc, v: unknown, ptr: string, file: string, opts: SourceOptions, version = DEPLOYMENT_VERSION): Snapshot {
   const dep = d.object(v, ptr);
-  d.object(dep.manifest, key(ptr, "manifest")); // Go always writes it (no omitempty)
+  // Go writes it from v3 on (no omitempty); v1/v2 deployments of early Pulumi have only `time`.
+  if (version >= 3 || dep.manifest !== undefined) d.object(dep.manifest, key(ptr, "manifest"));
   const pending = dep.pending_operations;
   if (pending !== undefined && pending !== null) {
     // An interrupted update: the operations in flight are not in `resources` and do not change what it records, so
@@ -209,14 +222,16 @@ export function parseStackExport(doc: unknown, file: string, opts: SourceOptions
   const top = d.object(doc, "");
   if (top.checkpoint !== undefined && top.deployment === undefined) {
     checkVersion(d, top.version, "version", "checkpoint");
+    checkFeatures(d, top.features);
     const cp = d.object(top.checkpoint, "checkpoint");
     if (cp.latest === undefined || cp.latest === null) {
       d.fail("checkpoint.latest", "is missing: this state checkpoint records no deployment (the stack was never updated); nothing to compare");
     }
-    return parseDeployment(d, cp.latest, "checkpoint.latest", file, opts);
+    return parseDeployment(d, cp.latest, "checkpoint.latest", file, opts, top.version);
   }
   checkVersion(d, top.version, "version", "deployment");
-  return parseDeployment(d, top.deployment, "deployment", file, opts);
+  checkFeatures(d, top.features);
+  return parseDeployment(d, top.deployment, "deployment", file, opts, top.version);
 }
 
 export function readStackExport(file: string, opts: SourceOptions): Snapshot {

@@ -1,0 +1,148 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the cases rewrite parsed third-party JSON of every shape */
+/**
+ * The corpus of real files (test/fixtures/real, origin and licence in its README): every file is read, or rejected
+ * with the one-line reason that names its kind; none gives exit 70. Environment pairs are derived from them: the same
+ * deployment under another (dashed) stack name must diff clean, one injected drift must be caught, and no secret
+ * (ciphertext, or the plaintext a `b64` ciphertext encodes) may appear in any format.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readAnySnapshot } from "../../cli/sources/detect";
+import { stackIsEnvironment } from "../../cli/util/environment";
+import { cli, fx } from "./run-cli";
+
+const REAL = fx("real");
+const real = (...p: string[]) => path.join(REAL, ...p);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-real-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+/** Writes `text` as `name` in a fresh directory (with the given siblings) and returns its path. */
+function write(name: string, text: string, siblings: Record<string, string> = {}): string {
+  const sub = path.join(dir, String(n++));
+  fs.mkdirSync(sub);
+  for (const [k, v] of Object.entries(siblings)) fs.writeFileSync(path.join(sub, k), v);
+  fs.writeFileSync(path.join(sub, name), text);
+  return path.join(sub, name);
+}
+
+/**
+ * The same deployment as the stack `to` would have it: every URN's stack renamed, and the names the program derived
+ * from the stack name (`pulumi-<stack>-log-collector`, in names, ids and ARNs) renamed with it.
+ */
+function renamed(file: string, from: string, to: string, edit?: (doc: any) => void): string {
+  let text = fs.readFileSync(file, "utf8").split(`urn:pulumi:${from}::`).join(`urn:pulumi:${to}::`).split(`pulumi-${from}-`).join(`pulumi-${to}-`);
+  if (edit) {
+    const doc = JSON.parse(text);
+    edit(doc);
+    text = JSON.stringify(doc, null, 2);
+  }
+  return write(`${path.basename(file, ".json")}-${to}.json`, text);
+}
+
+const COUNTDOWN = real("countdown.rules.json");
+const FORMATS = ["table", "json", "markdown", "sarif"];
+
+describe("every corpus file is read or rejected with its reason (never exit 70)", () => {
+  const readable = ["checkpoint-v1.json", "checkpoint-v3.json", "checkpoint-v4.json", "checkpoint-secrets.json"];
+  test.each(readable)("%s is read (diffed against itself under a dashed stack name: exit 0 or 1, never 2 or 70)", async (f) => {
+    const file = real("pulumi", f);
+    const r = await cli(["diff", file, renamed(file, "foo", "shop-prd-eu"), "--rules", COUNTDOWN, "--format", "json"]);
+    expect(r.stderr).toBe("");
+    expect([0, 1]).toContain(r.code);
+    expect(JSON.parse(r.stdout).summary.exitCode).toBe(r.code);
+    // every resource the file records is read (v1–v4: 30 resources, none pending deletion)
+    const s = readAnySnapshot(file, { resolveEnvironment: stackIsEnvironment });
+    expect({ stack: s.context.stack, project: s.context.project, resources: s.resources.length }).toEqual({ stack: "foo", project: "countdown", resources: 30 });
+  });
+
+  test("checkpoint-v0.json (schema v0, no version) → exit 2, one line naming the kind and what to run", async () => {
+    const file = real("pulumi", "checkpoint-v0.json");
+    const r = await cli(["diff", file, real("pulumi", "checkpoint-v3.json"), "--rules", COUNTDOWN]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^parity: [^\n]*checkpoint-v0\.json: target is a version-0 state checkpoint .*`pulumi stack export`[^\n]*\n$/);
+  });
+
+  test("checkpoint-v4-unsupported-feature.json → exit 2, one line naming the feature", async () => {
+    const file = real("pulumi", "checkpoint-v4-unsupported-feature.json");
+    const r = await cli(["diff", file, real("pulumi", "checkpoint-v3.json"), "--rules", COUNTDOWN]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^parity: [^\n]*: features needs deployment features this reader does not know \("unsupported-feature"\)[^\n]*\n$/);
+  });
+
+  test.each([
+    ["nested_config", "Pulumi.dev.yaml", "dev"],
+    ["testproj", "Pulumi.int_test_983828.yaml", "int_test_983828"],
+  ])("%s/%s (stack config) is read and diffs clean against itself under another stack name", async (proj, name) => {
+    const file = real("pulumi", proj, name);
+    const copy = write("Pulumi.shop-prd-eu.yaml", fs.readFileSync(file, "utf8"), { "Pulumi.yaml": fs.readFileSync(real("pulumi", proj, "Pulumi.yaml"), "utf8") });
+    const r = await cli(["diff", file, copy, "--rules", real(`${proj}.rules.json`)]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+});
+
+describe("environment pairs derived from real checkpoints", () => {
+  const v3 = real("pulumi", "checkpoint-v3.json");
+
+  test("the same deployment under a dashed stack name diffs clean (exit 0)", async () => {
+    const r = await cli(["diff", v3, renamed(v3, "foo", "shop-prd-eu"), "--rules", COUNTDOWN]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  test("one injected drift (another memory size on a Lambda) → exit 1 naming the resource and the property", async () => {
+    const fnOf = (doc: any) => doc.checkpoint.latest.resources.find((x: any) => x.type === "aws:lambda/function:Function");
+    const drifted = renamed(v3, "foo", "shop-prd-eu", (doc) => {
+      const fn = fnOf(doc);
+      fn.inputs.memorySize = 2048;
+    });
+    const name = fnOf(JSON.parse(fs.readFileSync(v3, "utf8"))).urn.split("::").pop();
+    const r = await cli(["diff", v3, drifted, "--rules", COUNTDOWN, "--format", "json"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("memorySize");
+    expect(r.stdout).toContain(name);
+  });
+
+  test("v4 (a features list) reads as the same stack as v3 (exit 0)", async () => {
+    const r = await cli(["diff", v3, renamed(real("pulumi", "checkpoint-v4.json"), "foo", "shop-prd-eu"), "--rules", COUNTDOWN]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  test("no secret from either side appears in any format (b64 ciphertexts and the plaintexts they encode)", async () => {
+    const file = real("pulumi", "checkpoint-secrets.json");
+    const text = fs.readFileSync(file, "utf8");
+    const ciphertexts = [...text.matchAll(/"ciphertext": "([^"]+)"/g)].map((m) => m[1]);
+    expect(ciphertexts.length).toBeGreaterThan(0);
+    // A changed secret on the other side: the difference is reported as [secret], never by value.
+    const other = renamed(file, "foo", "shop-prd-eu", (doc) => {
+      const role = doc.checkpoint.latest.resources.find((x: any) => x.inputs?.assumeRolePolicy?.ciphertext);
+      role.inputs.assumeRolePolicy.ciphertext = Buffer.from('"other-plaintext-policy"').toString("base64");
+    });
+    const plaintexts = ciphertexts.map((c) => Buffer.from(c, "base64").toString("utf8")).filter((p) => p.length > 8);
+    for (const format of FORMATS) {
+      const r = await cli(["diff", file, other, "--rules", COUNTDOWN, "--format", format]);
+      expect({ format, code: r.code }).toEqual({ format, code: r.code === 0 ? 0 : 1 });
+      const out = r.stdout + r.stderr;
+      for (const c of ciphertexts) expect(out).not.toContain(c);
+      for (const p of plaintexts) expect(out).not.toContain(JSON.parse(p));
+      expect(out).not.toContain("other-plaintext-policy");
+    }
+  });
+
+  test("a stack config's secure value is never printed", async () => {
+    const file = real("pulumi", "testproj", "Pulumi.int_test_983828.yaml");
+    const secure = /secure: (\S+)/.exec(fs.readFileSync(file, "utf8"))![1];
+    const copy = write("Pulumi.shop-prd-eu.yaml", fs.readFileSync(file, "utf8").replace(secure, "AAABAOtherCiphertextValue0000000000000000000="), {
+      "Pulumi.yaml": fs.readFileSync(real("pulumi", "testproj", "Pulumi.yaml"), "utf8"),
+    });
+    for (const format of FORMATS) {
+      const r = await cli(["diff", file, copy, "--rules", real("testproj.rules.json"), "--format", format]);
+      expect(r.code === 0 || r.code === 1).toBe(true);
+      expect(r.stdout + r.stderr).not.toContain(secure);
+      expect(r.stdout + r.stderr).not.toContain("AAABAOtherCiphertextValue");
+    }
+  });
+});
