@@ -7,10 +7,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { ExitCode, InputError, InputErrors, isInputError } from "../consistency-rules/src/errors";
+import { registerBaseline } from "./commands/baseline";
 import { registerCheck } from "./commands/check";
 import type { Context } from "./commands/common";
 import { registerDiff } from "./commands/diff";
 import { registerExplain } from "./commands/explain";
+import { registerInit } from "./commands/init";
 import { registerPlan } from "./commands/plan";
 import { registerRules } from "./commands/rules";
 import { ProgramFailure, UsageError, asProgramFailure } from "./util/errors";
@@ -48,6 +50,8 @@ export function buildProgram(ctx: Context, setExit: (p: Promise<number>) => void
   registerPlan(program, ctx, setExit);
   registerRules(program, ctx, setExit);
   registerExplain(program, ctx, setExit);
+  registerInit(program, ctx, setExit);
+  registerBaseline(program, ctx, setExit);
   return program;
 }
 

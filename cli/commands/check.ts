@@ -16,11 +16,12 @@ import { readStackConfigSnapshot } from "../sources/config";
 import { planAll } from "../sources/plan";
 import { RuleCatalog, helpBaseFromEnv } from "../util/catalog";
 import { asProgramFailure } from "../util/errors";
-import { defaultPackDir, openPack, packConfig, policyMetadata } from "../util/pack";
+import { openPack, packConfig, policyMetadata } from "../util/pack";
 import { findRulesFile, readProject, resolverFor } from "../util/project";
 import { loadConfigSchema } from "../util/stack-config";
 import { Timings } from "../util/timings";
 import type { Context, ReportOptions } from "./common";
+import { expiryFindings, matchesNothingFindings, projectPackDir, unmappedStackFindings } from "./rules";
 import { addReportOptions, emitReport, progressReporter } from "./common";
 
 export interface CheckOptions extends ReportOptions {
@@ -100,7 +101,7 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
   const stacks = stacksOf(rules, projectDir);
 
   // The pack's start (~2 s: the runner loads the bundle) does not depend on the plans: it runs while they are made.
-  const packDir = opts.pack ? (opts.policyPack ? path.resolve(ctx.io.cwd, opts.policyPack) : defaultPackDir()) : undefined;
+  const packDir = opts.pack ? (opts.policyPack ? path.resolve(ctx.io.cwd, opts.policyPack) : projectPackDir(projectDir)) : undefined;
   if (packDir) progress(`starting policy pack ${rel(packDir)}`);
   const packStart = packDir ? timings.async("pack-start", () => openPack(packDir)) : undefined;
   packStart?.catch(() => undefined); // awaited below; never an unhandled rejection while planning
@@ -140,6 +141,10 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
   const normalised = timings.sync("normalise", () => plans.map((p) => normaliseSnapshot(p, rules)));
   const compared = timings.sync("compare", () => compareSnapshots(normalised, rules, ctx.io.now()));
   findings.push(...compared.map((f) => ({ ...f, ...(f.file && { file: rel(f.file) }) })));
+  // Rules that cannot rot: stack files of no environment fail; rules matching nothing warn; baseline debt expires.
+  const expiry = expiryFindings(rules, ctx.io.now());
+  for (const w of expiry.warnings) ctx.io.stderr(`parity: ${w}\n`);
+  for (const f of [...unmappedStackFindings(rules, projectDir), ...matchesNothingFindings(rules, normalised), ...expiry.findings]) findings.push({ ...f, ...(f.file && { file: rel(f.file) }) });
   const code = timings.sync("report", () =>
     emitReport(ctx, opts, {
       findings,
@@ -163,7 +168,7 @@ export function registerCheck(program: Command, ctx: Context, setExit: (p: Promi
       )
       .argument("[project-dir]", "directory with Pulumi.yaml (default: current directory)")
       .option("-r, --rules <file>", "rule set (default: <project-dir>/consistency-rules/<project>.rules.json)")
-      .option("--policy-pack <dir>", "policy pack directory (default: the repository's policy-pack/)")
+      .option("--policy-pack <dir>", "policy pack directory (default: <project-dir>/policy-pack if it is one, else env-parity's)")
       .option("--no-pack", "skip the policy pack (config validation and consistency comparison only)"),
   ).action((dir: string | undefined, opts: CheckOptions) => setExit(runCheck(ctx, dir, opts)));
 }

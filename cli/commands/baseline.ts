@@ -1,0 +1,194 @@
+/**
+ * `parity baseline --owner <team> [--expires <date|90d>] [--reason …]`: plan every stack offline, and write into the
+ * rules file one approval per difference between environments that exists today and one exemption per guardrail
+ * violation (`{ policy, resource, reason, owner, expires }`), each marked `baseline: true` with an owner and an
+ * expiry — time-boxed debt. The gate then starts green and only new drift fails. Re-running adds only what is new
+ * (what the earlier baseline covers no longer differs unapproved).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Command } from "commander";
+import { compareSnapshots, PARITY_RULES } from "../../consistency-rules/src/compare";
+import { exemptionsOf, type Exemption } from "../../consistency-rules/src/exemptions";
+import type { Finding, Snapshot } from "../../consistency-rules/src/model";
+import { normaliseSnapshot } from "../../consistency-rules/src/normalise";
+import { loadRules, PRESENT_PATH } from "../../consistency-rules/src/rules";
+import { SECRET_PLACEHOLDER, UNKNOWN } from "../../consistency-rules/src/sentinels";
+import { UsageError } from "../util/errors";
+import { readJsonFile, writeTextFile } from "../util/files";
+import { openPack } from "../util/pack";
+import { findRulesFile, readProject } from "../util/project";
+import { planProject, stacksOf, validateConfigs } from "./check";
+import type { Context } from "./common";
+import { projectPackDir } from "./rules";
+
+export interface BaselineOptions {
+  readonly owner: string;
+  readonly expires?: string;
+  readonly reason?: string;
+  readonly rules?: string;
+  readonly policyPack?: string;
+  /** false with --no-pack */
+  readonly pack: boolean;
+  readonly dryRun?: boolean;
+}
+
+/** `2027-03-01` as given, or `90d` (days from today, UTC) → `YYYY-MM-DD`. */
+export function expiryDate(spec: string | undefined, now: Date): string {
+  const s = spec ?? "90d";
+  const days = /^(\d+)d$/.exec(s);
+  if (days) return new Date(now.getTime() + Number(days[1]) * 86_400_000).toISOString().slice(0, 10);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`))) {
+    if (Date.parse(`${s}T00:00:00Z`) < now.getTime() - 86_400_000) throw new UsageError(`--expires ${s} is in the past`);
+    return s;
+  }
+  throw new UsageError(`--expires wants a date (YYYY-MM-DD) or a number of days (90d), got "${s}"`);
+}
+
+function slug(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 60)
+    .replace(/-+$/, "");
+}
+
+function specOf(v: unknown): unknown {
+  if (v === undefined || v === UNKNOWN || v === SECRET_PLACEHOLDER) return { any: true };
+  if (typeof v === "string" && (v.includes(UNKNOWN) || v.includes(SECRET_PLACEHOLDER))) return { any: true };
+  if (v !== null && typeof v === "object" && JSON.stringify(v).match(new RegExp(`${UNKNOWN}|\\[secret\\]`))) return { any: true };
+  return v;
+}
+
+export interface BaselineEntries {
+  approvals: Record<string, unknown>[];
+  exemptions: Exemption[];
+  /** Failures a baseline cannot cover (invariants win over approvals): fix them or change the invariant. */
+  notCovered: Finding[];
+}
+
+/** The approvals and exemptions that cover `findings` (comparison and pack), none that already exist. */
+export function baselineEntries(
+  findings: readonly Finding[],
+  existing: { approvalIds: ReadonlySet<string>; exemptions: readonly Exemption[] },
+  meta: { owner: string; expires: string; reason: string },
+  envOfStack: (urn: string | undefined) => string | undefined,
+): BaselineEntries {
+  const out: BaselineEntries = { approvals: [], exemptions: [], notCovered: [] };
+  const ids = new Set(existing.approvalIds);
+  const exKeys = new Set(existing.exemptions.map((e) => `${e.policy}|${e.resource}|${(e.environments ?? []).join(",")}`));
+  for (const f of findings) {
+    if (f.status !== "fail") continue;
+    if (f.kind === "policy") {
+      if (!f.urn) {
+        out.notCovered.push(f);
+        continue;
+      }
+      const env = envOfStack(f.urn);
+      const resource = f.urn.slice(f.urn.lastIndexOf("::") + 2);
+      const ex: Exemption = { policy: f.ruleId, resource, ...(env && { environments: [env] }), reason: meta.reason, owner: meta.owner, expires: meta.expires, baseline: true };
+      const key = `${ex.policy}|${ex.resource}|${(ex.environments ?? []).join(",")}`;
+      if (!exKeys.has(key)) {
+        exKeys.add(key);
+        out.exemptions.push(ex);
+      }
+      continue;
+    }
+    const approvable = f.ruleId === PARITY_RULES.unapproved || f.ruleId === PARITY_RULES.inventory;
+    if (!approvable || !f.resource || !f.path || !f.values) {
+      out.notCovered.push(f);
+      continue;
+    }
+    const cut = f.resource.lastIndexOf("::");
+    const type = f.resource.slice(0, cut);
+    const resource = f.resource.slice(cut + 2);
+    const values =
+      f.path === PRESENT_PATH
+        ? Object.fromEntries(Object.entries(f.values).map(([e, v]) => [e, v === "present"]))
+        : Object.fromEntries(Object.entries(f.values).map(([e, v]) => [e, specOf(v)]));
+    let id = `baseline-${slug(`${resource}-${f.path === PRESENT_PATH ? "present" : f.path}`)}` || "baseline";
+    for (let n = 2; ids.has(id); n++) id = `${id.replace(/-\d+$/, "")}-${n}`;
+    ids.add(id);
+    out.approvals.push({ id, type, resource, path: f.path, values, reason: meta.reason, owner: meta.owner, expires: meta.expires, baseline: true });
+  }
+  return out;
+}
+
+export async function runBaseline(ctx: Context, dirArg: string | undefined, opts: BaselineOptions): Promise<number> {
+  if (!opts.owner || !opts.owner.trim()) throw new UsageError("--owner <team> is required (who pays the debt down)");
+  const now = ctx.io.now();
+  const expires = expiryDate(opts.expires, now);
+  const reason = opts.reason ?? `existed when env-parity was adopted (parity baseline, ${now.toISOString().slice(0, 10)}); fix or approve before it expires`;
+  if (reason.trim().length < 10) throw new UsageError("--reason must say why in at least 10 characters");
+  const projectDir = path.resolve(ctx.io.cwd, dirArg ?? ".");
+  const rulesFile = opts.rules ? path.resolve(ctx.io.cwd, opts.rules) : findRulesFile(readProject(projectDir));
+  const rules = loadRules(rulesFile);
+  validateConfigs(rules, projectDir);
+  const stacks = stacksOf(rules, projectDir);
+  const plans: Snapshot[] = await planProject(ctx, projectDir, stacks);
+  const findings: Finding[] = [];
+  const packDir = opts.pack ? (opts.policyPack ? path.resolve(ctx.io.cwd, opts.policyPack) : projectPackDir(projectDir)) : undefined;
+  if (packDir) {
+    const { session } = await openPack(packDir);
+    try {
+      for (const plan of plans) {
+        const found = await session.analyzeSnapshot(plan, { tags: { "env-parity:environment": plan.context.env }, concurrency: plan.resources.length });
+        findings.push(...found);
+      }
+    } finally {
+      await session.close();
+    }
+  }
+  findings.push(...compareSnapshots(plans.map((p) => normaliseSnapshot(p, rules)), rules, now));
+
+  const raw = readJsonFile(rulesFile) as Record<string, unknown>;
+  const envByStack = new Map(plans.map((p) => [p.context.stack, p.context.env]));
+  const entries = baselineEntries(
+    findings,
+    { approvalIds: new Set(rules.approvals.map((a) => a.id)), exemptions: exemptionsOf(raw) },
+    { owner: opts.owner, expires, reason },
+    (urn) => (urn ? envByStack.get(/^urn:pulumi:([^:]+)::/.exec(urn)?.[1] ?? "") : undefined),
+  );
+  const rel = path.relative(ctx.io.cwd, rulesFile) || rulesFile;
+  if (entries.approvals.length + entries.exemptions.length > 0 && !opts.dryRun) {
+    raw.approvals = [...((raw.approvals as unknown[] | undefined) ?? []), ...entries.approvals];
+    raw.exemptions = [...((raw.exemptions as unknown[] | undefined) ?? []), ...entries.exemptions];
+    const text = JSON.stringify(raw, null, 2) + "\n";
+    loadRules(writeAside(rulesFile, text)); // what we write must load: validate a copy before replacing the file
+    writeTextFile(rulesFile, text);
+  }
+  ctx.io.stdout(
+    `parity: ${opts.dryRun ? "would add" : "added"} ${entries.approvals.length} baseline approval${entries.approvals.length === 1 ? "" : "s"} and ` +
+      `${entries.exemptions.length} exemption${entries.exemptions.length === 1 ? "" : "s"} to ${rel} (owner ${opts.owner}, expires ${expires})\n`,
+  );
+  for (const f of entries.notCovered) ctx.io.stdout(`parity: not baselined (fix it, or change the rule): ${f.ruleId}: ${f.message}\n`);
+  return entries.notCovered.length > 0 ? 1 : 0;
+}
+
+function writeAside(file: string, text: string): string {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, text);
+  process.once("exit", () => fs.rmSync(tmp, { force: true }));
+  return tmp;
+}
+
+export function registerBaseline(program: Command, ctx: Context, setExit: (p: Promise<number>) => void): void {
+  program
+    .command("baseline")
+    .summary("approve every difference and guardrail violation that exists today, time-boxed (owner, expiry)")
+    .description(
+      "Plan every stack offline, run the policy pack, and add to the rules file one approval per difference between environments " +
+        "and one exemption per guardrail violation that exists today, each marked baseline with --owner and an expiry. " +
+        "Re-running adds only what is new.",
+    )
+    .argument("[project-dir]", "directory with Pulumi.yaml (default: current directory)")
+    .requiredOption("--owner <team>", "who owns the baseline debt")
+    .option("--expires <date|90d>", "expiry of every entry (YYYY-MM-DD or days from today)", "90d")
+    .option("--reason <text>", "reason recorded on every entry")
+    .option("-r, --rules <file>", "rule set (default: <project-dir>/consistency-rules/<project>.rules.json)")
+    .option("--policy-pack <dir>", "policy pack directory (default: <project-dir>/policy-pack if it has one, else env-parity's)")
+    .option("--no-pack", "skip the policy pack (differences between environments only)")
+    .option("--dry-run", "print what would be added; write nothing", false)
+    .action((dir: string | undefined, opts: BaselineOptions) => setExit(runBaseline(ctx, dir, opts)));
+}

@@ -1,0 +1,76 @@
+/**
+ * The policy pack as a library: `envParityPack("acme-parity", { rules })` in a user's own `PulumiPolicy.yaml`
+ * project builds a CrossGuard PolicyPack with every env-parity policy, enforcing the user's rule sets — the way
+ * `@pulumi/awsguard` is instantiated. Exemptions in the rules (`exemptions`) drop the violations they cover.
+ *
+ *   import { envParityPack } from "env-parity/policy";
+ *   envParityPack("acme-parity", { rules: [require("./acme.rules.json")], overrides: { "s3-bucket-logging": "disabled" } });
+ */
+import { PolicyPack, type EnforcementLevel, type Policy, type PolicyPackConfig, type ReportViolation } from "@pulumi/policy";
+import { exemptionFor } from "../../consistency-rules/src/exemptions";
+import { policies as allPolicies } from "../policies";
+import { parseUrn, resolveScope } from "./env";
+import { exemptionsFor, provideRules } from "./rules";
+
+export interface EnvParityPackOptions {
+  /** Parsed `<project>.rules.json` objects, one per project the pack serves (a single object is accepted too). */
+  readonly rules?: unknown;
+  /**
+   * Per-policy enforcement level or config (the pack's initial config; policy config given to the engine still wins):
+   * `{ "lambda-function-xray-tracing": "advisory", "naming-resource-convention": { service: "ingest" } }`.
+   */
+  readonly overrides?: PolicyPackConfig;
+}
+
+type AnyArgs = { urn?: string; getConfig<T>(): T; stackTags?: ReadonlyMap<string, string>; resources?: readonly { urn: string }[] };
+
+/** Wraps a policy's report so a violation covered by a live exemption in the stack's rules is not reported. */
+function withExemptions(p: Policy): Policy {
+  const filtered = (args: AnyArgs, report: ReportViolation): ReportViolation => {
+    const firstUrn = args.urn ?? args.resources?.[0]?.urn;
+    if (!firstUrn) return report;
+    const cfg = args.getConfig<Record<string, unknown>>() ?? {};
+    const scope = resolveScope(firstUrn, args.stackTags, cfg.rules);
+    const exemptions = exemptionsFor(scope.rules);
+    if (exemptions.length === 0) return report;
+    const now = new Date();
+    return (message, urn) => {
+      const target = urn ?? args.urn;
+      if (target && parseUrn(target).stack && exemptionFor(exemptions, p.name, { urn: target, env: scope.env }, now)) return;
+      report(message, urn);
+    };
+  };
+  const r = p as Policy & { validateResource?: unknown; validateStack?: unknown };
+  if (typeof r.validateResource === "function") {
+    const inner = r.validateResource as (args: AnyArgs, report: ReportViolation) => unknown;
+    const wrapped = (args: AnyArgs, report: ReportViolation) => inner(args, filtered(args, report));
+    const type = (inner as { __pulumiType?: string }).__pulumiType;
+    if (type) Object.defineProperty(wrapped, "__pulumiType", { value: type });
+    return { ...p, validateResource: wrapped } as unknown as Policy;
+  }
+  if (typeof r.validateStack === "function") {
+    const inner = r.validateStack as (args: AnyArgs, report: ReportViolation) => unknown;
+    return { ...p, validateStack: (args: AnyArgs, report: ReportViolation) => inner(args, filtered(args, report)) } as unknown as Policy;
+  }
+  return p;
+}
+
+function asList(rules: unknown): unknown[] {
+  if (rules === undefined || rules === null) return [];
+  return Array.isArray(rules) ? rules : [rules];
+}
+
+/** The env-parity PolicyPack named `name`, enforcing `opts.rules` (and any inline `rules` given in policy config). */
+export function envParityPack(name: string, opts: EnvParityPackOptions = {}): PolicyPack {
+  provideRules(asList(opts.rules));
+  const overrides = opts.overrides ?? {};
+  const policies = allPolicies.map((p) => {
+    const o = overrides[p.name];
+    const level = typeof o === "string" ? o : (o as { enforcementLevel?: EnforcementLevel } | undefined)?.enforcementLevel;
+    return withExemptions(level ? { ...p, enforcementLevel: level } : p);
+  });
+  return new PolicyPack(name, { policies }, Object.keys(overrides).length > 0 ? overrides : undefined);
+}
+
+export { exemptionFor } from "../../consistency-rules/src/exemptions";
+export type { Exemption } from "../../consistency-rules/src/exemptions";
