@@ -112,3 +112,96 @@ describe("detect", () => {
     expect(back.context).toEqual(s.context);
   });
 });
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the cases below rewrite parsed Pulumi documents */
+describe("what Pulumi writes (apitype ResourceV3, PreviewDigest)", () => {
+  const exportDoc = (): any => JSON.parse(fs.readFileSync(fx("exports/dev.json"), "utf8"));
+  const previewDoc = (): any => JSON.parse(fs.readFileSync(fx("previews/dev.json"), "utf8"));
+  const fnOf = (doc: any) => doc.deployment.resources.find((r: any) => r.type === "aws:lambda/function:Function");
+
+  test("nil as null: propertyDependencies values, dependencies, parent, provider, id, inputs, outputs", () => {
+    const doc = exportDoc();
+    const fn = fnOf(doc);
+    const before = parseStackExport(exportDoc(), "x.json", opts).resources.find((r) => r.urn === fn.urn)!;
+    for (const k of Object.keys(fn.propertyDependencies)) fn.propertyDependencies[k] = null;
+    fn.propertyDependencies.extra = null;
+    const stackRes = doc.deployment.resources[0];
+    Object.assign(stackRes, { dependencies: null, parent: null, provider: "", id: null, inputs: null, outputs: null, protect: null });
+    const s = parseStackExport(doc, "x.json", opts);
+    const got = s.resources.find((r) => r.urn === fn.urn)!;
+    // property dependencies null → only the explicit dependencies remain
+    expect(got.dependencies).toEqual(fn.dependencies ?? []);
+    expect(before.dependencies.length).toBeGreaterThanOrEqual(got.dependencies.length);
+    const st = s.resources.find((r) => r.urn === stackRes.urn)!;
+    expect(st).toMatchObject({ dependencies: [], props: {} });
+    expect(st).not.toHaveProperty("parent");
+    expect(st).not.toHaveProperty("provider");
+  });
+
+  test("pendingReplacement resources (already deleted) are left out; external (read) resources are kept and marked", () => {
+    const doc = exportDoc();
+    const [a, b] = [doc.deployment.resources[3], doc.deployment.resources[4]];
+    a.pendingReplacement = true;
+    b.external = true;
+    const s = parseStackExport(doc, "x.json", opts);
+    expect(s.resources.some((r) => r.urn === a.urn)).toBe(false);
+    expect(s.resources.find((r) => r.urn === b.urn)).toMatchObject({ external: true });
+  });
+
+  test("pending_operations (an interrupted update) are accepted; the recorded resources are the state", () => {
+    const doc = exportDoc();
+    const n = doc.deployment.resources.length;
+    doc.deployment.pending_operations = [{ resource: { ...doc.deployment.resources[3] }, type: "updating" }];
+    expect(parseStackExport(doc, "x.json", opts).resources).toHaveLength(n);
+  });
+
+  test("additionalSecretOutputs are secrets in inputs and outputs", () => {
+    const doc = exportDoc();
+    const fn = fnOf(doc);
+    fn.additionalSecretOutputs = ["role", "handler"];
+    const got = parseStackExport(doc, "x.json", opts).resources.find((r) => r.urn === fn.urn)!;
+    expect(got.props.role).toEqual({ [SIG_KEY]: SECRET_SIG });
+    expect(JSON.stringify(got)).not.toContain(String(fnOf(exportDoc()).inputs.role));
+  });
+
+  test("old deployment versions 1 and 2 are read; a newer one is refused naming the version", () => {
+    for (const version of [1, 2, 4]) {
+      const doc = exportDoc();
+      doc.version = version;
+      expect(parseStackExport(doc, "x.json", opts).resources.length).toBeGreaterThan(0);
+    }
+    const doc = exportDoc();
+    doc.version = 7;
+    expect(() => parseStackExport(doc, "x.json", opts)).toThrow(/x\.json: version is 7: a deployment newer than this reader knows/);
+  });
+
+  test("a default preview's implied default provider counts as present, with the package's config as inputs", () => {
+    const doc = previewDoc();
+    doc.steps = doc.steps.filter((s: any) => s.newState?.type !== "pulumi:providers:aws");
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "parity-")), "p.json");
+    fs.writeFileSync(file, JSON.stringify(doc));
+    const s = readAnySnapshot(file, opts);
+    const p = s.resources.find((r) => r.type === "pulumi:providers:aws")!;
+    expect(p).toMatchObject({ urn: "urn:pulumi:dev::data-platform::pulumi:providers:aws::default_7_48_0", custom: true, props: { region: "us-east-2", version: "7.48.0" } });
+    expect(s.context.region).toBe("us-east-2");
+    fs.rmSync(path.dirname(file), { recursive: true });
+  });
+
+  test("a preview that deletes everything is read as an empty goal state of its stack", () => {
+    const doc = previewDoc();
+    doc.steps = doc.steps.map((s: any) => ({ op: "delete", urn: s.urn, oldState: s.oldState ?? s.newState }));
+    doc.changeSummary = { delete: doc.steps.length };
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "parity-")), "p.json");
+    fs.writeFileSync(file, JSON.stringify(doc));
+    const s = readAnySnapshot(file, opts);
+    expect({ env: s.context.env, resources: s.resources.length }).toEqual({ env: "dev", resources: 0 });
+    fs.rmSync(path.dirname(file), { recursive: true });
+  });
+
+  test("detect names the kinds it does not compare", () => {
+    expect(() => sniff("plan.json", JSON.stringify({ manifest: {}, resourcePlans: {} }))).toThrow(/plan\.json: resourcePlans is a `pulumi preview --save-plan` update plan/);
+    expect(() => sniff("v0.json", JSON.stringify({ target: "foo", latest: { resources: [] } }))).toThrow(/version-0 state checkpoint/);
+    expect(sniff("cp.json", JSON.stringify({ version: 3, checkpoint: { stack: "dev" } })).kind).toBe("export");
+    expect(sniff("p.json", JSON.stringify({ changeSummary: { same: 3 } })).kind).toBe("preview");
+  });
+});
