@@ -13,6 +13,7 @@ import type { Context } from "./commands/common";
 import { registerDiff } from "./commands/diff";
 import { registerExplain } from "./commands/explain";
 import { registerInit } from "./commands/init";
+import { registerLock } from "./commands/lock";
 import { registerPlan } from "./commands/plan";
 import { registerRules } from "./commands/rules";
 import { ProgramFailure, UsageError, asProgramFailure } from "./util/errors";
@@ -52,6 +53,7 @@ export function buildProgram(ctx: Context, setExit: (p: Promise<number>) => void
   registerExplain(program, ctx, setExit);
   registerInit(program, ctx, setExit);
   registerBaseline(program, ctx, setExit);
+  registerLock(program, ctx, setExit);
   return program;
 }
 

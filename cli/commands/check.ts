@@ -10,13 +10,15 @@ import { compareSnapshots } from "../../consistency-rules/src/compare";
 import { InputError, InputErrors } from "../../consistency-rules/src/errors";
 import type { Finding, Snapshot } from "../../consistency-rules/src/model";
 import { normaliseSnapshot } from "../../consistency-rules/src/normalise";
+import { firstPerEnvironment, loadLock, lockFileFor, lockFromSnapshots, staleLockFindings, withLockConfig } from "../../consistency-rules/src/lock";
 import { loadRules } from "../../consistency-rules/src/rules";
 import type { RuleSet } from "../../consistency-rules/src/rules";
 import { readStackConfigSnapshot } from "../sources/config";
 import { planAll } from "../sources/plan";
 import { RuleCatalog, helpBaseFromEnv } from "../util/catalog";
-import { asProgramFailure } from "../util/errors";
-import { openPack, packConfig, policyMetadata } from "../util/pack";
+import { asProgramFailure, UsageError } from "../util/errors";
+import type { PackInfo, PolicyPackConfig } from "../../policy-pack/harness";
+import { envPackConfigFile, openPack, policyMetadata, projectPackConfig, readPackConfigFile } from "../util/pack";
 import { findRulesFile, readProject, resolverFor } from "../util/project";
 import { loadConfigSchema } from "../util/stack-config";
 import { Timings } from "../util/timings";
@@ -27,8 +29,12 @@ import { addReportOptions, emitReport, progressReporter } from "./common";
 export interface CheckOptions extends ReportOptions {
   readonly rules?: string;
   readonly policyPack?: string;
+  /** `--policy-pack-config FILE`: the pack config for every environment (`{env}` in it: the environment's name). */
+  readonly policyPackConfig?: string;
   /** false with --no-pack */
   readonly pack: boolean;
+  /** --pack-only: only the policy pack on each stack's plan (with the lock), as `pulumi preview --policy-pack` sees it. */
+  readonly packOnly?: boolean;
 }
 
 /** Every stack of every environment, in the rule set's order, with its config file. */
@@ -90,6 +96,28 @@ export async function planProject(ctx: Context, projectDir: string, stacks: read
   return plans as Snapshot[];
 }
 
+/**
+ * The pack config for each environment, as `pulumi preview --policy-pack-config` would give it, plus the project's
+ * rule set inline (read now from the rules file: a rules edit needs no pack rebuild). Bad files are input errors.
+ */
+export function packConfigs(info: PackInfo, rules: RuleSet, projectDir: string, opts: { strict: boolean; file?: string }, rel: (f: string) => string): Map<string, PolicyPackConfig> {
+  const rulesObject: unknown = JSON.parse(fs.readFileSync(rules.origin, "utf8"));
+  const errors: InputError[] = [];
+  const out = new Map<string, PolicyPackConfig>();
+  for (const env of rules.envNames) {
+    const file = envPackConfigFile(projectDir, env, opts.file);
+    try {
+      const given = file ? readPackConfigFile(file, info, rel(file)) : undefined;
+      out.set(env, projectPackConfig(info, { strict: opts.strict, rules: rulesObject, file: given }));
+    } catch (e) {
+      if (e instanceof InputError) errors.push(e);
+      else throw e;
+    }
+  }
+  if (errors.length > 0) throw new InputErrors(errors.filter((e, i) => errors.findIndex((x) => x.message === e.message) === i));
+  return out;
+}
+
 export async function runCheck(ctx: Context, dirArg: string | undefined, opts: CheckOptions): Promise<number> {
   const progress = progressReporter(ctx, opts, { long: true });
   const timings = Timings.from(ctx.io, opts.timings);
@@ -99,6 +127,11 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
   progress(`rules ${rel(rules.origin)}: ${rules.envNames.join(", ")}`);
   timings.sync("configs", () => validateConfigs(rules, projectDir));
   const stacks = stacksOf(rules, projectDir);
+  if (opts.packOnly && !opts.pack) throw new UsageError("--pack-only and --no-pack exclude each other");
+  // The parity lock beside the rules, if the project has one: the pack enforces it, the gate keeps it current.
+  const lockFile = lockFileFor(rules);
+  const lock = fs.existsSync(lockFile) ? timings.sync("lock", () => loadLock(lockFile)) : undefined;
+  if (lock) progress(`lock ${rel(lockFile)}: ${Object.keys(lock.resources).length} resources`);
 
   // The pack's start (~2 s: the runner loads the bundle) does not depend on the plans: it runs while they are made.
   const packDir = opts.pack ? (opts.policyPack ? path.resolve(ctx.io.cwd, opts.policyPack) : projectPackDir(projectDir)) : undefined;
@@ -120,12 +153,14 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
   if (packStart) {
     const { session, info } = await packStart;
     try {
+      // Each environment's pack config (its file, the project's rules inline, --strict), as a preview would send it.
+      const configs = packConfigs(info, rules, projectDir, { strict: opts.strict, file: opts.policyPackConfig && path.resolve(ctx.io.cwd, opts.policyPackConfig) }, rel);
       await timings.async("pack", async () => {
-        await session.configure(packConfig(info, opts.strict));
-        // One session answers for one stack at a time (ConfigureStack is the pack's state): stacks in turn,
-        // every resource of a stack at once.
+        // One session answers for one stack at a time (Configure and ConfigureStack are the pack's state): stacks
+        // in turn, each with its environment's config, every resource of a stack at once.
         for (const plan of plans) {
           progress(`policy pack on ${plan.context.stack}`);
+          await session.configure(withLockConfig(configs.get(plan.context.env) ?? {}, lock));
           const tags = { "env-parity:environment": plan.context.env };
           const found = await session.analyzeSnapshot(plan, { tags, concurrency: plan.resources.length });
           findings.push(...found.map((f) => ({ ...f, file: f.file ?? rel(plan.origin) })));
@@ -137,6 +172,11 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
     catalog = new RuleCatalog({ rules, policies: policyMetadata(info), helpBase: helpBaseFromEnv(ctx.io.env) });
   }
 
+  if (opts.packOnly) {
+    const code = emitReport(ctx, opts, { findings, rules: catalog.lookup, subject: `${rules.project} (policy pack): ${plans.map((p) => p.context.env).join(", ")}`, defaultFile: rel(rules.origin) });
+    timings.print(ctx.io);
+    return code;
+  }
   progress(`comparing ${plans.map((p) => p.context.env).join(", ")}`);
   const normalised = timings.sync("normalise", () => plans.map((p) => normaliseSnapshot(p, rules)));
   const compared = timings.sync("compare", () => compareSnapshots(normalised, rules, ctx.io.now()));
@@ -145,6 +185,8 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
   const expiry = expiryFindings(rules, ctx.io.now());
   for (const w of expiry.warnings) ctx.io.stderr(`parity: ${w}\n`);
   for (const f of [...unmappedStackFindings(rules, projectDir), ...matchesNothingFindings(rules, normalised), ...expiry.findings]) findings.push({ ...f, ...(f.file && { file: rel(f.file) }) });
+  // A stale lock: the environments now agree on something else than the lock says (`parity lock` rewrites it).
+  if (lock) findings.push(...timings.sync("lock-check", () => staleLockFindings(lock, lockFromSnapshots(firstPerEnvironment(plans), rules), rel(lockFile))));
   const code = timings.sync("report", () =>
     emitReport(ctx, opts, {
       findings,
@@ -169,6 +211,11 @@ export function registerCheck(program: Command, ctx: Context, setExit: (p: Promi
       .argument("[project-dir]", "directory with Pulumi.yaml (default: current directory)")
       .option("-r, --rules <file>", "rule set (default: <project-dir>/consistency-rules/<project>.rules.json)")
       .option("--policy-pack <dir>", "policy pack directory (default: <project-dir>/policy-pack if it is one, else env-parity's)")
-      .option("--no-pack", "skip the policy pack (config validation and consistency comparison only)"),
+      .option(
+        "--policy-pack-config <file>",
+        "pack config for every environment, as `pulumi preview --policy-pack-config` reads it ({env} in the path: the environment; default: <project-dir>/policy-pack/config/<env>.json where it exists)",
+      )
+      .option("--no-pack", "skip the policy pack (config validation and consistency comparison only)")
+      .option("--pack-only", "run only the policy pack (with the parity lock) on each stack's offline plan, as `pulumi preview --policy-pack` sees it"),
   ).action((dir: string | undefined, opts: CheckOptions) => setExit(runCheck(ctx, dir, opts)));
 }

@@ -13,3 +13,4 @@ export * from "./normalise";
 export * from "./compare";
 export * from "./iam";
 export * from "./cidr";
+export * from "./lock";
