@@ -146,3 +146,56 @@ describe("environment pairs derived from real checkpoints", () => {
     }
   });
 });
+
+describe("pulumi-aws upgrade-test recordings (stack exports, a --save-plan plan)", () => {
+  const aws = (f: string) => real("pulumi-aws", f);
+  /** The export as stack `shop-prd-eu` would have it: URNs and the root stack's name (`<project>-<stack>`). */
+  const asProd = (f: string, project: string, edit?: (doc: any) => void) => {
+    const text = fs
+      .readFileSync(aws(f), "utf8")
+      .split("urn:pulumi:test::")
+      .join("urn:pulumi:shop-prd-eu::")
+      .split(`::${project}-test"`)
+      .join(`::${project}-shop-prd-eu"`);
+    const doc = JSON.parse(text);
+    edit?.(doc);
+    return write(f, JSON.stringify(doc, null, 2));
+  };
+
+  test("bucket: `propertyDependencies: { bucket: null }` (a Go nil slice) is read; the same state as another stack diffs clean", async () => {
+    const s = readAnySnapshot(aws("bucket-5.42.0-stack.json"), { resolveEnvironment: stackIsEnvironment });
+    expect(s.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack", "pulumi:providers:aws", "aws:s3/bucket:Bucket"]);
+    const r = await cli(["diff", aws("bucket-5.42.0-stack.json"), asProd("bucket-5.42.0-stack.json", "test"), "--rules", real("test.rules.json")]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  test("bucket: an injected drift (acl) → exit 1 naming the bucket and acl", async () => {
+    const other = asProd("bucket-5.42.0-stack.json", "test", (doc) => (doc.deployment.resources[2].inputs.acl = "public-read"));
+    const r = await cli(["diff", aws("bucket-5.42.0-stack.json"), other, "--rules", real("test.rules.json"), "--format", "json"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("tested-resource");
+    expect(r.stdout).toContain("acl");
+  });
+
+  test("secretversion: the plaintext input of an additionalSecretOutputs property is never printed, in any format", async () => {
+    const f = "secretversion-5.42.0-stack.json";
+    const text = fs.readFileSync(aws(f), "utf8");
+    expect(text).toContain('"secretString": "MySecretVersionValue"');
+    const other = asProd(f, "secretversion", (doc) => (doc.deployment.resources[3].inputs.secretString = "AnotherPlaintextValue"));
+    for (const format of FORMATS) {
+      const r = await cli(["diff", aws(f), other, "--rules", real("secretversion.rules.json"), "--format", format]);
+      expect(r.code === 0 || r.code === 1).toBe(true);
+      const out = r.stdout + r.stderr;
+      expect(out).not.toContain("MySecretVersionValue");
+      expect(out).not.toContain("AnotherPlaintextValue");
+      expect(out).not.toContain("BXTDAGZN80SeGJNxead2Q2dMkw");
+    }
+  });
+
+  test("a `pulumi preview --save-plan` plan → exit 2, one line naming the kind and what to run instead", async () => {
+    const r = await cli(["diff", aws("openzfs-new-version-plan.json"), aws("bucket-5.42.0-stack.json"), "--rules", real("openzfs.rules.json")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^parity: [^\n]*openzfs-new-version-plan\.json: resourcePlans is a `pulumi preview --save-plan` update plan, which parity does not compare; write the goal state with `pulumi preview --json --show-sames`[^\n]*\n$/);
+  });
+});
