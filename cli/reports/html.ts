@@ -54,7 +54,11 @@ function buildMatrix(input: ReportInput): Matrix {
   const guard = new Map<string, Matrix["guardrails"][number]>();
   for (const c of causesOf(input)) {
     for (const f of c.members) {
-      for (const e of f.environments) if (!seenEnv.has(e)) (seenEnv.add(e), envs.push(e));
+      for (const e of f.environments) {
+        if (seenEnv.has(e)) continue;
+        seenEnv.add(e);
+        envs.push(e);
+      }
       if (f.kind === "policy") {
         if (f.status === "pass") continue;
         const key = f.resource ?? "(stack)";
@@ -74,7 +78,11 @@ function buildMatrix(input: ReportInput): Matrix {
       for (const v of Object.values(raw)) count.set(v, (count.get(v) ?? 0) + 1);
       let majority = "";
       let best = 0;
-      for (const [v, n] of count) if (n > best) (majority = v, (best = n));
+      for (const [v, n] of count) {
+        if (n <= best) continue;
+        majority = v;
+        best = n;
+      }
       const cells: Record<string, CellStatus> = {};
       for (const [env, v] of Object.entries(raw)) {
         if (values[env] === UNKNOWN_LABEL) cells[env] = "unknown";
