@@ -1,0 +1,88 @@
+/**
+ * The type check the engine's language host does before it runs a TypeScript program (ts-node's default), done once
+ * per batch over the program's entry and everything it imports, with the compiler ts-node uses. A check that passed
+ * is remembered on disk by the content of every file it read (the project's sources by hash, installed declarations by
+ * size and modification time), so an unchanged program is not checked again.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type * as TS from "typescript";
+
+/** Diagnostics ts-node ignores by default (6059: rootDir, 18002/18003: no inputs). */
+const IGNORED = new Set([6059, 18002, 18003]);
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+
+interface CacheRecord {
+  readonly key: string;
+  readonly files: [string, string][];
+}
+
+function fingerprint(file: string): string {
+  try {
+    if (file.includes(NODE_MODULES)) {
+      const st = fs.statSync(file);
+      return `${st.size}:${st.mtimeMs}`;
+    }
+    return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+  } catch {
+    return "missing";
+  }
+}
+
+/** The entry file of a program path (`main` may name a directory). */
+function entryOf(program: string): string[] {
+  if (!fs.statSync(program).isDirectory()) return [program];
+  for (const name of ["index.ts", "index.tsx", "index.js"]) {
+    const f = path.join(program, name);
+    if (fs.existsSync(f)) return [f];
+  }
+  return [];
+}
+
+/**
+ * Type-checks the program; returns the first diagnostic as `file:line:col message` (file relative to the project),
+ * or undefined when the program type-checks.
+ */
+export function typecheck(ts: typeof TS, program: string, projectDir: string, options: TS.CompilerOptions, cacheDir: string | undefined): { error?: string; cached: boolean } {
+  const roots = entryOf(program);
+  const key = createHash("sha256").update(JSON.stringify([ts.version, options, roots])).digest("hex");
+  const cacheFile = cacheDir && path.join(cacheDir, `typecheck-${key}.json`);
+  if (cacheFile) {
+    try {
+      const rec = JSON.parse(fs.readFileSync(cacheFile, "utf8")) as CacheRecord;
+      if (rec.key === key && rec.files.every(([f, fp]) => fingerprint(f) === fp)) return { cached: true };
+    } catch {
+      // no usable record: check
+    }
+  }
+  const prog = ts.createProgram(roots, { ...options, noEmit: true });
+  const diagnostics = [
+    ...prog.getOptionsDiagnostics(),
+    ...prog.getGlobalDiagnostics(),
+    ...prog.getSourceFiles().flatMap((sf) => (sf.isDeclarationFile || sf.fileName.includes("/node_modules/") ? [] : [...prog.getSyntacticDiagnostics(sf), ...prog.getSemanticDiagnostics(sf)])),
+  ].filter((d) => d.category === ts.DiagnosticCategory.Error && !IGNORED.has(d.code));
+  if (diagnostics.length > 0) {
+    const d = diagnostics[0];
+    const text = ts.flattenDiagnosticMessageText(d.messageText, " ");
+    if (d.file && d.start !== undefined) {
+      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+      const rel = path.relative(projectDir, d.file.fileName).split(path.sep).join("/");
+      return { error: `${rel}:${line + 1}:${character + 1} TS${d.code}: ${text}`, cached: false };
+    }
+    return { error: `TS${d.code}: ${text}`, cached: false };
+  }
+  if (cacheFile) {
+    try {
+      const files = prog.getSourceFiles().map((sf) => path.resolve(sf.fileName));
+      const rec: CacheRecord = { key, files: files.map((f) => [f, fingerprint(f)]) };
+      fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+      const tmp = `${cacheFile}.${process.pid}`;
+      fs.writeFileSync(tmp, JSON.stringify(rec));
+      fs.renameSync(tmp, cacheFile);
+    } catch {
+      // a cache that cannot be written only costs time
+    }
+  }
+  return { cached: false };
+}
