@@ -207,6 +207,9 @@ const MUTANTS: readonly Mutant[] = [
         ? add(s, "aws:cloudwatch/metricAlarm:MetricAlarm", "db-cpu-alarm", { namespace: "AWS/RDS", metricName: "CPUUtilization", threshold: 80, tags: tagsOf(s) })
         : mutateFirst(s, ofType("aws:cloudwatch/metricAlarm:MetricAlarm"), (p) => void (p.threshold = 95)),
   },
+  { what: "role gets AWSLambda_FullAccess", policy: "iam-managed-policy-not-admin", projects: BOTH, pick: ofType("aws:iam/role:Role"), apply: (p) => void (p.managedPolicyArns = ["arn:aws:iam::aws:policy/AWSLambda_FullAccess"]) },
+  { what: "public function URL", policy: "lambda-function-url-auth", projects: DP, stack: (s) => add(s, "aws:lambda/functionUrl:FunctionUrl", "validator-url", { functionName: "f", authorizationType: "NONE" }) },
+  { what: "invoke permission for anyone", policy: "lambda-permission-not-public", projects: DP, stack: (s) => add(s, "aws:lambda/permission:Permission", "validator-public", { function: "f", action: "lambda:InvokeFunction", principal: "*" }) },
   { what: "value unknown under strict is not a pass", policy: "policy-pack-indeterminate", projects: PAY, pick: ofType("aws:rds/cluster:Cluster"), apply: (p) => void (p.storageEncrypted = UNKNOWN) },
 ];
 
@@ -216,6 +219,9 @@ function mutateFirst(s: Snapshot, pick: (r: SnapshotResource) => boolean, fn: (p
   if (i < 0) throw new Error("the mutant's resource is not in the stack");
   const r = copy.resources[i];
   const extra = fn(r.props as Props, r);
+  // A preview's outputs are the inputs merged with what the provider knows: an input edit shows in the outputs too
+  // (AnalyzeStack reads outputs).
+  if (r.outputs) fn(r.outputs as Props, r);
   const resources = [...copy.resources];
   resources[i] = extra ? { ...r, ...extra } : r;
   return { ...copy, resources };
