@@ -2,10 +2,11 @@ import { SECRET_SIG, SIG_KEY, isSecret } from "../../consistency-rules/src/senti
 
 /**
  * How deep a value read from a source may nest. Pulumi property values from real programs nest a few dozen levels at
- * most; a deeper value is hostile or broken input, and would overflow the call stack of the recursive walks further
- * on (normaliser, comparer, renderers), so the readers refuse it as bad input (exit 2) instead.
+ * most; a deeper value is hostile or broken input. The walks further on are bounded (the normaliser cuts values at
+ * 100 levels to "[too deep]", the comparer treats 64 levels down as one value), so a difference deeper than that would
+ * come out equal: the readers refuse such a value as bad input (exit 2) instead, below both bounds.
  */
-export const MAX_VALUE_DEPTH = 1000;
+export const MAX_VALUE_DEPTH = 64;
 
 /**
  * Removes the content of every secret in a value read from a source (`plaintext`, `value`, `ciphertext`), keeping the

@@ -3,6 +3,7 @@ import type { RuleSet } from "../../consistency-rules/src/rules";
 import { InputError } from "./errors";
 import { parseDocument } from "yaml";
 import { readJsonFile } from "./files";
+import { MAX_VALUE_DEPTH, stripSecrets } from "./secrets";
 
 export function loadConfigSchema(rules: RuleSet): object | undefined {
   if (!rules.configSchemaPath) return undefined;
@@ -12,8 +13,8 @@ export function loadConfigSchema(rules: RuleSet): object | undefined {
 }
 
 /** Deepest flow (`[`/`{`) nesting and widest indentation a stack config may have; real configs use a handful. */
-export const MAX_YAML_DEPTH = 200;
-export const MAX_YAML_INDENT = 2000;
+export const MAX_YAML_DEPTH = 100;
+export const MAX_YAML_INDENT = 256;
 /** Aliases (`*name`) a stack config may use; the yaml library's own bound for expanding them. */
 export const MAX_YAML_ALIASES = 100;
 
@@ -56,13 +57,20 @@ export function checkYamlLimits(file: string, text: string): void {
       if (++depth > MAX_YAML_DEPTH) throw new InputError(file, "", `line ${line}:${col} nests more than ${MAX_YAML_DEPTH} levels deep (not a stack config Pulumi writes)`);
     } else if ((c === 93 || c === 125) && depth > 0) depth--;
   }
-  if (!text.includes("*")) return;
   const doc = parseDocument(text);
   if (doc.errors.length > 0) return; // the real parse reports syntax errors with their place
+  let value: unknown;
   try {
-    doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
     const why = /alias/i.test(String((e as Error).message)) ? `expands its YAML aliases beyond ${MAX_YAML_ALIASES} copies (an alias bomb?)` : "cannot be expanded";
     throw new InputError(file, "", why);
+  }
+  // The values as the readers bound them (below the normaliser's and comparer's own bounds; see MAX_VALUE_DEPTH).
+  const config = typeof value === "object" && value !== null ? (value as Record<string, unknown>).config : undefined;
+  if (typeof config === "object" && config !== null) {
+    stripSecrets(config, () => { // walks (and may mark) our own throwaway copy
+      throw new InputError(file, "config", `nests more than ${MAX_VALUE_DEPTH} levels deep (not a stack config Pulumi writes)`);
+    });
   }
 }

@@ -199,3 +199,20 @@ describe("pulumi-aws upgrade-test recordings (stack exports, a --save-plan plan)
     expect(r.stderr).toMatch(/^parity: [^\n]*openzfs-new-version-plan\.json: resourcePlans is a `pulumi preview --save-plan` update plan, which parity does not compare; write the goal state with `pulumi preview --json --show-sames`[^\n]*\n$/);
   });
 });
+
+describe("values at the nesting bound go through the whole pipeline", () => {
+  test("an input nested 60 levels deep (under the readers' 64-level bound) is compared: exit 1 naming it, never 70", async () => {
+    const v3 = real("pulumi", "checkpoint-v3.json");
+    const DEPTH = 60;
+    const deep = (leaf: string) => `${'{"a":'.repeat(DEPTH)}"${leaf}"${"}".repeat(DEPTH)}`;
+    const withDeep = (file: string, leaf: string) => {
+      const doc = JSON.parse(fs.readFileSync(file, "utf8"));
+      doc.checkpoint.latest.resources.find((x: any) => x.type === "aws:lambda/function:Function").inputs.deep = "__deep__";
+      return write(path.basename(file), JSON.stringify(doc).replace('"__deep__"', deep(leaf)));
+    };
+    const r = await cli(["diff", withDeep(v3, "one"), withDeep(renamed(v3, "foo", "shop-prd-eu"), "two"), "--rules", COUNTDOWN, "--format", "json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("deep.a.a");
+  });
+});
