@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { readAnySnapshot } from "../../cli/sources/detect";
 import { stackIsEnvironment } from "../../cli/util/environment";
-import { cli, fx } from "./run-cli";
+import { binParity, cli, fx } from "./run-cli";
 
 const REAL = fx("real");
 const real = (...p: string[]) => path.join(REAL, ...p);
@@ -214,5 +214,29 @@ describe("values at the nesting bound go through the whole pipeline", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("deep.a.a");
+  });
+});
+
+describe("through the real process (node bin/parity.js; dist built by `npm run build`)", () => {
+  /** [dir, file, rules, stack in the file, expected exit]: every corpus file, against itself as stack shop-prd-eu. */
+  const corpus: [string, string, string, string, number][] = [
+    ["pulumi", "checkpoint-v0.json", "countdown", "foo", 2],
+    ["pulumi", "checkpoint-v1.json", "countdown", "foo", 0],
+    ["pulumi", "checkpoint-v3.json", "countdown", "foo", 0],
+    ["pulumi", "checkpoint-v4.json", "countdown", "foo", 0],
+    ["pulumi", "checkpoint-v4-unsupported-feature.json", "countdown", "foo", 2],
+    ["pulumi", "checkpoint-secrets.json", "countdown", "foo", 0],
+    ["pulumi-aws", "bucket-5.42.0-stack.json", "test", "test", 0],
+    ["pulumi-aws", "secretversion-5.42.0-stack.json", "secretversion", "test", 0],
+    ["pulumi-aws", "openzfs-new-version-plan.json", "openzfs", "test", 2],
+  ];
+  test("the table covers every JSON file of the corpus", () => {
+    const files = ["pulumi", "pulumi-aws"].flatMap((d) => fs.readdirSync(real(d)).filter((f) => f.endsWith(".json")).map((f) => `${d}/${f}`));
+    expect(corpus.map(([d, f]) => `${d}/${f}`).sort()).toEqual(files.sort());
+  });
+  test.each(corpus)("%s/%s (rules %s, stack %s) → exit %i, stderr one line at most, never 70", (sub, f, rules, stack, code) => {
+    const file = real(sub, f);
+    const r = binParity(["diff", file, renamed(file, stack, "shop-prd-eu"), "--rules", real(`${rules}.rules.json`)]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code, stderr: code === 2 ? expect.stringMatching(/^parity: [^\n]+\n$/) : "" });
   });
 });
