@@ -74,6 +74,7 @@ export function baselineEntries(
   existing: { approvalIds: ReadonlySet<string>; exemptions: readonly Exemption[] },
   meta: { owner: string; expires: string; reason: string },
   envOfStack: (urn: string | undefined) => string | undefined,
+  allEnvs: readonly string[] = [],
 ): BaselineEntries {
   const out: BaselineEntries = { approvals: [], exemptions: [], notCovered: [] };
   const ids = new Set(existing.approvalIds);
@@ -89,7 +90,8 @@ export function baselineEntries(
       const resource = f.urn.slice(f.urn.lastIndexOf("::") + 2);
       const ex: Exemption = { policy: f.ruleId, resource, ...(env && { environments: [env] }), reason: meta.reason, owner: meta.owner, expires: meta.expires, baseline: true };
       const key = `${ex.policy}|${ex.resource}|${(ex.environments ?? []).join(",")}`;
-      if (!exKeys.has(key)) {
+      const covered = existing.exemptions.some((e) => e.policy === ex.policy && e.resource === ex.resource && (!e.environments || !env || e.environments.includes(env)));
+      if (!covered && !exKeys.has(key)) {
         exKeys.add(key);
         out.exemptions.push(ex);
       }
@@ -112,7 +114,25 @@ export function baselineEntries(
     ids.add(id);
     out.approvals.push({ id, type, resource, path: f.path, values, reason: meta.reason, owner: meta.owner, expires: meta.expires, baseline: true });
   }
+  out.exemptions = mergeAcrossEnvironments(out.exemptions, allEnvs);
   return out;
+}
+
+/** One exemption per policy and resource when it is needed in every environment (instead of one per environment). */
+function mergeAcrossEnvironments(list: readonly Exemption[], allEnvs: readonly string[]): Exemption[] {
+  const groups = new Map<string, Exemption[]>();
+  for (const e of list) {
+    const k = `${e.policy}|${e.resource}`;
+    groups.set(k, [...(groups.get(k) ?? []), e]);
+  }
+  return [...groups.values()].flatMap((g) => {
+    const envs = new Set(g.flatMap((e) => e.environments ?? allEnvs));
+    if (allEnvs.length > 0 && allEnvs.every((e) => envs.has(e))) {
+      const { environments: _omit, ...rest } = g[0];
+      return [rest];
+    }
+    return g;
+  });
 }
 
 export async function runBaseline(ctx: Context, dirArg: string | undefined, opts: BaselineOptions): Promise<number> {
@@ -149,6 +169,7 @@ export async function runBaseline(ctx: Context, dirArg: string | undefined, opts
     { approvalIds: new Set(rules.approvals.map((a) => a.id)), exemptions: exemptionsOf(raw) },
     { owner: opts.owner, expires, reason },
     (urn) => (urn ? envByStack.get(/^urn:pulumi:([^:]+)::/.exec(urn)?.[1] ?? "") : undefined),
+    rules.envNames,
   );
   const rel = path.relative(ctx.io.cwd, rulesFile) || rulesFile;
   if (entries.approvals.length + entries.exemptions.length > 0 && !opts.dryRun) {
