@@ -2,7 +2,7 @@
  * Which kind of input a file is, by its content (never its extension):
  * - JSON with `deployment` → `pulumi stack export` (deployment v1–v4); JSON with `checkpoint` → a state-backend
  *   checkpoint, read through its `latest` deployment;
- * - JSON with `steps` (or only a `changeSummary`: Go omits an empty step list) → `pulumi preview --json`;
+ * - JSON with `steps` (or only a `changeSummary` or `diagnostics`: Go omits an empty step list) → `pulumi preview --json`;
  * - kinds Pulumi writes that are not compared are named with what to run instead: a `--save-plan` update plan
  *   (`resourcePlans`), a bare deployment (`manifest` + `resources`), an engine event stream;
  * - JSON with `kind: "parity-snapshot"` → a `parity plan --out` file;
@@ -56,7 +56,7 @@ export function sniff(file: string, text: string): { kind: InputKind; json?: unk
         "is a bare deployment (the `deployment` of an export, without its `version` wrapper); use the whole output of `pulumi stack export`",
       );
     }
-    if ("steps" in json || "changeSummary" in json) return { kind: "preview", json };
+    if ("steps" in json || "changeSummary" in json || ("diagnostics" in json && Array.isArray(json.diagnostics))) return { kind: "preview", json };
     if (json.kind === SNAPSHOT_KIND) return { kind: "plan", json };
     if ("config" in json && isObject(json.config)) return { kind: "config" };
     if (Array.isArray(json.events) || ("sequence" in json && "timestamp" in json)) {

@@ -119,6 +119,7 @@ const cases: [string, () => string[], RegExp][] = [
   ["preview failed (error diagnostic)", () => diff(previewWith((d) => d.diagnostics.push({ severity: "error", message: "aws:iam/role: AccessDenied\nmore" }))), /diagnostics\[1\] reports that the preview failed: aws:iam\/role: AccessDenied$/m],
   ["preview without its same steps", () => diff(previewWith((d) => (d.steps = []))), /changeSummary\.same is 10 but no `same` step is listed.*`pulumi preview --json --show-sames`/],
   ["preview with no steps at all", () => diff(previewWith((d) => ((d.steps = []), (d.changeSummary = {})))), /steps has no resources/],
+  ["failed preview: only diagnostics (Go omits the empty steps)", () => diff(file({ diagnostics: [{ message: "error: could not load plugin aws\nmore", severity: "error" }], duration: 1 })), /diagnostics\[0\] reports that the preview failed: error: could not load plugin aws$/m],
   ["save-plan file", () => diff(file({ manifest: { time: "2026-01-01T00:00:00Z", magic: "", version: "v3.200.0" }, resourcePlans: {} })), /resourcePlans is a `pulumi preview --save-plan` update plan.*`pulumi preview --json --show-sames`/],
   ["bare deployment", () => diff(file(clone(EXPORT).deployment)), /manifest is a bare deployment .*`pulumi stack export`/],
   ["engine event stream", () => diff(file('{"sequence":0,"timestamp":1,"preludeEvent":{"config":{}}}\n{"sequence":1,"timestamp":1}\n')), /engine event stream.*--show-sames/],
