@@ -64,6 +64,78 @@ export interface CommonConfig {
 
 export interface CheckContext<C> extends Scope {
   readonly config: C & CommonConfig;
+  /** The stack, indexed (stack policies and re-runs over a stack; absent in Analyze). Shared: never mutate. */
+  readonly view?: StackView;
+}
+
+/**
+ * One deserialised, indexed view of the stack an AnalyzeStack request carries, built once per request and shared
+ * by every stack policy and by `policy-pack-indeterminate`'s re-runs (by type, URN, name, dependency graph).
+ * Everything in it is shared: checks read, never write (the tests run the pack with PARITY_PACK_FREEZE=1).
+ */
+export interface StackView {
+  readonly resources: readonly PolicyInput[];
+  readonly byUrn: ReadonlyMap<string, PolicyInput>;
+  /** Resources of one type, in stack order (empty if none). */
+  ofType(type: string): readonly PolicyInput[];
+  /** Resources of any of the types (`"*"`: all), in stack order. */
+  ofTypes(types: readonly string[]): readonly PolicyInput[];
+  /** Resources named `name` (last URN segment; several types may share a name). */
+  named(name: string): readonly PolicyInput[];
+  /** Resources that depend on `urn` (reverse of `dependencies`). */
+  dependents(urn: string): readonly PolicyInput[];
+}
+
+const FREEZE = typeof process !== "undefined" && process.env.PARITY_PACK_FREEZE === "1";
+const NONE_LIST: readonly PolicyInput[] = Object.freeze([]);
+const views = new WeakMap<readonly PolicyInput[], StackView>();
+
+/** The view over `resources` (memoised per array: a re-run over the same stack reuses it). */
+export function stackView(resources: readonly PolicyInput[]): StackView {
+  let v = views.get(resources);
+  if (v) return v;
+  const byUrn = new Map<string, PolicyInput>();
+  const byType = new Map<string, PolicyInput[]>();
+  const byName = new Map<string, PolicyInput[]>();
+  let dependents: Map<string, PolicyInput[]> | undefined;
+  const push = (m: Map<string, PolicyInput[]>, k: string, r: PolicyInput) => {
+    const l = m.get(k);
+    if (l) l.push(r);
+    else m.set(k, [r]);
+  };
+  for (const r of resources) {
+    byUrn.set(r.urn, r);
+    push(byType, r.type, r);
+    push(byName, r.name, r);
+  }
+  const typesCache = new Map<string, readonly PolicyInput[]>();
+  v = {
+    resources,
+    byUrn,
+    ofType: (t) => byType.get(t) ?? NONE_LIST,
+    ofTypes(types) {
+      if (types.includes("*")) return resources;
+      if (types.length === 1) return byType.get(types[0]) ?? NONE_LIST;
+      const key = types.join("\u0000");
+      let l = typesCache.get(key);
+      if (!l) {
+        const want = new Set(types);
+        l = resources.filter((r) => want.has(r.type));
+        typesCache.set(key, l);
+      }
+      return l;
+    },
+    named: (n) => byName.get(n) ?? NONE_LIST,
+    dependents(urn) {
+      if (!dependents) {
+        dependents = new Map();
+        for (const r of resources) for (const d of r.dependencies) push(dependents, d, r);
+      }
+      return dependents.get(urn) ?? NONE_LIST;
+    },
+  };
+  views.set(resources, v);
+  return v;
 }
 
 type JsonSchema = PolicyConfigSchema["properties"][string];
@@ -92,6 +164,8 @@ export interface ResourceGuardDefinition<C> extends GuardMeta<C> {
 }
 
 export interface StackGuardDefinition<C> extends GuardMeta<C> {
+  /** Resource types the check reads (default: all); `check` then gets only those (from the stack's view). */
+  readonly types?: readonly string[];
   readonly check: (resources: readonly PolicyInput[], ctx: CheckContext<C>, out: Outcome) => void;
 }
 
@@ -101,7 +175,10 @@ export interface GuardInfo {
   readonly why: string;
   readonly types?: readonly string[];
   readonly configProperties: Readonly<Record<string, JsonSchema>>;
-  /** Runs the check over a whole stack (resource checks: each applicable resource). Pure; used by `policy-pack-indeterminate`. */
+  /**
+   * Runs the check over a whole stack (resource checks: each applicable resource, found through the stack's view by
+   * type). Pure; used by `policy-pack-indeterminate`.
+   */
   evaluate(resources: readonly PolicyInput[], config: Record<string, unknown>, stackTags?: ReadonlyMap<string, string>): Outcome;
 }
 
@@ -130,9 +207,9 @@ function withDefaults<C>(meta: GuardMeta<C>, given: Record<string, unknown>): C 
   return { ...(meta.defaults ?? {}), ...given } as C & CommonConfig;
 }
 
-function context<C>(meta: GuardMeta<C>, urn: string, config: Record<string, unknown>, stackTags?: ReadonlyMap<string, string>): CheckContext<C> {
+function context<C>(meta: GuardMeta<C>, urn: string, config: Record<string, unknown>, stackTags?: ReadonlyMap<string, string>, view?: StackView): CheckContext<C> {
   const cfg = withDefaults(meta, config);
-  return { ...resolveScope(urn, stackTags, cfg.rules), config: cfg };
+  return { ...resolveScope(urn, stackTags, cfg.rules), config: cfg, ...(view && { view }) };
 }
 
 function base<C>(meta: GuardMeta<C>) {
@@ -159,22 +236,36 @@ function crashNote(name: string, e: unknown): string {
   return `internal error in policy ${name} (please report): ${e instanceof Error ? e.message : String(e)}`;
 }
 
+const analyzeInputs = new WeakMap<object, PolicyInput>();
+
+/** The resource of an Analyze request as checks read it: built once per request (keyed by its shared properties). */
 export function fromArgs(a: ResourceValidationArgs): PolicyInput {
-  return {
+  const props = rawProps(a.props);
+  let input = analyzeInputs.get(props);
+  if (!input || input.urn !== a.urn) {
+    input = buildInput(a, props);
+    analyzeInputs.set(props, input);
+  }
+  return input;
+}
+
+function buildInput(a: ResourceValidationArgs, props: Readonly<Record<string, unknown>>): PolicyInput {
+  const input: PolicyInput = {
     type: a.type,
     name: a.name,
     urn: a.urn,
-    props: rawProps(a.props),
+    props,
     protect: a.opts?.protect === true,
     ignoreChanges: a.opts?.ignoreChanges ?? [],
     parent: a.opts?.parent,
     dependencies: [],
     providerProps: a.provider ? rawProps(a.provider.props) : undefined,
   };
+  return FREEZE ? Object.freeze(input) : input;
 }
 
-export function fromStackArgs(a: StackValidationArgs): PolicyInput[] {
-  return a.resources.map((r) => ({
+function inputOf(r: StackValidationArgs["resources"][number]): PolicyInput {
+  const input: PolicyInput = {
     type: r.type,
     name: r.name,
     urn: r.urn,
@@ -184,7 +275,31 @@ export function fromStackArgs(a: StackValidationArgs): PolicyInput[] {
     parent: r.parent?.urn ?? r.opts?.parent,
     dependencies: r.dependencies.map((d) => d.urn),
     providerProps: r.provider ? rawProps(r.provider.props) : undefined,
-  }));
+  };
+  return FREEZE ? Object.freeze(input) : input;
+}
+
+/**
+ * The SDK builds fresh resource objects for every stack policy, but (bundled with lib/sdk/deserialize.js) over the
+ * same deserialised properties per request: the first resource's properties identify the request.
+ */
+const requestViews = new WeakMap<object, StackView>();
+
+/** The shared view of this AnalyzeStack request's stack, built on the first stack policy's call. */
+export function viewOf(a: StackValidationArgs): StackView {
+  const first = a.resources[0];
+  const key = first ? rawProps(first.props) : undefined;
+  const known = key && requestViews.get(key);
+  if (known && known.resources.length === a.resources.length && known.resources[0].urn === first.urn) return known;
+  const list = a.resources.map(inputOf);
+  const view = stackView(FREEZE ? Object.freeze(list) : list);
+  if (key) requestViews.set(key, view);
+  return view;
+}
+
+/** The request's resources as checks read them (the shared view's list: never mutate it). */
+export function fromStackArgs(a: StackValidationArgs): PolicyInput[] {
+  return viewOf(a).resources as PolicyInput[];
 }
 
 export function resourcePolicy<C = Record<string, never>>(def: ResourceGuardDefinition<C>): ResourceValidationPolicy & { readonly guard: GuardInfo } {
@@ -218,10 +333,8 @@ export function resourcePolicy<C = Record<string, never>>(def: ResourceGuardDefi
       configProperties: properties,
       evaluate(resources, config, stackTags) {
         const out = new Outcome();
-        for (const r of resources) {
-          if (!applies(r.type)) continue;
-          run(r, context(def, r.urn, config, stackTags), out);
-        }
+        const view = stackView(resources);
+        for (const r of view.ofTypes(def.types)) run(r, context(def, r.urn, config, stackTags, view), out);
         return out;
       },
     },
@@ -233,9 +346,10 @@ export function stackPolicy<C = Record<string, never>>(def: StackGuardDefinition
   const evaluate = (resources: readonly PolicyInput[], config: Record<string, unknown>, stackTags?: ReadonlyMap<string, string>) => {
     const out = new Outcome();
     if (resources.length === 0) return out;
-    const ctx = context(def, resources[0].urn, config, stackTags);
+    const view = stackView(resources);
+    const ctx = context(def, resources[0].urn, config, stackTags, view);
     try {
-      def.check(resources, ctx, out);
+      def.check(def.types ? view.ofTypes(def.types) : resources, ctx, out);
     } catch (e) {
       out.fail(crashNote(def.name, e));
     }
@@ -245,7 +359,7 @@ export function stackPolicy<C = Record<string, never>>(def: StackGuardDefinition
     ...b,
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
       const cfg = args.getConfig<Record<string, unknown>>();
-      const out = evaluate(fromStackArgs(args), cfg, args.stackTags);
+      const out = evaluate(viewOf(args).resources, cfg, args.stackTags);
       report(out, cfg.strict === true, reportViolation);
     },
     guard: { kind: "stack", why: def.why, configProperties: properties, evaluate },

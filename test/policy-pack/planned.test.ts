@@ -11,6 +11,9 @@ import { startPack, type PackSession } from "../../policy-pack/harness";
 import { buildPack, ENVS, PACK_DIR, PAYMENTS_RULES, ROOT, RULES, UNKNOWN, type Env } from "./fixtures";
 
 jest.setTimeout(600_000);
+// Every object the pack shares between policies (deserialised properties, the stack view) is deep-frozen: a policy
+// that mutates one throws, and its internal error would be a finding.
+process.env.PARITY_PACK_FREEZE = "1";
 
 type Props = Record<string, unknown>;
 type Project = "data-platform" | "payments";
