@@ -24,6 +24,7 @@ export function expectProp(out: Outcome, r: PolicyInput, key: string, expected: 
 
 /** Value specs are matched and described by the rules library (one comparer). */
 export { satisfies as matchesSpec, describeSpec, type ValueSpec } from "../../consistency-rules/src/paths";
+import { describeSpec, satisfies as matchesSpec } from "../../consistency-rules/src/paths";
 
 /** The environment-neutral logical id of a resource name (`dev-ingest-raw-bucket` → `ingest-raw-bucket`), by the one normaliser. */
 export function logicalIdOf(name: string, env: string): string {
@@ -59,4 +60,26 @@ export function envExpectation<C>(
   if (spec !== undefined) return { spec, source: `rules (${ctx.env})` };
   if (opts.fallback !== undefined) return { spec: opts.fallback, source: "policy default" };
   return undefined;
+}
+
+/**
+ * {@link expectProp} with the expectation from the rules: `r.props[key]` (or `fallback` when absent) must match what
+ * the rules expect for this environment (an invariant or an approved value), else `expected` (the policy's default).
+ * A value the rules approve therefore never fails the guardrail.
+ */
+export function expectEnvProp<C>(
+  ctx: CheckContext<C>,
+  out: Outcome,
+  r: PolicyInput,
+  key: string,
+  expected: ValueSpec,
+  opts: { fallback?: unknown; consequence?: string; skipAbsent?: boolean } = {},
+): void {
+  const raw = r.props[key];
+  if (raw === undefined && opts.skipAbsent) return;
+  const v = raw ?? opts.fallback;
+  if (!known(out, r, key, v)) return;
+  const exp = envExpectation(ctx, r, out, key, { fallback: expected, envFree: true });
+  if (!exp) return;
+  if (!matchesSpec(exp.spec, v)) out.fail(`${r.name}: ${key} is ${show(v)}, expected ${describeSpec(exp.spec)} (${exp.source})${opts.consequence ? `; ${opts.consequence}` : ""}.`, r.urn);
 }

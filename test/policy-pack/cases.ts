@@ -73,13 +73,26 @@ const redriveResource = (queueUrl: (env: Env) => unknown, redrive: (env: Env) =>
   addResource(mutate(s, "work-queue", (p) => void delete p.redrivePolicy), "aws:sqs/redrivePolicy:RedrivePolicy", "work-queue-redrive", { queueUrl: queueUrl(env), redrivePolicy: redrive(env) });
 const workQueueUrl = (env: Env) => `https://sqs.${region(env)}.amazonaws.com/${acct(env)}/${env}-ingest-work-queue-x1`;
 const dlqRedrive = (env: Env) => JSON.stringify({ deadLetterTargetArn: queueArn(env, `${env}-ingest-work-dlq-x1`), maxReceiveCount: 3 });
-/** The data-platform rules with queue retention an approved per-environment difference (dev keeps 4 days). */
-const retentionApproved = (() => {
+/** Config giving `policy` the data-platform rules (inline) with `approval` added and the invariants `drop` removed. */
+const rulesWith = (policy: string, approval: Record<string, unknown>, drop: string[] = []) => {
   const raw = JSON.parse(JSON.stringify(RULES_JSON)) as { invariants: { id: string }[]; approvals: unknown[] };
-  raw.invariants = raw.invariants.filter((i) => i.id !== "parity-sqs-queue-retention");
-  raw.approvals.push({ id: "sqs-retention-dev", type: QUEUE, resource: "ingest-work-queue", path: "messageRetentionSeconds", values: { dev: 345600, staging: 1209600, prod: 1209600 }, reason: "dev queues are drained daily", owner: "platform-team" });
-  return { "sqs-queue-retention": { rules: raw } };
-})();
+  raw.invariants = raw.invariants.filter((i) => !drop.includes(i.id));
+  raw.approvals.push({ reason: "an approved per-environment difference", owner: "platform-team", ...approval });
+  return { [policy]: { rules: raw } };
+};
+/** Queue retention an approved per-environment difference (dev keeps 4 days). */
+const retentionApproved = rulesWith(
+  "sqs-queue-retention",
+  { id: "sqs-retention-dev", type: QUEUE, resource: "ingest-work-queue", path: "messageRetentionSeconds", values: { dev: 345600, staging: 1209600, prod: 1209600 } },
+  ["parity-sqs-queue-retention"],
+);
+const protectedInProd = rulesWith("lifecycle-no-deletion-protection", {
+  id: "events-table-protected-in-prod",
+  type: "aws:dynamodb/table:Table",
+  resource: "ingest-events-table",
+  path: "deletionProtectionEnabled",
+  values: { dev: false, staging: false, prod: true },
+});
 const imageFunction = (packageType: unknown) => (p: Props) => {
   delete p.runtime;
   delete p.handler;
@@ -221,7 +234,15 @@ export const CASES: readonly PolicyCase[] = [
   { policy: "tags-environment-matches-stack", fail: { target: "work-queue", apply: (p, _r, env) => void ((p.tags as Props).Environment = other(env)) }, unknown: { target: "work-queue", apply: (p) => void ((p.tags as Props).Environment = UNKNOWN) } },
   { policy: "naming-resource-convention", fail: { target: "alerts-topic", apply: (p) => void (p.name = "alerts") }, unknown: { target: "alerts-topic", apply: (p) => void (p.name = UNKNOWN) } },
   { policy: "lifecycle-resource-not-protected", fail: { target: "events-table", apply: () => ({ protect: true }) }, why: "`protect` is a resource option the engine always knows; it is never unknown at preview" },
-  { policy: "lifecycle-no-deletion-protection", fail: { target: "events-table", apply: (p) => void (p.deletionProtectionEnabled = true) }, unknown: { target: "events-table", apply: (p) => void (p.deletionProtectionEnabled = UNKNOWN) } },
+  {
+    policy: "lifecycle-no-deletion-protection",
+    fail: { target: "events-table", apply: (p) => void (p.deletionProtectionEnabled = true) },
+    unknown: { target: "events-table", apply: (p) => void (p.deletionProtectionEnabled = UNKNOWN) },
+    more: [
+      { name: "deletion protection the rules approve in prod passes", expect: "pass", envs: ["prod"], config: protectedInProd, apply: (s) => mutate(s, "events-table", (p) => void (p.deletionProtectionEnabled = true)) },
+      { name: "deletion protection in dev, where the rules approve none, fails", expect: "fail", envs: ["dev"], config: protectedInProd, apply: (s) => mutate(s, "events-table", (p) => void (p.deletionProtectionEnabled = true)) },
+    ],
+  },
   { policy: "lifecycle-s3-bucket-force-destroy", fail: { target: "raw-bucket", apply: (p) => void (p.forceDestroy = false) }, unknown: { target: "raw-bucket", apply: (p) => void (p.forceDestroy = UNKNOWN) } },
   { policy: "lifecycle-rds-skip-final-snapshot", base: "payments", fail: { target: "db-cluster", apply: (p) => void (p.skipFinalSnapshot = false) }, unknown: { target: "db-cluster", apply: (p) => void (p.skipFinalSnapshot = UNKNOWN) } },
   { policy: "rds-cluster-storage-encrypted", base: "payments", fail: { target: "db-cluster", apply: (p) => void (p.storageEncrypted = false) }, unknown: { target: "db-cluster", apply: (p) => void (p.storageEncrypted = UNKNOWN) } },
