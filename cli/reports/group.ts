@@ -51,6 +51,9 @@ const POLICY_PROPS = /^(policy|assumeRolePolicy|inlinePolicies|accessPolicies|re
 
 const CONFIG_RESOURCE = "config::config";
 
+/** `…$aws:iam/rolePolicy:RolePolicy::name: policy.Statement.8.Action.0: …` → the resource key and the path it names. */
+const REFERENCE = /([A-Za-z0-9_:/.-]+::[A-Za-z0-9_.-]+): ([A-Za-z0-9_.$-]+)/;
+
 function sourceOf(f: Finding): string {
   return f.kind === "policy" ? "pack" : "cli";
 }
@@ -174,7 +177,17 @@ export function groupFindings(findings: readonly Finding[], cwd: string): Cause[
   const byTag = new Map<string, Draft>();
   const bySignature = new Map<string, Draft>();
   const byRuleResource = new Map<string, Draft>();
+  /** `resource \0 cause path` → the first parity cause about it (for findings that name it only in their message). */
+  const byResourcePath = new Map<string, Draft>();
   const packFindings: Finding[] = [];
+  const referring: { f: Finding; key: string }[] = [];
+  const remember = (d: Draft) => {
+    const r = d.causeResource;
+    if (r && d.causePath !== undefined) {
+      const k = `${r}\u0000${d.causePath}`;
+      if (!byResourcePath.has(k)) byResourcePath.set(k, d);
+    }
+  };
 
   // pass 1: config keys first, so the resources they feed can join them whatever the order
   for (const f of findings) {
@@ -182,6 +195,7 @@ export function groupFindings(findings: readonly Finding[], cwd: string): Cause[
     const d: Draft = { lead: f, members: [f], causePath: f.path, causeResource: f.resource, kind: "config" };
     const sig = signature(f);
     if (sig && !bySignature.has(sig)) bySignature.set(sig, d);
+    remember(d);
     drafts.push(d);
   }
   for (const f of findings) {
@@ -189,6 +203,15 @@ export function groupFindings(findings: readonly Finding[], cwd: string): Cause[
     if (f.status === "pass") {
       drafts.push({ lead: f, members: [f], causePath: f.path, causeResource: f.resource, kind: "single" });
       continue;
+    }
+    // a parity rule (the pack's consistency policy, the lock) that names the resource and path in its message only
+    if (!f.path && f.ruleId.startsWith("parity-")) {
+      const m = REFERENCE.exec(f.message);
+      if (m) {
+        const resource = f.resource ?? m[1];
+        referring.push({ f, key: `${resource}\u0000${causePathOf(m[2])}` });
+        continue;
+      }
     }
     if (f.kind === "policy" && f.ruleId === "parity-consistency-rules") {
       packFindings.push(f);
@@ -211,6 +234,7 @@ export function groupFindings(findings: readonly Finding[], cwd: string): Cause[
         }
         const nd: Draft = { lead: f, members: [f], causePath: cp, causeResource: f.resource, kind: "doc" };
         byDoc.set(key, nd);
+        remember(nd);
         drafts.push(nd);
         continue;
       }
@@ -228,11 +252,18 @@ export function groupFindings(findings: readonly Finding[], cwd: string): Cause[
       }
     }
     const nd: Draft = { lead: f, members: [f], causePath: f.path, causeResource: f.resource, kind: "single" };
+    if (f.kind === "parity") remember(nd);
     if (f.resource) {
       const k = `${f.ruleId}\u0000${f.resource}`;
       if (!byRuleResource.has(k)) byRuleResource.set(k, nd);
     }
     drafts.push(nd);
+  }
+  for (const { f, key } of referring) {
+    const target = byResourcePath.get(key);
+    if (target) target.members.push(f);
+    else if (f.kind === "policy" && f.ruleId === "parity-consistency-rules") packFindings.push(f);
+    else drafts.push({ lead: f, members: [f], causePath: f.path, causeResource: f.resource, kind: "single" });
   }
   // the pack's consistency policy, reporting an invariant the CLI reports too: one entry, both sources
   for (const f of packFindings) {

@@ -126,6 +126,21 @@ test("the pack and the CLI reporting the same invariant are one entry naming bot
   expect(renderReport("table", input([cli, pack]))).toContain("(reported by cli and pack)");
 });
 
+test("findings that name the resource and path only in their message (the pack, the lock) join the cause", () => {
+  const pack: Finding = { ruleId: "parity-consistency-rules", status: "fail", severity: "high", kind: "policy", message: "parity-lock-mismatch: env-parity:iam:FunctionRole$aws:iam/rolePolicy:RolePolicy::ingest-validator-role-policy: policy.Statement.8.Action is \"s3:*\" in staging", environments: ["staging"], resource: ROLE };
+  const lock: Finding = { ruleId: "parity-lock-stale", status: "fail", severity: "medium", kind: "parity", message: "the lock is stale: env-parity:iam:FunctionRole$aws:iam/rolePolicy:RolePolicy::ingest-validator-role-policy: policy.Statement.8.Effect: now differs", environments: ENVS };
+  const causes = groupFindings([pack, lock, ...iamLeaves(3), ...guardrails], dir);
+  expect(causes.map((c) => [c.lead.ruleId, c.members.length])).toEqual([
+    ["parity-unapproved-difference", 5],
+    ["iam-policy-no-wildcard-actions", 1],
+    ["iam-policy-no-wildcard-resources", 1],
+  ]);
+  expect(causes[0].sources).toEqual(["cli", "pack"]);
+  // a guardrail naming the same resource is never absorbed; an unrelated path stays its own entry
+  const other: Finding = { ...lock, message: "the lock is stale: aws:iam/rolePolicy:RolePolicy::ingest-validator-role-policy: name: now differs" };
+  expect(groupFindings([other, ...iamLeaves(3)], dir)).toHaveLength(2);
+});
+
 describe("table", () => {
   const long = `arn:aws:iam::111111111111:role/${"x".repeat(150)}-staging-only-${"y".repeat(40)}`;
   const drifted = [parity({ resource: FN, path: "role", values: { dev: long.replace("staging-only", "dev"), staging: long, prod: long.replace("staging-only", "prod") } }), fed, configKey, ...guardrails];
