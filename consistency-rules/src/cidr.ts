@@ -76,19 +76,65 @@ export interface EnvironmentCidr {
   readonly file?: string;
 }
 
-/** Every pair of ranges from *different* environments that overlap (a pair is reported once, in input order). */
+/**
+ * Every pair of ranges from *different* environments that overlap (a pair is reported once, in input order).
+ * Sorted by start address and swept: the cost is n log n plus the pairs found, not n².
+ */
 export function findCidrOverlaps(ranges: readonly EnvironmentCidr[]): [EnvironmentCidr, EnvironmentCidr][] {
-  const parsed = ranges.map((r) => ({ r, range: parseIpv4Cidr(r.cidr) }));
-  const out: [EnvironmentCidr, EnvironmentCidr][] = [];
-  for (let i = 0; i < parsed.length; i++) {
-    for (let j = i + 1; j < parsed.length; j++) {
-      const a = parsed[i];
-      const b = parsed[j];
-      if (a.r.env === b.r.env) continue;
-      if (a.range.first <= b.range.last && b.range.first <= a.range.last) out.push([a.r, b.r]);
+  const parsed = ranges.map((r, i) => ({ r, i, range: parseIpv4Cidr(r.cidr) }));
+  const sorted = [...parsed].sort((a, b) => a.range.first - b.range.first || a.i - b.i);
+  const pairs: [number, number][] = [];
+  for (let x = 0; x < sorted.length; x++) {
+    const a = sorted[x];
+    for (let y = x + 1; y < sorted.length && sorted[y].range.first <= a.range.last; y++) {
+      const b = sorted[y];
+      if (a.r.env !== b.r.env) pairs.push(a.i < b.i ? [a.i, b.i] : [b.i, a.i]);
     }
   }
-  return out;
+  pairs.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+  return pairs.map(([i, j]) => [ranges[i], ranges[j]]);
+}
+
+/** One overlap per pair of environments: the first example (by address) and how many ranges of each take part. */
+export interface EnvironmentPairOverlap {
+  readonly a: EnvironmentCidr;
+  readonly b: EnvironmentCidr;
+  /** Ranges of `a.env` / `b.env` that overlap some range of the other. */
+  readonly countA: number;
+  readonly countB: number;
+}
+
+/**
+ * Overlaps grouped by environment pair, in O(n log n + n × environments): sorted by start address, each range is
+ * checked against the furthest-reaching earlier range of every other environment.
+ */
+export function findEnvironmentOverlaps(ranges: readonly EnvironmentCidr[]): EnvironmentPairOverlap[] {
+  const parsed = ranges.map((r, i) => ({ r, i, range: parseIpv4Cidr(r.cidr) }));
+  parsed.sort((a, b) => a.range.first - b.range.first || a.i - b.i);
+  const reach = new Map<string, (typeof parsed)[number]>();
+  const pairs = new Map<string, { a: EnvironmentCidr; b: EnvironmentCidr; inA: Set<number>; inB: Set<number> }>();
+  for (const cur of parsed) {
+    for (const [env, best] of reach) {
+      if (env === cur.r.env || best.range.last < cur.range.first) continue;
+      const [first, second] = env < cur.r.env ? [best, cur] : [cur, best];
+      const key = `${first.r.env}\u0000${second.r.env}`;
+      let p = pairs.get(key);
+      if (!p) pairs.set(key, (p = { a: first.r, b: second.r, inA: new Set(), inB: new Set() }));
+      p.inA.add(first.i);
+      p.inB.add(second.i);
+    }
+    const prev = reach.get(cur.r.env);
+    if (!prev || prev.range.last < cur.range.last) reach.set(cur.r.env, cur);
+  }
+  return [...pairs.values()].map((p) => ({ a: p.a, b: p.b, countA: p.inA.size, countB: p.inB.size }));
+}
+
+/** The approval path that allows two environments' VPC ranges to overlap (on a VPC type, both envs in `values`). */
+export const CIDR_OVERLAP_PATH = "$cidrOverlap";
+
+/** What the overlap check needs of the rules (kept structural: this module does not import rules.ts). */
+interface OverlapApprovals {
+  approvalsFor(type: string, logicalId: string): readonly { readonly id: string; readonly path: string; readonly values: Readonly<Record<string, unknown>>; readonly reason: string; readonly owner: string; readonly expires?: string }[];
 }
 
 /** Resource types whose `cidrBlock` input is a range of the VPC address space. */
@@ -154,34 +200,71 @@ export function vpcCidrsOf(snapshot: Snapshot): { known: EnvironmentCidr[]; unkn
   return { known, unknown };
 }
 
-function finding(f: Omit<Finding, "ruleId" | "severity" | "kind" | "path">): Finding {
+function finding(f: Omit<Finding, "ruleId" | "severity" | "kind" | "path"> & { severity?: Finding["severity"] }): Finding {
   return { ruleId: CIDR_OVERLAP_RULE_ID, severity: "high", kind: "parity", path: "cidrBlock", ...f };
 }
 
-/** Overlap, indeterminate and pass findings from already classified ranges. */
-function overlapFindings(known: readonly EnvironmentCidr[], findings: Finding[]): Finding[] {
-  const overlaps = findCidrOverlaps(known);
-  for (const [a, b] of overlaps) {
+function splitResource(resource: string | undefined): [string, string] | undefined {
+  const i = resource ? resource.indexOf("::") : -1;
+  return resource && i > 0 ? [resource.slice(0, i), resource.slice(i + 2)] : undefined;
+}
+
+function overlapApproval(o: EnvironmentPairOverlap, rules: OverlapApprovals | undefined) {
+  if (!rules || typeof rules.approvalsFor !== "function") return undefined;
+  for (const c of [o.a, o.b]) {
+    const tr = splitResource(c.resource);
+    if (!tr) continue;
+    const hit = rules.approvalsFor(tr[0], tr[1]).find((a) => a.path === CIDR_OVERLAP_PATH && o.a.env in a.values && o.b.env in a.values);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+function isExpiredOn(expires: string | undefined, now: Date): boolean {
+  return !!expires && now.getTime() >= Date.parse(`${expires}T00:00:00Z`) + 86_400_000;
+}
+
+/** Overlap (once per environment pair), indeterminate and pass findings from already classified ranges. */
+function overlapFindings(known: readonly EnvironmentCidr[], findings: Finding[], rules?: OverlapApprovals, now: Date = new Date()): Finding[] {
+  const overlaps = findEnvironmentOverlaps(known);
+  let failed = false;
+  for (const o of overlaps) {
+    const { a, b } = o;
+    const more = o.countA + o.countB > 2 ? ` (${o.countA} ${a.env} and ${o.countB} ${b.env} ranges overlap in all)` : "";
+    const what = `${a.env} ${a.cidr} overlaps ${b.env} ${b.cidr}${more}`;
+    const approval = overlapApproval(o, rules);
+    const live = approval && !isExpiredOn(approval.expires, now);
+    if (!live) failed = true;
     findings.push(
       finding({
-        status: "fail",
-        message: `${a.env} ${a.cidr} overlaps ${b.env} ${b.cidr}: environments must use disjoint VPC ranges (peering, VPN and Transit Gateway routing need them)`,
+        status: live ? "approved" : "fail",
+        ...(live ? { severity: "low" as const } : {}),
+        message: live
+          ? `${what}, as approved by ${approval.id} (${approval.reason})`
+          : `${what}: environments must use disjoint VPC ranges (peering, VPN and Transit Gateway routing need them)${approval ? `; approval ${approval.id} expired on ${approval.expires}` : ""}`,
         environments: [a.env, b.env],
         ...(a.resource ? { resource: a.resource } : {}),
         urn: a.urn,
         values: { [a.env]: a.cidr, [b.env]: b.cidr },
         file: a.file,
+        ...(approval ? { approval: { id: approval.id, reason: approval.reason, owner: approval.owner, ...(approval.expires ? { expires: approval.expires } : {}) } } : {}),
       }),
     );
   }
-  if (overlaps.length === 0 && findings.length === 0 && known.length > 0) {
-    const envs = [...new Set(known.map((k) => k.env))];
+  if (!failed && overlaps.length === 0 && findings.length === 0 && known.length > 0) {
+    const byEnv = new Map<string, string[]>();
+    for (const k of known) {
+      const l = byEnv.get(k.env);
+      if (l) l.push(k.cidr);
+      else byEnv.set(k.env, [k.cidr]);
+    }
+    const envs = [...byEnv.keys()];
     findings.push(
       finding({
         status: "pass",
         message: `VPC ranges of ${envs.join(", ")} are disjoint`,
         environments: envs,
-        values: Object.fromEntries(envs.map((env) => [env, known.filter((k) => k.env === env).map((k) => k.cidr).join(", ")])),
+        values: Object.fromEntries([...byEnv].map(([env, l]) => [env, l.length > 10 ? `${l.slice(0, 10).join(", ")} … ${l.length - 10} more` : l.join(", ")])),
       }),
     );
   }
@@ -206,15 +289,15 @@ function unknownFinding(u: { urn: string; env: string; resource?: string; file?:
  * values: a numeric environment suffix such as `0` would be replaced inside `10.0.0.0/16`).
  * Throws {@link InputError} for a range that is not an IPv4 CIDR.
  */
-export function checkCidrOverlaps(snapshots: readonly Snapshot[]): Finding[] {
+export function checkCidrOverlaps(snapshots: readonly Snapshot[], rules?: OverlapApprovals, now?: Date): Finding[] {
   const known: EnvironmentCidr[] = [];
   const findings: Finding[] = [];
   for (const s of snapshots) {
     const got = vpcCidrsOf(s);
-    known.push(...got.known);
+    for (const k of got.known) known.push(k);
     for (const u of got.unknown) findings.push(unknownFinding(u, "is unknown at preview"));
   }
-  return overlapFindings(known, findings);
+  return overlapFindings(known, findings, rules, now);
 }
 
 /**
@@ -222,7 +305,7 @@ export function checkCidrOverlaps(snapshots: readonly Snapshot[]): Finding[] {
  * normalised) `cidrBlock`, names resources by their environment-neutral identity, and never throws — a value that is
  * not an IPv4 CIDR is a `fail` finding naming the file and the URN, a secret one is indeterminate (never printed).
  */
-export function checkNormalisedCidrOverlaps(snapshots: readonly NormalisedSnapshot[]): Finding[] {
+export function checkNormalisedCidrOverlaps(snapshots: readonly NormalisedSnapshot[], rules?: OverlapApprovals, now?: Date): Finding[] {
   const known: EnvironmentCidr[] = [];
   const findings: Finding[] = [];
   for (const s of snapshots) {
@@ -248,5 +331,5 @@ export function checkNormalisedCidrOverlaps(snapshots: readonly NormalisedSnapsh
       }
     }
   }
-  return overlapFindings(known, findings);
+  return overlapFindings(known, findings, rules, now);
 }

@@ -9,7 +9,7 @@
  */
 import { checkNormalisedCidrOverlaps, CIDR_OVERLAP_RULE_ID } from "./cidr";
 import type { Finding, NormalisedResource, NormalisedSnapshot, Severity } from "./model";
-import { normaliseValue, stringNormaliser } from "./normalise";
+import { normaliserOf, normaliseValue, setsAt, stringNormaliser } from "./normalise";
 import {
   container,
   deepEqual,
@@ -26,7 +26,7 @@ import {
   type ValueSpec,
 } from "./paths";
 import { type Approval, CONFIG_TYPE, type Invariant, isExpired, PRESENT_PATH, type RuleSet } from "./rules";
-import { containsUnknown, isSecret, SECRET_PLACEHOLDER } from "./sentinels";
+import { containsUnknown, isSecret, SECRET_PLACEHOLDER, UNKNOWN } from "./sentinels";
 
 export const PARITY_RULES = {
   unapproved: "parity-unapproved-difference",
@@ -35,6 +35,7 @@ export const PARITY_RULES = {
   unknownEnvironment: "parity-unknown-environment",
   destroyable: "parity-resource-destroyable",
   cidrOverlap: CIDR_OVERLAP_RULE_ID,
+  sharedSecret: "parity-shared-secret-ciphertext",
 } as const;
 
 const SEVERITY: Record<"unapproved" | "inventory" | "expired" | "approved" | "destroyable", Severity> = {
@@ -117,8 +118,16 @@ function subjectLabel(subject: { readonly type: string; readonly logicalId: stri
   return subject.type === CONFIG_TYPE ? "stack config" : `${labelOf(subject.type)} ${subject.logicalId}`;
 }
 
+/** Values per env, redacted; a value secret in one environment is `[secret]` in every environment. */
 function valuesOf(rows: readonly Row[], get: (r: Row) => unknown): Record<string, unknown> {
-  return Object.fromEntries(rows.map((r) => [r.env, redact(get(r))]));
+  const vs = rows.map(get);
+  return secretEverywhere(Object.fromEntries(rows.map((r, i) => [r.env, redact(vs[i])])));
+}
+
+function secretEverywhere(values: Record<string, unknown>): Record<string, unknown> {
+  const vs = Object.values(values);
+  if (!vs.includes(SECRET_PLACEHOLDER)) return values;
+  return Object.fromEntries(Object.keys(values).map((k) => [k, values[k] === undefined ? undefined : SECRET_PLACEHOLDER]));
 }
 
 function renderValues(values: Record<string, unknown>): string {
@@ -128,10 +137,10 @@ function renderValues(values: Record<string, unknown>): string {
 }
 
 /** A spec written in raw terms (`"dev"`, `"arn:aws:…:111111111111:…"`) normalised like the env's values. */
-function specFor(spec: ValueSpec, row: Row): ValueSpec {
-  let norm = normalisers.get(row.snap);
+function specFor(spec: ValueSpec, row: Row, at?: { readonly type: string; readonly segs: readonly string[] }): ValueSpec {
+  let norm = normaliserOf(row.snap) ?? normalisers.get(row.snap);
   if (!norm) normalisers.set(row.snap, (norm = stringNormaliser(isPlainObject(row.snap.context) ? row.snap.context : {})));
-  return mapSpecLiterals(spec, (v) => normaliseValue(v, norm));
+  return mapSpecLiterals(spec, (v) => (at ? setsAt(at.type, at.segs, normaliseValue(v, norm)) : normaliseValue(v, norm)));
 }
 const normalisers = new WeakMap<object, ReturnType<typeof stringNormaliser>>();
 
@@ -180,8 +189,8 @@ function configRows(snap: NormalisedSnapshot, project: string): Record<string, u
 
 function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): Subject[] {
   const byKey = new Map<string, { type: string; logicalId: string; rows: (Row | undefined)[] }>();
-  const add = (i: number, type: string, logicalId: string, row: Row) => {
-    const key = `${type}::${logicalId}`;
+  const add = (i: number, type: string, logicalId: string, row: Row, pairKey?: string) => {
+    const key = pairKey ?? `${type}::${logicalId}`;
     let s = byKey.get(key);
     if (!s) byKey.set(key, (s = { type, logicalId, rows: snaps.map(() => undefined) }));
     s.rows[i] = row;
@@ -192,10 +201,13 @@ function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): 
     const resources = snap?.resources instanceof Map ? snap.resources : new Map();
     for (const r of resources.values()) {
       const ic = Array.isArray(r.ignoreChanges) ? r.ignoreChanges : undefined;
-      const props = ic && isPlainObject(r.props) ? { ...r.props, [IGNORE_CHANGES_PATH]: ic } : r.props;
-      const rawProps = isPlainObject(r.original?.props) ? r.original.props : undefined;
-      const raw = rawProps && ic ? { ...rawProps, [IGNORE_CHANGES_PATH]: ic } : rawProps;
-      add(i, String(r.type), String(r.logicalId), { env, props, urn: typeof r.original?.urn === "string" ? r.original.urn : undefined, file, snap, resource: r, raw });
+      const opts = isPlainObject(r.options) ? r.options : undefined;
+      const extra = ic || opts ? { ...opts, ...(ic ? { [IGNORE_CHANGES_PATH]: ic } : {}) } : undefined;
+      const props = extra && isPlainObject(r.props) ? { ...r.props, ...extra } : r.props;
+      const rawProps = isPlainObject(r.rawProps) ? r.rawProps : isPlainObject(r.original?.props) ? r.original.props : undefined;
+      const raw = rawProps && extra ? { ...rawProps, ...extra } : rawProps;
+      const pairKey = typeof r.key === "string" ? r.key : undefined;
+      add(i, String(r.type), String(r.logicalId), { env, props, urn: typeof r.original?.urn === "string" ? r.original.urn : undefined, file, snap, resource: r, raw }, pairKey);
     }
     if (isPlainObject(snap?.config)) {
       const raw = isPlainObject(snap.rawConfig) ? configRows({ ...snap, config: snap.rawConfig }, rules.project) : undefined;
@@ -273,7 +285,7 @@ function invariantFindings(subject: Subject, rows: readonly Row[], inv: Invarian
     if (Object.values(values).some(containsUnknown)) {
       return [finding(b, { ...base, status: "indeterminate", message: `${head(b)} is unknown until apply in ${unknownEnvs(values)}; cannot check (${inv.id})` })];
     }
-    const verdicts = inv.hasExpect ? rows.map((r) => judge(specFor(inv.expect, r), values[r.env])) : [];
+    const verdicts = inv.hasExpect ? rows.map((r) => judge(specFor(inv.expect, r, { type: subject.type, segs }), values[r.env])) : [];
     const differs = !Object.values(values).every((v) => deepEqual(v, Object.values(values)[0]));
     const bad = verdicts.includes("bad");
     if (!differs && !bad && verdicts.includes("unknown")) {
@@ -299,7 +311,7 @@ function unknownEnvs(values: Record<string, unknown>): string {
 function approvalVerdict(b: Base, a: Approval, segs: readonly string[], now: Date): Finding {
   const values = valuesOf(b.rows, (r) => getAt(r.props, segs));
   const base = { ruleId: PARITY_RULES.unapproved, values };
-  const verdicts = b.rows.map((r) => (r.env in a.values ? judge(specFor(a.values[r.env], r), values[r.env]) : "bad"));
+  const verdicts = b.rows.map((r) => (r.env in a.values ? judge(specFor(a.values[r.env], r, { type: b.subject.type, segs }), values[r.env]) : "bad"));
   const expired = isExpired(a, now);
   if (!expired && verdicts.includes("unknown") && !verdicts.includes("bad")) {
     return finding(b, { ...base, severity: SEVERITY.unapproved, status: "indeterminate", message: `${head(b)} is unknown until apply in ${unknownEnvs(values) || "some environment"}; cannot check approval ${a.id} (${PARITY_RULES.unapproved})` });
@@ -330,6 +342,23 @@ function childSlot(c: unknown[] | Record<string, unknown> | undefined, key: stri
   return Object.prototype.hasOwnProperty.call(c, key) ? c[key] : ABSENT;
 }
 
+/** Deep equality that is false wherever an unknown value is met (unknown is never known to be equal). */
+function sameKnown(a: unknown, b: unknown, depth = 0): boolean {
+  if (a === UNKNOWN || b === UNKNOWN) return false;
+  if (a === b) return typeof a !== "object" || a === null ? true : !containsUnknown(a);
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || depth > 200) return deepEqual(a, b) && !containsUnknown(a);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameKnown(a[i], b[i], depth + 1)) return false;
+    return true;
+  }
+  if (Array.isArray(b) || !isPlainObject(a) || !isPlainObject(b)) return deepEqual(a, b) && !containsUnknown(a);
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!Object.prototype.hasOwnProperty.call(b, k) || !sameKnown(a[k], b[k], depth + 1)) return false;
+  return true;
+}
+
 /** Keys of all containers, first-seen order; the common case (same keys everywhere) allocates one array. */
 function unionKeys(cs: readonly (unknown[] | Record<string, unknown> | undefined)[]): string[] {
   let keys: string[] | undefined;
@@ -358,10 +387,19 @@ function walkDifferences(slots: Slot[], segs: string[], onLeaf: (segs: string[],
   const n = slots.length;
   let same = true;
   for (let i = 1; i < n && same; i++) same = slots[i] === slots[0];
-  if (same) return;
+  if (same) {
+    // Unknown in every environment is not "equal": it cannot be decided yet (indeterminate, fails under --strict).
+    if (slots[0] === UNKNOWN && segs.length > 0) onLeaf(segs, slots.slice());
+    return;
+  }
+  // A value secret in any environment compares as `[secret]` in every one: never walked, never printed.
+  if (slots.includes(SECRET_PLACEHOLDER)) {
+    if (slots.includes(ABSENT) && segs.length > 0) onLeaf(segs, slots.map((v) => (v === ABSENT ? undefined : SECRET_PLACEHOLDER)));
+    return;
+  }
   // Identical before normalisation is identical, whatever normalisation did to each environment's copy (e.g. a stack
-  // name inside a value that names all stacks, which becomes `{env}` in that stack only).
-  if (raws && !raws.includes(ABSENT) && raws.every((r) => deepEqual(r, raws[0]))) return;
+  // name inside a value that names all stacks, which becomes `{env}` in that stack only) — unless it holds an unknown.
+  if (raws && !raws.includes(ABSENT) && raws.every((r) => sameKnown(r, raws[0]))) return;
   const depth = segs.length;
   const atomic = depth >= MAX_WALK_DEPTH || (depth === 1 && segs[0] === IGNORE_CHANGES_PATH);
   const cs = new Array<unknown[] | Record<string, unknown> | undefined>(n);
@@ -417,7 +455,7 @@ function differenceFindings(subject: Subject, rows: readonly Row[], rules: RuleS
         out.push(approvalVerdict(b, a, covered, now));
         return;
       }
-      const values = Object.fromEntries(rows.map((r, i) => [r.env, redact(leafValues[i])]));
+      const values = secretEverywhere(Object.fromEntries(rows.map((r, i) => [r.env, redact(leafValues[i])])));
       const unknown = Object.values(values).some(containsUnknown);
       out.push(
         finding(b, {
@@ -465,15 +503,60 @@ export function compareSnapshots(snapshots: readonly NormalisedSnapshot[], rules
   const snaps = safeSnaps(snapshots);
   const envs = snaps.map(envOf);
   const findings = expiredFindings(rules, now);
+  const add = (fs: readonly Finding[]) => {
+    for (const f of fs) findings.push(f);
+  };
   for (const subject of collectSubjects(snaps, rules)) {
     const rows = withIgnoreChanges(subject.rows.filter((r): r is Row => r !== undefined));
     if (subject.type !== CONFIG_TYPE && rows.length < snaps.length) findings.push(inventoryFinding(subject, envs, rules, now));
-    if (subject.type !== CONFIG_TYPE) findings.push(...destroyableFindings(subject, rows));
-    for (const inv of rules.invariantsFor(subject.type, subject.logicalId)) findings.push(...invariantFindings(subject, rows, inv));
-    if (rows.length >= 2) findings.push(...differenceFindings(subject, rows, rules, now));
+    if (subject.type !== CONFIG_TYPE) add(destroyableFindings(subject, rows));
+    for (const inv of rules.invariantsFor(subject.type, subject.logicalId)) add(invariantFindings(subject, rows, inv));
+    if (rows.length >= 2) add(differenceFindings(subject, rows, rules, now));
   }
-  findings.push(...checkNormalisedCidrOverlaps(snaps));
+  add(sharedCiphertextFindings(snaps, rules));
+  add(checkNormalisedCidrOverlaps(snaps, rules, now));
   return findings;
+}
+
+/**
+ * The same ciphertext in two environments' stack configs: either one credential shared between environments, or a
+ * value copied from another stack's file that this stack cannot decrypt (each stack has its own key). Never prints it.
+ */
+function sharedCiphertextFindings(snaps: readonly NormalisedSnapshot[], rules: RuleSet): Finding[] {
+  const seen = new Map<string, { env: string; key: string; file: string }[]>();
+  const prefix = `${rules.project}:`;
+  for (const snap of snaps) {
+    if (!isPlainObject(snap.rawConfig)) continue;
+    const env = envOf(snap);
+    for (const [k, v] of Object.entries(snap.rawConfig)) {
+      const ct = isSecret(v) && typeof v.ciphertext === "string" && v.ciphertext ? v.ciphertext : isPlainObject(v) && typeof v.secure === "string" ? v.secure : undefined;
+      if (!ct) continue;
+      const key = k.startsWith(prefix) ? k.slice(prefix.length) : k;
+      const list = seen.get(ct);
+      const at = { env, key, file: String(snap.origin ?? "") };
+      if (list) list.push(at);
+      else seen.set(ct, [at]);
+    }
+  }
+  const out: Finding[] = [];
+  for (const list of seen.values()) {
+    const envs = [...new Set(list.map((x) => x.env))];
+    if (envs.length < 2) continue;
+    const keys = [...new Set(list.map((x) => x.key))].join(", ");
+    out.push({
+      ruleId: PARITY_RULES.sharedSecret,
+      status: "fail",
+      severity: "high",
+      kind: "parity",
+      message: `stack config ${keys}: ${envs.join(" and ")} hold the same secret ciphertext — a credential shared between environments, or a value one stack cannot decrypt (each stack has its own key); set it per stack with \`pulumi config set --secret\` (${PARITY_RULES.sharedSecret})`,
+      environments: envs,
+      resource: `${CONFIG_TYPE}::${CONFIG_TYPE}`,
+      path: list[0].key,
+      values: Object.fromEntries(envs.map((e) => [e, SECRET_PLACEHOLDER])),
+      file: list[0].file,
+    });
+  }
+  return out;
 }
 
 /** When some environment has `ignoreChanges` on a resource, the others compare as `[]` (none), not as absent. */
@@ -502,7 +585,7 @@ function approvalStackFindings(subject: Subject, row: Row, a: Approval, rules: R
     const b: Base = { subject, rows: [row], path };
     const values = { [row.env]: redact(value) };
     const base = { ruleId: PARITY_RULES.unapproved, values, approval: approvalInfo(a) };
-    const verdict = judge(specFor(spec, row), value);
+    const verdict = judge(specFor(spec, row, { type: subject.type, segs }), value);
     if (verdict === "unknown") return [finding(b, { ...base, severity: SEVERITY.unapproved, status: "indeterminate", message: `${head(b)} is not known in ${row.env}; cannot check approval ${a.id} (${PARITY_RULES.unapproved})` })];
     if (verdict === "ok") return [finding(b, { ...base, severity: SEVERITY.approved, status: "pass", message: `${head(b)} is ${renderValue(values[row.env])} in ${row.env} as approved by ${a.id} (${PARITY_RULES.unapproved})` })];
     return [finding(b, { ...base, severity: SEVERITY.unapproved, status: "fail", message: `${head(b)} is ${renderValue(values[row.env])} in ${row.env}; approval ${a.id} allows ${describeSpec(spec)} (${PARITY_RULES.unapproved})` })];
@@ -533,11 +616,11 @@ export function checkStack(snap: NormalisedSnapshot, rules: RuleSet, now: Date =
   for (const subject of collectSubjects([s], rules)) {
     const row = subject.rows[0];
     if (!row) continue;
-    if (subject.type !== CONFIG_TYPE) findings.push(...destroyableFindings(subject, [row]));
-    for (const inv of rules.invariantsFor(subject.type, subject.logicalId)) findings.push(...invariantFindings(subject, [row], inv));
+    if (subject.type !== CONFIG_TYPE) for (const f of destroyableFindings(subject, [row])) findings.push(f);
+    for (const inv of rules.invariantsFor(subject.type, subject.logicalId)) for (const f of invariantFindings(subject, [row], inv)) findings.push(f);
     if (!known) continue;
     for (const a of rules.approvalsFor(subject.type, subject.logicalId)) {
-      if (!isExpired(a, now)) findings.push(...approvalStackFindings(subject, row, a, rules));
+      if (!isExpired(a, now)) for (const f of approvalStackFindings(subject, row, a, rules)) findings.push(f);
     }
   }
   return findings;

@@ -11,7 +11,7 @@
  * Never throws, whatever JSON it is given.
  */
 import type { EnvironmentContext, NormalisedResource, NormalisedSnapshot, Snapshot, SnapshotResource } from "./model";
-import { escapeRegExp, isPlainObject } from "./paths";
+import { escapeRegExp, isPlainObject, stableStringify } from "./paths";
 import type { RuleSet } from "./rules";
 import { ARCHIVE_SIG, ASSET_SIG, isSecret, SECRET_PLACEHOLDER, SIG_KEY, UNKNOWN } from "./sentinels";
 
@@ -21,15 +21,18 @@ export const PLACEHOLDERS = { env: "{env}", suffix: "{suffix}", account: "{accou
 export const VOLATILE_KEYS: ReadonlySet<string> = new Set(["__defaults"]);
 
 const DELIM = "-_/:.";
-const ACCOUNT_RE = /(?<!\d)\d{12}(?!\d)/g;
-const REGION_RE = /(?<![a-z])(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-\d(?!\d)/g;
-/** Pulumi auto-naming appends `-` and 7 lowercase hex characters. */
-const AUTONAME_RE = /-[0-9a-f]{7}(?=$|[-_/:.])/g;
 /**
- * Ids AWS generates for EC2-family resources (`subnet-0a1b2c3d4e5f60718`, `sg-…`, `eni-…`, `ami-…`): 8 or 17 hex digits
- * after a known prefix. They differ in every account by nature, so a real export compares them as `{id}`.
+ * Ids AWS generates for EC2-family resources (`subnet-0a1b2c3d4e5f60718`, `sg-…`, `eni-…`): 8 or 17 hex digits after
+ * a known prefix. They differ in every account by nature, so a real export compares them as `{id}`. Ids a program
+ * *chooses* (`ami-…`, `snap-…`) are not here: another image is a difference.
  */
-const AWS_ID_RE = /(?<![A-Za-z0-9-])(?:subnet|sg|vpc|eni|igw|eigw|nat|rtb|rtbassoc|vpce|acl|aclassoc|eipalloc|eipassoc|i|ami|lt|snap|vol|pl|tgw|tgw-attach|pcx|dopt|fl)-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![A-Za-z0-9])/g;
+export const AWS_GENERATED_ID_PREFIXES: readonly string[] = [
+  "subnet", "sg", "vpc", "eni", "igw", "eigw", "nat", "rtb", "rtbassoc", "vpce", "acl", "aclassoc", "eipalloc", "eipassoc",
+  "i", "lt", "vol", "tgw", "tgw-attach", "tgw-rtb", "pcx", "dopt", "fl", "sgr", "vgw", "cgw", "vpn",
+];
+const AWS_ID_RE = new RegExp(`(?<![A-Za-z0-9-])(?:${AWS_GENERATED_ID_PREFIXES.map(escapeRegExp).join("|")})-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![A-Za-z0-9])`, "g");
+/** Pulumi auto-naming appends `-` and 7 lowercase hex characters to the resource's name. */
+const AUTONAME_RE = /-[0-9a-f]{7}(?![A-Za-z0-9])/g;
 const MAX_DEPTH = 100;
 
 /** Replaces `token` where it stands as a whole token (delimited by `- _ / : .` or the string ends). */
@@ -43,48 +46,84 @@ export interface ValueNormaliser {
   (s: string): string;
 }
 
-/** True if `s` has a run of 12 digits (cheap pre-check for {@link ACCOUNT_RE}). */
-function hasTwelveDigits(s: string): boolean {
-  let run = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (++run === 12) return true;
-    } else run = 0;
-  }
-  return false;
+/** Another environment's facts: its account id or region inside this stack's values is a cross-environment reference. */
+export interface ForeignEnvironment {
+  readonly env: string;
+  readonly accountId?: string;
+  readonly region?: string;
 }
 
-/** True if `s` has `-` followed by a digit (every AWS region name does; cheap pre-check for {@link REGION_RE}). */
-function hasDashDigit(s: string): boolean {
-  for (let i = s.indexOf("-"); i >= 0 && i < s.length - 1; i = s.indexOf("-", i + 1)) {
-    const c = s.charCodeAt(i + 1);
-    if (c >= 48 && c <= 57) return true;
-  }
-  return false;
+/** What {@link stringNormaliser} may know beyond the environment context. */
+export interface NormaliserOptions {
+  /** The other environments of the rules: their account ids → `{account:<env>}`, regions → `{region:<env>}`. */
+  readonly others?: readonly ForeignEnvironment[];
+  /** Resource names of this stack: `<name>-<7 hex>` (a Pulumi auto-name) → `<name>-{id}`. */
+  readonly names?: ReadonlySet<string>;
+  /** Further names of this environment (rules `environments.<env>.aliases`) → `{env}`. */
+  readonly aliases?: readonly string[];
 }
 
 /** One rewrite step: applied in order, each only when its cheap pre-check says it can match. */
 interface Rewrite {
   readonly re: RegExp;
-  readonly placeholder: string;
+  readonly placeholder: string | ((m: string, offset: number, s: string) => string);
   readonly mayMatch: (s: string) => boolean;
 }
 
 const CACHE_LIMIT = 200_000;
+const ok = (x: unknown): x is string => typeof x === "string" && x.length > 0 && !/[{}]/.test(x);
 
-export function stringNormaliser(ctx: Partial<EnvironmentContext>): ValueNormaliser {
+/** Groups other environments by a value (two envs may share an account): value → `env|env`. */
+function foreignByValue(others: readonly ForeignEnvironment[], key: "accountId" | "region", own: string | undefined): Map<string, string> {
+  const m = new Map<string, string[]>();
+  for (const o of others) {
+    const v = o[key];
+    if (!ok(v) || v === own) continue;
+    const list = m.get(v);
+    if (list) list.push(o.env);
+    else m.set(v, [o.env]);
+  }
+  return new Map([...m].map(([v, envs]) => [v, envs.join("|")]));
+}
+
+/**
+ * This environment's own account id, region, stack/env names (and aliases) and suffix become placeholders; another
+ * environment's account id or region becomes `{account:<env>}` / `{region:<env>}` (a cross-environment reference,
+ * which never equals `{account}`); an unknown 12-digit number or region is kept as it is. Generated AWS ids → `{id}`,
+ * and an auto-name suffix after one of this stack's resource names → `-{id}`.
+ */
+export function stringNormaliser(ctx: Partial<EnvironmentContext>, opts: NormaliserOptions = {}): ValueNormaliser {
   const steps: Rewrite[] = [];
   const literal = (token: string) => (s: string) => s.includes(token);
-  if (typeof ctx.accountId === "string" && ctx.accountId) steps.push({ re: new RegExp(escapeRegExp(ctx.accountId), "g"), placeholder: PLACEHOLDERS.account, mayMatch: literal(ctx.accountId) });
-  steps.push({ re: ACCOUNT_RE, placeholder: PLACEHOLDERS.account, mayMatch: hasTwelveDigits });
-  if (typeof ctx.region === "string" && ctx.region) steps.push({ re: tokenRegExp(ctx.region), placeholder: PLACEHOLDERS.region, mayMatch: literal(ctx.region) });
-  steps.push({ re: REGION_RE, placeholder: PLACEHOLDERS.region, mayMatch: hasDashDigit });
-  const names = [ctx.env, ctx.stack].filter((x): x is string => typeof x === "string" && x.length > 0 && !/[{}]/.test(x));
-  for (const n of [...new Set(names)]) steps.push({ re: tokenRegExp(n), placeholder: PLACEHOLDERS.env, mayMatch: literal(n) });
-  if (typeof ctx.suffix === "string" && ctx.suffix && !/[{}]/.test(ctx.suffix)) steps.push({ re: tokenRegExp(ctx.suffix), placeholder: PLACEHOLDERS.suffix, mayMatch: literal(ctx.suffix) });
+  const names = opts.names;
+  if (names && names.size > 0) {
+    // Before any other step: names are matched as the program wrote them.
+    const autoname = (m: string, offset: number, s: string): string => {
+      for (let j = offset - 1; j >= 0; j--) {
+        if (j === 0 || DELIM.includes(s[j - 1])) {
+          if (names.has(s.slice(j, offset))) return `-${PLACEHOLDERS.id}`;
+        }
+      }
+      return m;
+    };
+    steps.push({ re: AUTONAME_RE, placeholder: autoname, mayMatch: literal("-") });
+  }
+  const account = ok(ctx.accountId) ? ctx.accountId : undefined;
+  const region = ok(ctx.region) ? ctx.region : undefined;
+  if (account) steps.push({ re: new RegExp(`(?<!\\d)${escapeRegExp(account)}(?!\\d)`, "g"), placeholder: PLACEHOLDERS.account, mayMatch: literal(account) });
+  for (const [v, envs] of foreignByValue(opts.others ?? [], "accountId", account)) {
+    steps.push({ re: new RegExp(`(?<!\\d)${escapeRegExp(v)}(?!\\d)`, "g"), placeholder: `{account:${envs}}`, mayMatch: literal(v) });
+  }
+  if (region) steps.push({ re: new RegExp(`(?<![a-z])${escapeRegExp(region)}(?!\\d)`, "g"), placeholder: PLACEHOLDERS.region, mayMatch: literal(region) });
+  for (const [v, envs] of foreignByValue(opts.others ?? [], "region", region)) {
+    steps.push({ re: new RegExp(`(?<![a-z])${escapeRegExp(v)}(?!\\d)`, "g"), placeholder: `{region:${envs}}`, mayMatch: literal(v) });
+  }
+  const envNames = [ctx.stack, ...(opts.aliases ?? []), ctx.env].filter(ok);
+  if (ok(ctx.stack) && ctx.stack.includes("/")) envNames.unshift(ctx.stack.split("/").pop()!);
+  // Longest first: `shop-prd-eu` before `prd`.
+  for (const n of [...new Set(envNames)].sort((a, b) => b.length - a.length)) steps.push({ re: tokenRegExp(n), placeholder: PLACEHOLDERS.env, mayMatch: literal(n) });
+  if (ok(ctx.suffix)) steps.push({ re: tokenRegExp(ctx.suffix), placeholder: PLACEHOLDERS.suffix, mayMatch: literal(ctx.suffix) });
   steps.push({ re: AWS_ID_RE, placeholder: PLACEHOLDERS.id, mayMatch: literal("-") });
-  steps.push({ re: AUTONAME_RE, placeholder: `-${PLACEHOLDERS.id}`, mayMatch: literal("-") });
   // Keys and many values (tags, types, policies) repeat across resources: each distinct string is rewritten once.
   const cache = new Map<string, string>();
   return (s: string) => {
@@ -92,7 +131,11 @@ export function stringNormaliser(ctx: Partial<EnvironmentContext>): ValueNormali
     let out = cache.get(s);
     if (out !== undefined) return out;
     out = s;
-    for (const step of steps) if (step.mayMatch(out)) out = out.replace(step.re, step.placeholder);
+    for (const step of steps) {
+      if (!step.mayMatch(out)) continue;
+      step.re.lastIndex = 0;
+      out = typeof step.placeholder === "string" ? out.replace(step.re, step.placeholder) : out.replace(step.re, step.placeholder);
+    }
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(s, out);
     return out;
@@ -131,13 +174,33 @@ function str(v: unknown, fallback = ""): string {
   return typeof v === "string" ? v : fallback;
 }
 
-/** Removes the env token (first whole `-`-token), the suffix (last token) and an auto-name suffix. */
-export function logicalIdOf(name: string, ctx: Partial<EnvironmentContext>): string {
+/** The names of an environment as they appear in resource names: stack (full and short), env, aliases. */
+function envTokens(ctx: Partial<EnvironmentContext>, aliases: readonly string[] = []): string[][] {
+  const names = [ctx.stack, ctx.stack?.split("/").pop(), ctx.env, ...aliases].filter((x): x is string => typeof x === "string" && x.length > 0 && !x.includes("/"));
+  const seqs = [...new Set(names)].map((n) => n.split("-"));
+  // Longest token sequence first: `shop-prd-eu` is stripped whole before `prd` alone is tried.
+  return seqs.sort((a, b) => b.length - a.length);
+}
+
+function indexOfSeq(parts: readonly string[], seq: readonly string[]): number {
+  outer: for (let i = 0; i + seq.length <= parts.length; i++) {
+    for (let j = 0; j < seq.length; j++) if (parts[i + j] !== seq[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/**
+ * Removes the environment's name — the whole stack name, the env name or one of its aliases, as a `-`-separated token
+ * sequence (`api-shop-prd-eu-role` with stack `shop-prd-eu` → `api-role`) — once, then an auto-name suffix
+ * (`-<7 hex>`) and the environment suffix at the end. Never strips a name to nothing.
+ */
+export function logicalIdOf(name: string, ctx: Partial<EnvironmentContext>, aliases: readonly string[] = []): string {
   let parts = name.split("-");
-  for (const token of [ctx.env, ctx.stack]) {
-    const i = typeof token === "string" && token ? parts.indexOf(token) : -1;
-    if (i >= 0 && parts.length > 1) {
-      parts = [...parts.slice(0, i), ...parts.slice(i + 1)];
+  for (const seq of envTokens(ctx, aliases)) {
+    const i = parts.length > seq.length ? indexOfSeq(parts, seq) : -1;
+    if (i >= 0) {
+      parts = [...parts.slice(0, i), ...parts.slice(i + seq.length)];
       break;
     }
   }
@@ -147,12 +210,33 @@ export function logicalIdOf(name: string, ctx: Partial<EnvironmentContext>): str
 }
 
 const PROVIDER_PREFIX = "pulumi:providers:";
+export const STACK_TYPE = "pulumi:pulumi:Stack";
+/** The logical id of the root stack resource, whatever the stack is called. */
+export const STACK_LOGICAL_ID = "stack";
 
-function identity(r: SnapshotResource, ctx: Partial<EnvironmentContext>): { type: string; logicalId: string } {
-  const type = str(r.type, "unknown");
-  const name = str(r.name) || str(r.urn).split("::").pop() || "";
-  if (type.startsWith(PROVIDER_PREFIX) && /^default(_|$)/.test(name)) return { type, logicalId: type.slice(PROVIDER_PREFIX.length) };
-  return { type, logicalId: logicalIdOf(name, ctx) };
+/** `urn:pulumi:<stack>::<project>::<qualified type>::<name>` → its qualified type (parent types `$`-joined) and name. */
+export function parseUrn(urn: unknown): { qualifiedType: string; type: string; name: string } | undefined {
+  if (typeof urn !== "string" || !urn.startsWith("urn:pulumi:")) return undefined;
+  const parts = urn.split("::");
+  if (parts.length < 4) return undefined;
+  const qualifiedType = parts[2];
+  const type = qualifiedType.slice(qualifiedType.lastIndexOf("$") + 1);
+  return { qualifiedType, type, name: parts.slice(3).join("::") };
+}
+
+function identityOf(type: string, name: string, ctx: Partial<EnvironmentContext>, aliases: readonly string[]): string {
+  if (type === STACK_TYPE) return STACK_LOGICAL_ID;
+  if (type.startsWith(PROVIDER_PREFIX) && /^default(_|$)/.test(name)) return type.slice(PROVIDER_PREFIX.length);
+  return logicalIdOf(name, ctx, aliases);
+}
+
+/** A resource reference (parent URN, or provider reference `<urn>::<id>`) as an environment-neutral `type::logicalId`. */
+function referenceOf(ref: unknown, ctx: Partial<EnvironmentContext>, aliases: readonly string[], provider: boolean): string | undefined {
+  if (typeof ref !== "string" || !ref) return undefined;
+  const urn = provider ? ref.slice(0, Math.max(0, ref.lastIndexOf("::"))) : ref;
+  const u = parseUrn(urn);
+  if (!u) return ref;
+  return `${u.type}::${identityOf(u.type, u.name, ctx, aliases)}`;
 }
 
 /** The context with what the rules know filled in (account, region) and the suffix taken from config if absent. */
@@ -165,32 +249,251 @@ export function effectiveContext(snapshot: Snapshot, rules?: RuleSet): Partial<E
   return { ...ctx, project, accountId: str(ctx.accountId) || env?.accountId, region: str(ctx.region) || env?.region, suffix };
 }
 
+/** The other environments of the rules (for cross-environment references), and this one's aliases. */
+function rulesFacts(env: string | undefined, rules?: RuleSet): { others: ForeignEnvironment[]; aliases: string[] } {
+  const all = rules && isPlainObject(rules.environments) ? Object.values(rules.environments) : [];
+  const others = all.filter((e) => e.name !== env).map((e) => ({ env: e.name, accountId: e.accountId, region: e.region }));
+  const own = all.find((e) => e.name === env);
+  return { others, aliases: Array.isArray(own?.aliases) ? own.aliases.filter((a): a is string => typeof a === "string" && a.length > 0) : [] };
+}
+
+/**
+ * Properties whose value is a set (order carries no meaning), by type token; `*` applies to every type. Dotted
+ * entries reach into nested objects. A set is put in the canonical order of its (normalised) elements, so a reordered
+ * list is equal; index paths (`subnetIds.2`) keep their meaning for approvals.
+ */
+export const SET_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
+  "*": ["subnetIds", "securityGroupIds", "vpcSecurityGroupIds", "managedPolicyArns", "availabilityZones", "vpcZoneIdentifiers"],
+  "aws:dynamodb/table:Table": ["attributes", "globalSecondaryIndexes", "localSecondaryIndexes", "replicas"],
+  "aws:iam/role:Role": ["inlinePolicies"],
+  "aws:ec2/securityGroup:SecurityGroup": ["ingress", "egress"],
+  "aws:ec2/networkAcl:NetworkAcl": ["ingress", "egress", "subnetIds"],
+  "aws:ec2/instance:Instance": ["securityGroups"],
+  "aws:lambda/function:Function": ["vpcConfig.subnetIds", "vpcConfig.securityGroupIds"],
+  "aws:eks/cluster:Cluster": ["vpcConfig.subnetIds", "vpcConfig.securityGroupIds"],
+  "aws:ecs/service:Service": ["networkConfiguration.subnets", "networkConfiguration.securityGroups"],
+  "aws:lb/loadBalancer:LoadBalancer": ["subnets", "securityGroups"],
+  "aws:alb/loadBalancer:LoadBalancer": ["subnets", "securityGroups"],
+  "aws:rds/cluster:Cluster": ["availabilityZones"],
+  "aws:elasticache/subnetGroup:SubnetGroup": ["subnetIds"],
+  "aws:rds/subnetGroup:SubnetGroup": ["subnetIds"],
+  "aws:cloudfront/distribution:Distribution": ["aliases"],
+};
+
+const setPathCache = new Map<string, string[][]>();
+function setPathsOf(type: string): string[][] {
+  let paths = setPathCache.get(type);
+  if (!paths) setPathCache.set(type, (paths = [...(SET_PROPERTIES["*"] ?? []), ...(SET_PROPERTIES[type] ?? [])].map((p) => p.split("."))));
+  return paths;
+}
+
+/** The order of a set's elements: by their canonical (normalised) JSON, so the source's order never matters. */
+function setOrder(list: readonly unknown[]): number[] {
+  const keys = list.map((x) => (typeof x === "string" ? `"${x}` : stableStringify(x)));
+  return keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
+}
+
+/** A list as a set: its elements in canonical order (index paths such as `subnetIds.2` keep working in approvals). */
+export function setOf(list: readonly unknown[]): unknown[] {
+  return setOrder(list).map((i) => list[i]);
+}
+
+/**
+ * A value found (or written in a rule) at `segs` of a resource of `type`, with the set-typed properties at or below
+ * `segs` in canonical order as {@link normaliseSnapshot} puts them (so an `expect: [...]` compares with the normalised value).
+ */
+export function setsAt(type: string, segs: readonly string[], value: unknown): unknown {
+  let out = value;
+  for (const p of setPathsOf(type)) {
+    if (p.length < segs.length || !segs.every((s, i) => s === p[i])) continue;
+    const rest = p.slice(segs.length);
+    if (rest.length === 0) {
+      if (Array.isArray(out)) out = setOf(out);
+      continue;
+    }
+    if (!isPlainObject(out)) continue;
+    const copy = { ...out };
+    const at = arrayAt(copy, rest, true);
+    if (at) at.parent[at.key] = setOf(at.list);
+    out = copy;
+  }
+  return out;
+}
+
+/** The array at `segs` inside `root` and its parent; with `copy`, the containers on the way are copied first. */
+function arrayAt(root: Record<string, unknown>, segs: readonly string[], copy: boolean): { parent: Record<string, unknown>; key: string; list: unknown[] } | undefined {
+  let parent: Record<string, unknown> = root;
+  for (let i = 0; i < segs.length - 1; i++) {
+    const next = parent[segs[i]];
+    if (!isPlainObject(next)) return undefined;
+    parent = copy ? (parent[segs[i]] = { ...next }) : next;
+  }
+  const key = segs[segs.length - 1];
+  const list = parent[key];
+  return Array.isArray(list) ? { parent, key, list } : undefined;
+}
+
+/**
+ * Puts the set-typed properties of normalised `props` in canonical order, and the raw props' elements in the same
+ * order (the comparer walks both together). Returns the raw props to pair with, copied where a set was reordered.
+ */
+function applySets(props: Record<string, unknown>, raw: Record<string, unknown>, type: string): Record<string, unknown> {
+  let rawOut = raw;
+  for (const segs of setPathsOf(type)) {
+    const n = arrayAt(props, segs, false);
+    if (!n || n.list.length < 2) continue;
+    const order = setOrder(n.list);
+    if (order.every((x, i) => x === i)) continue;
+    n.parent[n.key] = order.map((i) => n.list[i]);
+    if (rawOut === raw) rawOut = { ...raw };
+    const r = arrayAt(rawOut, segs, true);
+    if (r && r.list.length === order.length) r.parent[r.key] = order.map((i) => r.list[i]);
+  }
+  return rawOut;
+}
+
+/** `tagsAll` (tags plus the provider's default tags) folded into `tags`: one finding per tag, under the approvals on `tags`. */
+function foldTags(props: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.prototype.hasOwnProperty.call(props, "tagsAll")) return props;
+  const { tagsAll, ...rest } = props;
+  if (isPlainObject(tagsAll)) rest.tags = { ...tagsAll, ...(isPlainObject(props.tags) ? props.tags : {}) };
+  else if (tagsAll !== undefined && tagsAll !== null && rest.tags === undefined) rest.tags = tagsAll;
+  return rest;
+}
+
+/** Properties secret in any form: `additionalSecretOutputs` on the resource, or a secret output of the same name. */
+function secretKeys(r: SnapshotResource): Set<string> | undefined {
+  let out: Set<string> | undefined;
+  if (Array.isArray(r.additionalSecretOutputs)) for (const k of r.additionalSecretOutputs) if (typeof k === "string") (out ??= new Set()).add(k);
+  if (isPlainObject(r.outputs)) for (const k of Object.keys(r.outputs)) if (isSecret(r.outputs[k])) (out ??= new Set()).add(k);
+  return out;
+}
+
+/** Options that change what a deploy does, compared as `$`-paths (absent = the default, so a default is never a difference). */
+function optionsOf(r: SnapshotResource, ctx: Partial<EnvironmentContext>, aliases: readonly string[], norm: ValueNormaliser): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  const parent = referenceOf(r.parent, ctx, aliases, false);
+  if (parent && !parent.startsWith(`${STACK_TYPE}::`)) out[OPTION_PATHS.parent] = parent;
+  const provider = referenceOf(r.provider, ctx, aliases, true);
+  // Default providers are implied, not chosen (and previews do not list them): only an explicit provider is compared.
+  if (provider && !isDefaultProviderRef(r.provider)) out[OPTION_PATHS.provider] = provider;
+  const list = (v: unknown) => (Array.isArray(v) ? [...new Set(v.filter((x): x is string => typeof x === "string"))].sort() : undefined);
+  const roc = list(r.replaceOnChanges);
+  if (roc?.length) out[OPTION_PATHS.replaceOnChanges] = roc;
+  if (r.deleteBeforeReplace === true) out[OPTION_PATHS.deleteBeforeReplace] = true;
+  const al = Array.isArray(r.aliases) ? list(r.aliases.map((a) => (typeof a === "string" ? norm(a) : stableStringify(normaliseValue(a, norm))))) : undefined;
+  if (al?.length) out[OPTION_PATHS.aliases] = al;
+  if (isPlainObject(r.customTimeouts)) {
+    const ct = Object.fromEntries(Object.entries(r.customTimeouts).filter(([, v]) => v !== undefined && v !== null && v !== "" && v !== 0));
+    if (Object.keys(ct).length) out[OPTION_PATHS.customTimeouts] = ct;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+function isDefaultProviderRef(ref: unknown): boolean {
+  if (typeof ref !== "string") return false;
+  const u = parseUrn(ref.slice(0, Math.max(0, ref.lastIndexOf("::"))));
+  return !!u && /^default(_|$)/.test(u.name);
+}
+
+/** The pseudo-paths under which resource options are compared. */
+export const OPTION_PATHS = {
+  parent: "$parent",
+  provider: "$provider",
+  replaceOnChanges: "$replaceOnChanges",
+  deleteBeforeReplace: "$deleteBeforeReplace",
+  aliases: "$aliases",
+  customTimeouts: "$customTimeouts",
+} as const;
+
+const normaliserOfSnapshot = new WeakMap<object, ValueNormaliser>();
+/** The string normaliser a normalised snapshot was made with (to normalise rule values the same way). */
+export function normaliserOf(snap: NormalisedSnapshot): ValueNormaliser | undefined {
+  return isPlainObject(snap) ? normaliserOfSnapshot.get(snap) : undefined;
+}
+
+interface Pending {
+  readonly r: SnapshotResource;
+  readonly type: string;
+  readonly logicalId: string;
+  readonly key: string;
+}
+
 /** Normalises one stack. Never throws; malformed resources are kept under their best-effort identity. */
 export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): NormalisedSnapshot {
   const ctx = effectiveContext(snapshot, rules);
-  const norm = stringNormaliser(ctx);
-  const resources = new Map<string, NormalisedResource>();
+  const { others, aliases } = rulesFacts(str(ctx.env) || undefined, rules);
   const list: unknown[] = Array.isArray(snapshot?.resources) ? snapshot.resources : [];
-  list.forEach((raw, index) => {
-    if (!isPlainObject(raw)) return;
+  const names = new Set<string>();
+  for (const raw of list) if (isPlainObject(raw) && typeof raw.name === "string" && raw.name) names.add(raw.name);
+  const norm = stringNormaliser(ctx, { others, aliases, names });
+  // Identity first, for all resources: collisions are then numbered in an order that does not depend on the file.
+  const pending: Pending[] = [];
+  for (const raw of list) {
+    if (!isPlainObject(raw)) continue;
     const r = raw as unknown as SnapshotResource;
-    const { type, logicalId } = identity(r, ctx);
-    let key = `${type}::${logicalId}`;
-    let id = logicalId;
-    if (resources.has(key)) {
-      id = `${logicalId}#${index}`;
-      key = `${type}::${id}`;
+    const u = parseUrn(r.urn);
+    const type = str(r.type) || u?.type || "unknown";
+    const name = str(r.name) || u?.name || "";
+    const logicalId = identityOf(type, name, ctx, aliases);
+    // The parent type chain, as the URN's type segment has it (the root stack is not part of it).
+    const qualified = u && u.type === type ? u.qualifiedType : type;
+    const key = `${qualified}::${logicalId}`;
+    pending.push({ r, type, logicalId, key });
+  }
+  const order = (p: Pending) => `${p.key}\u0000${norm(str(p.r.name))}\u0000${norm(str(p.r.urn))}\u0000${norm(str(p.r.parent))}`;
+  // Numbered in an order that does not depend on the file: by pairing key (parent chain), then normalised name/URN.
+  const numbering = (keyOf: (p: Pending) => string): Map<Pending, number> => {
+    const count = new Map<string, number>();
+    for (const p of pending) count.set(keyOf(p), (count.get(keyOf(p)) ?? 0) + 1);
+    const collided = pending.filter((p) => count.get(keyOf(p))! > 1).map((p) => ({ p, k: keyOf(p), o: order(p) }));
+    collided.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.o < b.o ? -1 : a.o > b.o ? 1 : 0));
+    const out = new Map<Pending, number>();
+    let prev: string | undefined;
+    let n = 0;
+    for (const c of collided) {
+      n = c.k === prev ? n + 1 : 1;
+      prev = c.k;
+      if (n > 1) out.set(c.p, n);
     }
-    const props = normaliseValue(isPlainObject(r.props) ? r.props : {}, norm) as Record<string, unknown>;
-    const ignoreChanges = Array.isArray(r.ignoreChanges) ? [...new Set(r.ignoreChanges.filter((p): p is string => typeof p === "string"))].sort() : undefined;
-    resources.set(key, { logicalId: id, type, original: r, props, ...(ignoreChanges ? { ignoreChanges } : {}) });
-  });
+    return out;
+  };
+  const pairNo = numbering((p) => p.key);
+  const pairKey = (p: Pending) => (pairNo.has(p) ? `${p.key}#${pairNo.get(p)}` : p.key);
+  const idOf = (p: Pending) => (pairNo.has(p) ? `${p.logicalId}#${pairNo.get(p)}` : p.logicalId);
+  // Resources are keyed (and paired across environments) by the parent type chain and the logical id.
+  const resources = new Map<string, NormalisedResource>();
+  for (const p of pending) {
+    const { r, type } = p;
+    const logicalId = idOf(p);
+    const mapKey = pairKey(p);
+    const rawIn = isPlainObject(r.props) ? r.props : {};
+    const folded = foldTags(rawIn);
+    const props = normaliseValue(folded, norm) as Record<string, unknown>;
+    const secrets = secretKeys(r);
+    if (secrets) for (const s of secrets) if (Object.prototype.hasOwnProperty.call(props, s)) props[s] = SECRET_PLACEHOLDER;
+    const rawProps = applySets(props, folded, type);
+    const ignoreChanges = Array.isArray(r.ignoreChanges) ? [...new Set(r.ignoreChanges.filter((x): x is string => typeof x === "string"))].sort() : undefined;
+    const options = optionsOf(r, ctx, aliases, norm);
+    resources.set(mapKey, {
+      logicalId,
+      type,
+      original: r,
+      props,
+      ...(mapKey !== `${type}::${logicalId}` ? { key: mapKey } : {}),
+      ...(rawProps !== rawIn ? { rawProps } : {}),
+      ...(ignoreChanges ? { ignoreChanges } : {}),
+      ...(options ? { options } : {}),
+    });
+  }
   const config = isPlainObject(snapshot?.config) ? (normaliseValue(snapshot.config, norm) as Record<string, unknown>) : undefined;
-  return {
+  const out: NormalisedSnapshot = {
     context: { ...(ctx as EnvironmentContext), env: str(ctx.env), stack: str(ctx.stack), project: str(ctx.project) },
     source: snapshot?.source,
     origin: str(snapshot?.origin),
     resources,
     ...(config ? { config, rawConfig: snapshot.config } : {}),
   };
+  normaliserOfSnapshot.set(out, norm);
+  return out;
 }

@@ -28,6 +28,8 @@ export interface Environment {
   readonly stacks: readonly string[];
   readonly accountId?: string;
   readonly region?: string;
+  /** Further names of the environment in resource names and values (`prd` for prod), stripped like the env name. */
+  readonly aliases?: readonly string[];
 }
 
 export interface Invariant {
@@ -63,7 +65,7 @@ export function isExpired(approval: { readonly expires?: string }, now: Date = n
 interface RawRules {
   project: string;
   configSchema?: string;
-  environments: Record<string, { stacks: string[]; accountId?: string; region?: string }>;
+  environments: Record<string, { stacks: string[]; accountId?: string; region?: string; aliases?: string[] }>;
   invariants?: (Omit<Invariant, "hasExpect" | "severity" | "resource"> & { severity?: Severity; resource?: string })[];
   approvals?: Approval[];
   iamExceptions?: IamException[];
@@ -128,7 +130,7 @@ export class RuleSet {
   ) {
     this.project = raw.project;
     this.environments = Object.fromEntries(
-      Object.entries(raw.environments).map(([name, e]) => [name, { name, stacks: e.stacks, accountId: e.accountId, region: e.region }]),
+      Object.entries(raw.environments).map(([name, e]) => [name, { name, stacks: e.stacks, accountId: e.accountId, region: e.region, ...(e.aliases ? { aliases: e.aliases } : {}) }]),
     );
     this.invariants = (raw.invariants ?? []).map((i) => ({
       ...i,

@@ -23,19 +23,23 @@ describe("normaliseSnapshot", () => {
     expect(logicalIdOf("dev", ctx)).toBe("dev");
   });
 
-  it("replaces account ids and regions in ARNs, the stack's and any other", () => {
+  it("replaces this stack's account id and region; another environment's is named; an unknown one stays", () => {
     const props = {
       role: "arn:aws:iam::111111111111:role/dev-ingest-validator-role-x1",
       queue: "https://sqs.us-east-2.amazonaws.com/111111111111/dev-ingest-tasks-queue-x1",
       foreign: "arn:aws:sns:eu-west-1:999999999999:shared-topic",
+      prodRole: "arn:aws:iam::333333333333:role/x",
+      prodQueue: "https://sqs.us-east-1.amazonaws.com/333333333333/q",
       az: "us-east-2a",
       policy: JSON.stringify({ Resource: "arn:aws:s3:::dev-ingest-raw-bucket-x1/*" }),
     };
-    const n = normaliseSnapshot(snapshot("dev", [resource("dev", "aws:x/y:Z", "dev-thing", props)]));
+    const n = normaliseSnapshot(snapshot("dev", [resource("dev", "aws:x/y:Z", "dev-thing", props)]), rules());
     expect(n.resources.get("aws:x/y:Z::thing")!.props).toEqual({
       role: "arn:aws:iam::{account}:role/{env}-ingest-validator-role-{suffix}",
       queue: "https://sqs.{region}.amazonaws.com/{account}/{env}-ingest-tasks-queue-{suffix}",
-      foreign: "arn:aws:sns:{region}:{account}:shared-topic",
+      foreign: "arn:aws:sns:eu-west-1:999999999999:shared-topic",
+      prodRole: "arn:aws:iam::{account:prod}:role/x",
+      prodQueue: "https://sqs.{region:prod}.amazonaws.com/{account:prod}/q",
       az: "{region}a",
       policy: '{"Resource":"arn:aws:s3:::{env}-ingest-raw-bucket-{suffix}/*"}',
     });
@@ -74,10 +78,10 @@ describe("normaliseSnapshot", () => {
     );
     expect([...n.resources.keys()]).toEqual([
       "pulumi:providers:aws::aws",
-      "pulumi:pulumi:Stack::demo",
+      "pulumi:pulumi:Stack::stack",
       "demo:storage:Bucket::ingest-raw",
       `${BUCKET}::ingest-raw-bucket`,
-      `${BUCKET}::ingest-raw-bucket#4`,
+      `${BUCKET}::ingest-raw-bucket#2`,
     ]);
     expect(n.resources.get("pulumi:providers:aws::aws")!.props).toEqual({ region: "{region}" });
   });
