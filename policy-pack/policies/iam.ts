@@ -314,7 +314,7 @@ const glob = (pattern: string) => new RegExp(`^${pattern.split("*").map(esc).joi
 export const iamManagedPolicyNotAdmin = resourcePolicy<{ deniedManagedPolicies: string[]; allowedManagedPolicies: string[]; otherManagedPolicies: string }>({
   name: "iam-managed-policy-not-admin",
   description:
-    "No role, user or group gets an administrator or full-access AWS managed policy (AdministratorAccess, PowerUserAccess, IAMFullAccess, `*FullAccess` such as AWSLambda_FullAccess) through `managedPolicyArns`, a RolePolicyAttachment, PolicyAttachment, User/GroupPolicyAttachment or a *PolicyAttachmentsExclusive; other AWS managed policies pass unless `otherManagedPolicies: deny`.",
+    "No role, user or group gets an administrator or full-access AWS managed policy (AdministratorAccess, PowerUserAccess, IAMFullAccess, `*FullAccess` such as AWSLambda_FullAccess) through `managedPolicyArns`, a RolePolicyAttachment, PolicyAttachment, User/GroupPolicyAttachment or a *PolicyAttachmentsExclusive; other AWS managed policies are advisory (`iam-managed-policy-reviewed`) unless `otherManagedPolicies: deny`.",
   why: "A full-access managed policy grants every action of a service (or of all of them) on every resource: least privilege is lost in one line, and the IAM-document guardrails never see it.",
   severity: "critical",
   remediationSteps:
@@ -344,4 +344,44 @@ export const iamManagedPolicyNotAdmin = resourcePolicy<{ deniedManagedPolicies: 
   },
 });
 
-export const iamPolicies = [iamPolicyNoWildcardActions, iamPolicyNoWildcardResources, iamPolicyNoCrossEnvironment, iamRoleCrossAccountTrust, iamManagedPolicyNotAdmin];
+/** Narrow AWS managed policies a reviewer need not see (execution basics of Lambda, X-Ray, SSM agent). */
+const DEFAULT_REVIEWED = [
+  "AWSLambdaBasicExecutionRole",
+  "AWSLambdaVPCAccessExecutionRole",
+  "AWSLambdaSQSQueueExecutionRole",
+  "AWSLambdaDynamoDBExecutionRole",
+  "AWSLambdaKinesisExecutionRole",
+  "AWSXRayDaemonWriteAccess",
+  "AmazonSSMManagedInstanceCore",
+  "CloudWatchAgentServerPolicy",
+];
+
+export const iamManagedPolicyReviewed = resourcePolicy<{ reviewedManagedPolicies: string[] }>({
+  name: "iam-managed-policy-reviewed",
+  description:
+    "Advisory: an AWS managed policy attached in any form (managedPolicyArns, a *PolicyAttachment) that is neither a known admin/full-access one (those fail `iam-managed-policy-not-admin`) nor in `reviewedManagedPolicies` is reported, so a reviewer sees the grant AWS defines and may widen.",
+  why: "AWS managed policies are written for every customer: most grant more actions or resources than one function needs, and AWS changes them without a change in this program.",
+  severity: "low",
+  enforcementLevel: "advisory",
+  remediationSteps:
+    "Prefer an inline policy naming the exact actions and ARNs; a managed policy the team reviewed goes in `reviewedManagedPolicies` of this policy's config (set `otherManagedPolicies: deny` on iam-managed-policy-not-admin to make unreviewed ones fail).",
+  config: { reviewedManagedPolicies: { type: "array", items: { type: "string" }, default: DEFAULT_REVIEWED, description: "AWS managed policy names (`*` wildcard) not reported." } },
+  defaults: { reviewedManagedPolicies: DEFAULT_REVIEWED },
+  types: MANAGED_POLICY_TYPES,
+  check(r, { config }, out) {
+    const reviewed = config.reviewedManagedPolicies.map(glob);
+    const denied = DEFAULT_DENIED.map(glob);
+    for (const { label, value } of attachedArns(r)) {
+      if (value === undefined || value === "") continue;
+      if (value === UNKNOWN || (typeof value === "string" && value.includes(UNKNOWN))) {
+        out.unknown(`${r.name}: ${label} is unknown at preview`, r.urn);
+        continue;
+      }
+      const name = typeof value === "string" ? awsManagedPolicyName(value) : undefined;
+      if (!name || denied.some((g) => g.test(name)) || reviewed.some((g) => g.test(name))) continue;
+      out.fail(`${r.name}: ${label} attaches the AWS managed policy ${name}; review what it grants (or list it in reviewedManagedPolicies).`, r.urn);
+    }
+  },
+});
+
+export const iamPolicies = [iamPolicyNoWildcardActions, iamPolicyNoWildcardResources, iamPolicyNoCrossEnvironment, iamRoleCrossAccountTrust, iamManagedPolicyNotAdmin, iamManagedPolicyReviewed];

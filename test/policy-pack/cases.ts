@@ -19,6 +19,8 @@ export interface PolicyCase {
   readonly why?: string;
   /** The compliant stack the mutations start from (default: the reference stack). */
   readonly base?: "payments";
+  /** The policy's default enforcement (default: mandatory). */
+  readonly enforcement?: "advisory";
   /** Further cases: a named stack change and what the policy must decide on it (pass: no violation, no indeterminate). */
   readonly more?: readonly MoreCase[];
 }
@@ -319,6 +321,17 @@ export const CASES: readonly PolicyCase[] = [
         apply: attach(ROLE_ATTACHMENT, "validator-basic", managed("service-role/AWSLambdaBasicExecutionRole")),
       },
       { name: "managedPolicyArns unknown at preview is indeterminate", expect: "unknown", apply: (s) => mutate(s, "validator-role", (p) => void (p.managedPolicyArns = UNKNOWN)) },
+    ],
+  },
+  {
+    policy: "iam-managed-policy-reviewed",
+    enforcement: "advisory",
+    fail: attach(ROLE_ATTACHMENT, "validator-sqs-full", managed("service-role/AWSLambdaRole")),
+    unknown: (s) => mutate(s, "validator-role", (p) => void (p.managedPolicyArns = [UNKNOWN])),
+    more: [
+      { name: "a reviewed managed policy (AWSLambdaBasicExecutionRole) is not reported", expect: "pass", apply: attach(ROLE_ATTACHMENT, "validator-basic", managed("service-role/AWSLambdaBasicExecutionRole")) },
+      { name: "an admin policy is left to iam-managed-policy-not-admin", expect: "pass", apply: attach(ROLE_ATTACHMENT, "validator-admin", managed("AdministratorAccess")) },
+      { name: "reviewedManagedPolicies config silences a reviewed one", expect: "pass", config: { "iam-managed-policy-reviewed": { reviewedManagedPolicies: ["AWSLambdaRole"] } }, apply: attach(ROLE_ATTACHMENT, "validator-sqs-full", managed("service-role/AWSLambdaRole")) },
     ],
   },
   {

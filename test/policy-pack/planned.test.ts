@@ -211,6 +211,7 @@ const MUTANTS: readonly Mutant[] = [
         : mutateFirst(s, ofType("aws:cloudwatch/metricAlarm:MetricAlarm"), (p) => void (p.threshold = 95)),
   },
   { what: "role gets AWSLambda_FullAccess", policy: "iam-managed-policy-not-admin", projects: BOTH, pick: ofType("aws:iam/role:Role"), apply: (p) => void (p.managedPolicyArns = ["arn:aws:iam::aws:policy/AWSLambda_FullAccess"]) },
+  { what: "role gets AWSLambdaRole (advisory)", policy: "iam-managed-policy-reviewed", projects: DP, pick: ofType("aws:iam/role:Role"), apply: (p) => void (p.managedPolicyArns = ["arn:aws:iam::aws:policy/service-role/AWSLambdaRole"]) },
   { what: "public function URL", policy: "lambda-function-url-auth", projects: DP, stack: (s) => add(s, "aws:lambda/functionUrl:FunctionUrl", "validator-url", { functionName: "f", authorizationType: "NONE" }) },
   { what: "invoke permission for anyone", policy: "lambda-permission-not-public", projects: DP, stack: (s) => add(s, "aws:lambda/permission:Permission", "validator-public", { function: "f", action: "lambda:InvokeFunction", principal: "*" }) },
   { what: "value unknown under strict is not a pass", policy: "policy-pack-indeterminate", projects: PAY, pick: ofType("aws:rds/cluster:Cluster"), apply: (p) => void (p.storageEncrypted = UNKNOWN) },

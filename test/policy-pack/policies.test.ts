@@ -47,7 +47,7 @@ describe.each(CASES.map((c) => [c.policy, c] as const))("%s", (policy, c) => {
     const hits = of(findings, policy, "fail");
     expect(hits.length).toBeGreaterThan(0);
     expect(hits[0].message).not.toBe("");
-    expect(hits[0].enforcement).toBe("mandatory");
+    expect(hits[0].enforcement).toBe(c.enforcement ?? "mandatory");
   });
 
   if (c.unknown) {
@@ -90,7 +90,7 @@ describe("further pass/fail/unknown cases", () => {
     if (m.expect === "pass") expect(show([...fails, ...ind])).toBe("");
     if (m.expect === "fail") {
       expect(fails.length).toBeGreaterThan(0);
-      expect(fails[0].enforcement).toBe("mandatory");
+      expect(fails[0].enforcement).toBe(c.enforcement ?? "mandatory");
     }
     if (m.expect === "unknown") {
       expect(show(fails)).toBe("");
