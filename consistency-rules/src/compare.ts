@@ -204,13 +204,13 @@ function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): 
       const opts = isPlainObject(r.options) ? r.options : undefined;
       const extra = ic || opts ? { ...opts, ...(ic ? { [IGNORE_CHANGES_PATH]: ic } : {}) } : undefined;
       const props = extra && isPlainObject(r.props) ? { ...r.props, ...extra } : r.props;
-      const rawProps = isPlainObject(r.rawProps) ? r.rawProps : isPlainObject(r.original?.props) ? r.original.props : undefined;
+      const rawProps = r.crossEnvironment === true ? undefined : isPlainObject(r.rawProps) ? r.rawProps : isPlainObject(r.original?.props) ? r.original.props : undefined;
       const raw = rawProps && extra ? { ...rawProps, ...extra } : rawProps;
       const pairKey = typeof r.key === "string" ? r.key : undefined;
       add(i, String(r.type), String(r.logicalId), { env, props, urn: typeof r.original?.urn === "string" ? r.original.urn : undefined, file, snap, resource: r, raw }, pairKey);
     }
     if (isPlainObject(snap?.config)) {
-      const raw = isPlainObject(snap.rawConfig) ? configRows({ ...snap, config: snap.rawConfig }, rules.project) : undefined;
+      const raw = isPlainObject(snap.rawConfig) && snap.configCrossEnvironment !== true ? configRows({ ...snap, config: snap.rawConfig }, rules.project) : undefined;
       add(i, CONFIG_TYPE, CONFIG_TYPE, { env, props: configRows(snap, rules.project), file, snap, raw });
     }
   });

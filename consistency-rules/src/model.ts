@@ -101,6 +101,8 @@ export interface NormalisedResource {
   readonly rawProps?: Readonly<Record<string, unknown>>;
   /** Resource options compared as pseudo-paths (`$parent`, `$provider`, …; see OPTION_PATHS), absent = defaults. */
   readonly options?: Readonly<Record<string, unknown>>;
+  /** True when a value names another environment's account or region: its raw text is then never "identical". */
+  readonly crossEnvironment?: boolean;
 }
 
 export interface NormalisedSnapshot {
@@ -112,6 +114,8 @@ export interface NormalisedSnapshot {
   readonly config?: Readonly<Record<string, unknown>>;
   /** The config as read (before normalisation): values identical here are never a difference. */
   readonly rawConfig?: Readonly<Record<string, unknown>>;
+  /** True when a config value names another environment's account or region (see NormalisedResource.crossEnvironment). */
+  readonly configCrossEnvironment?: boolean;
 }
 
 export type Severity = "critical" | "high" | "medium" | "low";

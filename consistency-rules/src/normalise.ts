@@ -44,6 +44,11 @@ function tokenRegExp(token: string): RegExp {
 /** The string rewriter for one environment; built once per snapshot. */
 export interface ValueNormaliser {
   (s: string): string;
+  /**
+   * How many strings so far came out naming another environment (`{account:<env>}`, `{region:<env>}`). Such a value is
+   * different from the same text in the other environment, so "identical before normalisation" does not apply to it.
+   */
+  readonly crossEnvironmentHits?: () => number;
 }
 
 /** Another environment's facts: its account id or region inside this stack's values is a cross-environment reference. */
@@ -126,20 +131,34 @@ export function stringNormaliser(ctx: Partial<EnvironmentContext>, opts: Normali
   steps.push({ re: AWS_ID_RE, placeholder: PLACEHOLDERS.id, mayMatch: literal("-") });
   // Keys and many values (tags, types, policies) repeat across resources: each distinct string is rewritten once.
   const cache = new Map<string, string>();
-  return (s: string) => {
+  const foreign = new Set<string>();
+  const foreignSteps = new Set(steps.filter((st) => typeof st.placeholder === "string" && (st.placeholder.startsWith("{account:") || st.placeholder.startsWith("{region:"))));
+  let hits = 0;
+  const fn = (s: string) => {
     if (s === UNKNOWN) return s;
     let out = cache.get(s);
-    if (out !== undefined) return out;
+    if (out !== undefined) {
+      if (foreign.size > 0 && foreign.has(out)) hits++;
+      return out;
+    }
     out = s;
+    let crossed = false;
     for (const step of steps) {
       if (!step.mayMatch(out)) continue;
       step.re.lastIndex = 0;
-      out = typeof step.placeholder === "string" ? out.replace(step.re, step.placeholder) : out.replace(step.re, step.placeholder);
+      const next = typeof step.placeholder === "string" ? out.replace(step.re, step.placeholder) : out.replace(step.re, step.placeholder);
+      if (next !== out && foreignSteps.has(step)) crossed = true;
+      out = next;
     }
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(s, out);
+    if (crossed) {
+      foreign.add(out);
+      hits++;
+    }
     return out;
   };
+  return Object.assign(fn, { crossEnvironmentHits: () => hits });
 }
 
 function isAssetOrArchive(v: Record<string, unknown>): boolean {
@@ -469,7 +488,9 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
     const mapKey = pairKey(p);
     const rawIn = isPlainObject(r.props) ? r.props : {};
     const folded = foldTags(rawIn);
+    const before = norm.crossEnvironmentHits!();
     const props = normaliseValue(folded, norm) as Record<string, unknown>;
+    const crossEnvironment = norm.crossEnvironmentHits!() !== before;
     const secrets = secretKeys(r);
     if (secrets) for (const s of secrets) if (Object.prototype.hasOwnProperty.call(props, s)) props[s] = SECRET_PLACEHOLDER;
     const rawProps = applySets(props, folded, type);
@@ -484,15 +505,19 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
       ...(rawProps !== rawIn ? { rawProps } : {}),
       ...(ignoreChanges ? { ignoreChanges } : {}),
       ...(options ? { options } : {}),
+      ...(crossEnvironment ? { crossEnvironment } : {}),
     });
   }
+  const beforeConfig = norm.crossEnvironmentHits!();
   const config = isPlainObject(snapshot?.config) ? (normaliseValue(snapshot.config, norm) as Record<string, unknown>) : undefined;
+  const configCrossEnvironment = norm.crossEnvironmentHits!() !== beforeConfig;
   const out: NormalisedSnapshot = {
     context: { ...(ctx as EnvironmentContext), env: str(ctx.env), stack: str(ctx.stack), project: str(ctx.project) },
     source: snapshot?.source,
     origin: str(snapshot?.origin),
     resources,
     ...(config ? { config, rawConfig: snapshot.config } : {}),
+    ...(configCrossEnvironment ? { configCrossEnvironment } : {}),
   };
   normaliserOfSnapshot.set(out, norm);
   return out;
