@@ -25,6 +25,7 @@ import { Timings } from "../util/timings";
 import type { Context, ReportOptions } from "./common";
 import { expiryFindings, matchesNothingFindings, projectPackDir, unmappedStackFindings } from "./rules";
 import { addReportOptions, emitReport, progressReporter } from "./common";
+import { sourcePositionsOf } from "../reports/model";
 
 export interface CheckOptions extends ReportOptions {
   readonly rules?: string;
@@ -193,6 +194,7 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
       rules: catalog.lookup,
       subject: `${rules.project}: ${plans.map((p) => p.context.env).join(", ")}`,
       defaultFile: rel(rules.origin),
+      sourcePositions: sourcePositionsOf(plans, projectDir, ctx.io.cwd),
     }),
   );
   timings.print(ctx.io);

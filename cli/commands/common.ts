@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Command, Option } from "commander";
 import type { Finding } from "../../consistency-rules/src/model";
 import { FORMATS, renderReport, summarise } from "../reports";
-import type { ReportFormat, RuleLookup } from "../reports";
+import type { ReportFormat, ReportInput, RuleLookup } from "../reports";
 import type { CliIO } from "../util/io";
 import { wantsColour } from "../util/io";
 import { writeTextFile } from "../util/files";
@@ -54,7 +54,7 @@ export function progressReporter(ctx: Context, opts: Pick<ReportOptions, "progre
 export function emitReport(
   ctx: Context,
   opts: ReportOptions,
-  input: { findings: readonly Finding[]; rules: RuleLookup; subject: string; defaultFile?: string },
+  input: { findings: readonly Finding[]; rules: RuleLookup; subject: string; defaultFile?: string; sourcePositions?: ReportInput["sourcePositions"] },
 ): number {
   // paths in reports relative to the working directory (stable across machines and CI checkouts)
   const findings = input.findings.map((f) =>

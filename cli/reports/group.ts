@@ -145,7 +145,14 @@ function envFile(file: string | undefined, env: string, cwd: string): string | u
   return fs.existsSync(path.resolve(cwd, candidate)) ? candidate : undefined;
 }
 
-function locate(lead: Finding, cwd: string, yaml: YamlLocator): Location {
+function locate(lead: Finding, members: readonly Finding[], cwd: string, yaml: YamlLocator, positions?: ReadonlyMap<string, Location>): Location {
+  // a resource finding: where the program registers the resource, when the planner recorded it
+  if (positions && lead.resource !== CONFIG_RESOURCE) {
+    for (const m of members) {
+      const pos = m.urn ? positions.get(m.urn) : undefined;
+      if (pos) return { file: pos.file, ...(pos.line && { line: pos.line }), ...(pos.column && { column: pos.column }) };
+    }
+  }
   const rel = (f: string | undefined) => (f && path.isAbsolute(f) ? path.relative(cwd, f) : f);
   const file = rel(lead.file);
   const odd = oddEnvironment(lead) ?? (lead.kind !== "parity" && lead.environments.length === 1 ? lead.environments[0] : undefined);
@@ -164,7 +171,7 @@ const worse = (a: FindingStatus, b: FindingStatus): FindingStatus => (STATUS_RAN
  * Groups findings into causes (linear in findings). Passing findings are never grouped. The order of causes follows
  * the order of their lead findings in `findings` (sort first).
  */
-export function groupFindings(findings: readonly Finding[], cwd: string): Cause[] {
+export function groupFindings(findings: readonly Finding[], cwd: string, positions?: ReadonlyMap<string, Location>): Cause[] {
   interface Draft {
     lead: Finding;
     members: Finding[];
@@ -299,7 +306,7 @@ export function groupFindings(findings: readonly Finding[], cwd: string): Cause[
       members: d.members,
       sources: [...sources].sort(),
       details,
-      location: status === "pass" ? (lead.file ? { file: lead.file } : {}) : locate(lead, cwd, yaml),
+      location: status === "pass" ? (lead.file ? { file: lead.file } : {}) : locate(lead, d.members, cwd, yaml, positions),
     };
   });
 }

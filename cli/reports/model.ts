@@ -1,4 +1,5 @@
 /** What every report is written from: the findings, the rule catalogue, and how strict the run is. */
+import * as path from "node:path";
 import type { Finding, FindingStatus, Severity } from "../../consistency-rules/src/model";
 import { ExitCode } from "../../consistency-rules/src/errors";
 import { SECRET_PLACEHOLDER, isSecret, isUnknown } from "../../consistency-rules/src/sentinels";
@@ -39,15 +40,43 @@ export interface ReportInput {
   readonly width?: number;
   /** Table: at most this many rows of findings (default 200), then "… N more, see --format json". */
   readonly maxRows?: number;
+  /** URN → where the program registers the resource (relative to `cwd`), for resource findings' locations. */
+  readonly sourcePositions?: ReadonlyMap<string, SourcePosition>;
+}
+
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * URN → source position of every resource that has one (planned snapshots record the registration's frame,
+ * relative to `projectDir`), made relative to `cwd`.
+ */
+export function sourcePositionsOf(
+  snapshots: readonly { readonly resources: readonly { readonly urn: string; readonly sourcePosition?: SourcePosition }[] }[],
+  projectDir: string,
+  cwd: string,
+): Map<string, SourcePosition> {
+  const out = new Map<string, SourcePosition>();
+  for (const s of snapshots) {
+    for (const r of s.resources) {
+      if (!r.sourcePosition) continue;
+      const file = path.relative(cwd, path.resolve(projectDir, r.sourcePosition.file)).split(path.sep).join("/");
+      out.set(r.urn, { file, line: r.sourcePosition.line, column: r.sourcePosition.column });
+    }
+  }
+  return out;
 }
 
 const causeCache = new WeakMap<readonly Finding[], Cause[]>();
 
 /** The findings as causes (one per cause, members in `members`), in {@link sortFindings} order of their leads. */
-export function causesOf(input: Pick<ReportInput, "findings" | "cwd">): Cause[] {
+export function causesOf(input: Pick<ReportInput, "findings" | "cwd" | "sourcePositions">): Cause[] {
   let c = causeCache.get(input.findings);
   if (!c) {
-    c = groupFindings(sortFindings(input.findings), input.cwd);
+    c = groupFindings(sortFindings(input.findings), input.cwd, input.sourcePositions);
     causeCache.set(input.findings, c);
   }
   return c;
