@@ -7,6 +7,7 @@ const { spawnSync } = require("child_process");
 
 const only = process.argv[2];
 const files = fs.readdirSync(__dirname).filter((f) => f.endsWith(".bench.ts") && (!only || f.includes(only)));
+if (only === "pack" && !files.includes("lock.bench.ts")) files.push("lock.bench.ts"); // the lock's cost beside the pack's
 let failed = 0;
 for (const f of files) {
   // Next to the sources, so `require` of external packages resolves from the repo's node_modules.

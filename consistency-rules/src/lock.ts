@@ -16,7 +16,9 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { describeAjvErrors, sharedAjv, type ValidateFunction } from "./ajv";
 import { InputError } from "./errors";
+import lockSchema from "../lock.schema.json";
 import type { Finding, NormalisedResource, NormalisedSnapshot, Snapshot } from "./model";
 import { effectiveContext, normaliseSnapshot } from "./normalise";
 import { container, deepEqual, isPlainObject, renderValue } from "./paths";
@@ -274,6 +276,11 @@ function fail(origin: string, where: string, what: string): never {
  */
 export function parseLock(obj: unknown, origin: string): ParityLock {
   if (!isPlainObject(obj)) fail(origin, "", "a parity lock must be a JSON object");
+  validateLock ??= sharedAjv().compile(lockSchema);
+  if (!validateLock(obj)) {
+    const [d] = describeAjvErrors(validateLock.errors, obj);
+    if (d && d.path !== "version") fail(origin, d.path, d.message);
+  }
   if (obj.version !== LOCK_VERSION) fail(origin, "version", `must be ${LOCK_VERSION} (got ${renderValue(obj.version)})`);
   if (typeof obj.project !== "string" || !obj.project) fail(origin, "project", "must be a non-empty string");
   if (typeof obj.hash !== "string" || !/^sha256:[0-9a-f]{64}$/.test(obj.hash)) fail(origin, "hash", "must be sha256:<64 hex digits>");
@@ -307,6 +314,7 @@ export function loadLock(file: string): ParityLock {
   return parseLock(parseJsonFile(text, file), file);
 }
 
+let validateLock: ValidateFunction | undefined;
 const parsed = new Map<string, ParityLock | Error>();
 
 /** {@link parseLock}, memoised by the lock's hash (policy config hands a fresh object per call). */
