@@ -134,29 +134,29 @@ export function stringNormaliser(ctx: Partial<EnvironmentContext>, opts: Normali
   const foreign = new Set<string>();
   const foreignSteps = new Set(steps.filter((st) => typeof st.placeholder === "string" && (st.placeholder.startsWith("{account:") || st.placeholder.startsWith("{region:"))));
   let hits = 0;
-  const fn = (s: string) => {
+  const fn = (s: string): string => {
     if (s === UNKNOWN) return s;
     let out = cache.get(s);
     if (out !== undefined) {
       if (foreign.size > 0 && foreign.has(out)) hits++;
       return out;
     }
-    out = s;
+    let cur: string = s;
     let crossed = false;
     for (const step of steps) {
-      if (!step.mayMatch(out)) continue;
+      if (!step.mayMatch(cur)) continue;
       step.re.lastIndex = 0;
-      const next = typeof step.placeholder === "string" ? out.replace(step.re, step.placeholder) : out.replace(step.re, step.placeholder);
-      if (next !== out && foreignSteps.has(step)) crossed = true;
-      out = next;
+      const next: string = typeof step.placeholder === "string" ? cur.replace(step.re, step.placeholder) : cur.replace(step.re, step.placeholder);
+      if (next !== cur && foreignSteps.has(step)) crossed = true;
+      cur = next;
     }
     if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(s, out);
+    cache.set(s, cur);
     if (crossed) {
-      foreign.add(out);
+      foreign.add(cur);
       hits++;
     }
-    return out;
+    return cur;
   };
   return Object.assign(fn, { crossEnvironmentHits: () => hits });
 }
