@@ -4,7 +4,7 @@
  * bucket has one* over the whole stack (`s3-bucket-companions-present`, at AnalyzeStack).
  */
 import { resourcePolicy, stackPolicy, type PolicyInput, type Outcome } from "../lib/define";
-import { known } from "../lib/expect";
+import { describeSpec, envExpectation, known, matchesSpec } from "../lib/expect";
 import { asArray, at, show, UNKNOWN } from "../lib/values";
 
 export const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"] as const;
@@ -56,20 +56,22 @@ export const s3BucketSseConfigured = resourcePolicy<{ allowedAlgorithms: string[
   },
 });
 
-export const s3BucketNoncurrentExpiry = resourcePolicy<{ maxNoncurrentDays: number }>({
+export const s3BucketNoncurrentExpiry = resourcePolicy<{ maxNoncurrentDays?: number }>({
   name: "s3-bucket-noncurrent-expiry",
-  description: "A bucket's lifecycle configuration has an enabled rule expiring noncurrent versions within 30 days.",
+  description:
+    "A bucket's lifecycle configuration has an enabled rule expiring noncurrent versions after the days the consistency rules expect in the stack's environment (else within 30 days; `maxNoncurrentDays` in config overrides).",
   why: "With versioning on, old versions accumulate forever and cost money unless a lifecycle rule expires them.",
   severity: "medium",
   remediationSteps:
-    "Add a rule `{ id: \"expire-noncurrent\", status: \"Enabled\", noncurrentVersionExpiration: { noncurrentDays: 30 } }` to the aws.s3.BucketLifecycleConfiguration.",
-  config: { maxNoncurrentDays: { type: "integer", minimum: 1, default: 30 } },
-  defaults: { maxNoncurrentDays: 30 },
+    "Add a rule `{ id: \"expire-noncurrent\", status: \"Enabled\", noncurrentVersionExpiration: { noncurrentDays: 30 } }` (or the environment's value from the rules) to the aws.s3.BucketLifecycleConfiguration.",
+  config: { maxNoncurrentDays: { type: "integer", minimum: 1, description: "Override: noncurrent versions expire within this many days (default: the rules' expectation, else 30)." } },
   types: LIFECYCLE,
   check(r, ctx, out) {
     const rules = at(r.props, "rules");
     if (!known(out, r, "rules", rules)) return;
-    const max = ctx.config.maxNoncurrentDays;
+    const override = ctx.config.maxNoncurrentDays === undefined ? undefined : { max: ctx.config.maxNoncurrentDays };
+    const exp = envExpectation(ctx, r, out, "rules.0.noncurrentVersionExpiration.noncurrentDays", { override, fallback: { max: 30 }, envFree: true });
+    if (!exp) return;
     let unknownSeen = false;
     const days: number[] = [];
     for (const rule of asArray(rules)) {
@@ -78,12 +80,12 @@ export const s3BucketNoncurrentExpiry = resourcePolicy<{ maxNoncurrentDays: numb
       if (status === UNKNOWN || expiries.includes(UNKNOWN)) unknownSeen = true;
       if (status === "Enabled") for (const d of expiries) if (typeof d === "number") days.push(d);
     }
-    if (days.some((d) => d <= max)) return;
+    if (days.some((d) => matchesSpec(exp.spec, d))) return;
     if (unknownSeen) return void known(out, r, "a rule's status or noncurrentDays", UNKNOWN);
     out.fail(
       days.length
-        ? `${r.name}: noncurrent versions expire after ${Math.min(...days)} days, expected ≤ ${max}.`
-        : `${r.name}: no enabled rule sets noncurrentVersionExpiration.noncurrentDays (expected ≤ ${max}).`,
+        ? `${r.name}: noncurrent versions expire after ${days.join(", ")} days, expected ${describeSpec(exp.spec)} (${exp.source}).`
+        : `${r.name}: no enabled rule sets noncurrentVersionExpiration.noncurrentDays (expected ${describeSpec(exp.spec)}, ${exp.source}).`,
       r.urn,
     );
   },

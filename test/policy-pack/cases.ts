@@ -88,6 +88,12 @@ const retentionApproved = rulesWith(
   { id: "sqs-retention-dev", type: QUEUE, resource: "ingest-work-queue", path: "messageRetentionSeconds", values: { dev: 345600, staging: 1209600, prod: 1209600 } },
   ["parity-sqs-queue-retention"],
 );
+const noncurrentApproved = rulesWith(
+  "s3-bucket-noncurrent-expiry",
+  { id: "noncurrent-prod-90", type: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", resource: "*", path: "rules.*.noncurrentVersionExpiration.noncurrentDays", values: { dev: 30, staging: 30, prod: 90 } },
+  ["parity-s3-noncurrent-expiry"],
+);
+const noncurrent = (days: number) => (p: Props) => void (p.rules = [{ id: "expire-noncurrent", status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: days } }]);
 const protectedInProd = rulesWith("lifecycle-no-deletion-protection", {
   id: "events-table-protected-in-prod",
   type: "aws:dynamodb/table:Table",
@@ -110,7 +116,15 @@ const replicatorArn = (env: Env) => `arn:aws:iam::${acct(env)}:role/${env}-inges
 export const CASES: readonly PolicyCase[] = [
   { policy: "s3-bucket-versioning-enabled", fail: { target: "raw-bucket-versioning", apply: (p) => void (p.versioningConfiguration = { status: "Suspended" }) }, unknown: { target: "raw-bucket-versioning", apply: (p) => void (p.versioningConfiguration = { status: UNKNOWN }) } },
   { policy: "s3-bucket-sse-configured", fail: { target: "raw-bucket-sse", apply: (p) => void (p.rules = [{ bucketKeyEnabled: true }]) }, unknown: { target: "raw-bucket-sse", apply: (p) => void (p.rules = UNKNOWN) } },
-  { policy: "s3-bucket-noncurrent-expiry", fail: { target: "raw-bucket-lifecycle", apply: (p) => void (p.rules = [{ id: "x", status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 90 } }]) }, unknown: { target: "raw-bucket-lifecycle", apply: (p) => void (p.rules = [{ id: "x", status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: UNKNOWN } }]) } },
+  {
+    policy: "s3-bucket-noncurrent-expiry",
+    fail: { target: "raw-bucket-lifecycle", apply: (p) => void (p.rules = [{ id: "x", status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 90 } }]) },
+    unknown: { target: "raw-bucket-lifecycle", apply: (p) => void (p.rules = [{ id: "x", status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: UNKNOWN } }]) },
+    more: [
+      { name: "prod keeping noncurrent versions 90 days, as the rules approve, passes", expect: "pass", envs: ["prod"], config: noncurrentApproved, apply: (s) => mutate(s, "raw-bucket-lifecycle", noncurrent(90)) },
+      { name: "dev keeping them 90 days where the rules approve 30 fails", expect: "fail", envs: ["dev"], config: noncurrentApproved, apply: (s) => mutate(s, "raw-bucket-lifecycle", noncurrent(90)) },
+    ],
+  },
   { policy: "s3-bucket-public-access-blocked", fail: { target: "raw-bucket-public-access", apply: (p) => void (p.blockPublicPolicy = false) }, unknown: { target: "raw-bucket-public-access", apply: (p) => void (p.restrictPublicBuckets = UNKNOWN) } },
   {
     policy: "s3-bucket-companions-present",
