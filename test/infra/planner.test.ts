@@ -81,3 +81,79 @@ test("engineConfig passes values as the engine does: strings, JSON for structure
   expect(config).toEqual({ "p:n": "512", "p:b": "true", "p:s": "x", "p:l": '["a"]', "p:o": '{"K":"v"}', "p:t": SECRET_PLACEHOLDER });
   expect(secretKeys).toEqual(["p:t"]);
 });
+
+describe("the planner runs a program as the engine's nodejs host does", () => {
+  const JS = path.join(__dirname, "fixtures/planner-js");
+  const limits = { timeoutMs: 20_000, maxMemoryMb: 96 };
+  let ok: Awaited<ReturnType<typeof planStack>>;
+  const indeterminate: string[][] = [];
+  beforeAll(async () => {
+    const [r] = await planAll([{ projectDir: JS, stack: "ok", limits }], { indeterminate: (_, t) => void indeterminate.push([...t]) });
+    if (r.status !== "fulfilled") throw r.reason;
+    ok = r.value;
+  }, 120_000);
+  const res = (type: string) => ok.resources.find((r) => r.type === type)!;
+
+  test("plain JavaScript with typescript: false, run in the project directory", () => {
+    expect(ok.outputs).toMatchObject({ cwd: JS });
+  });
+
+  test("auto-names as <name>-<7 hex>, deterministic per stack, lower-cased for buckets; outputs follow them", async () => {
+    const bucket = res("aws:s3/bucket:Bucket");
+    expect(bucket.props.bucket).toMatch(/^data-[0-9a-f]{7}$/);
+    expect(res("aws:iam/role:Role").props.name).toMatch(/^fn-role-[0-9a-f]{7}$/);
+    expect(res("aws:cloudwatch/logGroup:LogGroup").props.name).toBe(`/aws/lambda/${bucket.props.bucket}`);
+    expect(ok.outputs).toMatchObject({ bucketName: bucket.props.bucket });
+    const again = await planStack({ projectDir: JS, stack: "ok", limits });
+    expect(again.resources.find((r) => r.type === "aws:s3/bucket:Bucket")!.props.bucket).toBe(bucket.props.bucket);
+  });
+
+  test("a resource passed as an input reaches the plan as its id, as the engine marshals it for an analyzer", () => {
+    expect(res("aws:iam/rolePolicyAttachment:RolePolicyAttachment").props.role).toBe(res("aws:iam/role:Role").props.name);
+  });
+
+  test("getPolicyDocument is computed (IAM JSON as the provider renders it); zones, identity from the stack; others indeterminate", () => {
+    expect(JSON.parse(String(res("aws:iam/role:Role").props.assumeRolePolicy))).toEqual({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "lambda.amazonaws.com" } }],
+    });
+    expect(ok.outputs).toMatchObject({ firstZone: "eu-west-1a", account: "333333333333" });
+    expect(ok.outputs.vpcId).toBeUndefined();
+    expect(indeterminate).toEqual([["aws:ec2/getVpc:getVpc"]]);
+  });
+
+  test("each registration carries its source position in the project (relative path)", () => {
+    expect(res("aws:iam/role:Role").sourcePosition).toEqual({ file: "index.js", line: 28, column: 16 });
+  });
+
+  test("a StackReference to another stack of the project plans that stack first; a cycle is named", async () => {
+    const [reads, cycle] = await planAll([{ projectDir: JS, stack: "reads-ok", limits }, { projectDir: JS, stack: "cycle-a", limits }]);
+    if (reads.status !== "fulfilled") throw reads.reason;
+    expect(reads.value.outputs).toEqual({ got: ok.outputs.bucketName });
+    expect(cycle.status).toBe("rejected");
+    expect(String((cycle as PromiseRejectedResult).reason.message)).toMatch(/^planning stack cycle-a failed: .*a cycle: cycle-b → cycle-a → cycle-b\)$/);
+  }, 120_000);
+
+  test("a program that busy-loops, never settles or allocates without bound is stopped and named; the batch goes on", async () => {
+    const settled = await planAll(["busy", "never", "alloc", "ok"].map((stack) => ({ projectDir: JS, stack, limits: { timeoutMs: 5_000, maxMemoryMb: 96 } })));
+    const why = settled.map((s) => (s.status === "rejected" ? String(s.reason.message) : "planned"));
+    expect(why[0]).toBe("planning stack busy failed: stopped after 5 s: the program did not finish within the planner's time limit (PARITY_PLAN_TIMEOUT_S)");
+    expect(why[1]).toMatch(/^planning stack never failed: (the program never finished|stopped after 5 s)/);
+    expect(why[2]).toMatch(/^planning stack alloc failed: stopped: the program ran out of memory \(limit 96 MB|^planning stack alloc failed: stopped after 5 s/);
+    expect(why[3]).toBe("planned");
+    expect(settled.every((s) => s.status === "fulfilled" || s.reason instanceof ProgramError)).toBe(true);
+  }, 180_000);
+
+  test("a project whose runtime is not nodejs is bad input naming Pulumi.yaml's runtime", async () => {
+    const dir = path.join(__dirname, "fixtures/planner-python");
+    await expect(planStack({ projectDir: dir, stack: "dev" })).rejects.toThrow(InputError);
+    await expect(planStack({ projectDir: dir, stack: "dev" })).rejects.toThrow(`${path.join(dir, "Pulumi.yaml")}: runtime is "python": the offline planner runs nodejs programs only (TypeScript or JavaScript)`);
+  });
+
+  test("a TypeScript program is type-checked as the engine does: the first diagnostic as file:line:col", async () => {
+    const dir = path.resolve(__dirname, "../programs/aws-ts-serverless-raw");
+    const e = (await planStack({ projectDir: dir, stack: "dev" }).catch((x: unknown) => x)) as ProgramError;
+    expect(e).toBeInstanceOf(ProgramError);
+    expect(e.firstLine).toBe("index.ts:120:5 TS2353: Object literal may only specify known properties, and 'stageName' does not exist in type 'DeploymentArgs'.");
+  }, 180_000);
+});

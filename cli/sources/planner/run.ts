@@ -321,7 +321,8 @@ export async function runPlans(given: readonly PlanWorkerInput[], events: PlanEv
       if (other === index) return { error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, i.e. its own outputs` };
       const planned = outputsOf.get(other);
       if (planned) return { outputs: planned };
-      if (results[other]) return { error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, whose plan failed` };
+      const done = results[other];
+      if (done) return { error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, whose plan failed${!done.ok && done.kind === "program" ? `: ${done.message}` : ""}` };
       const chain = [input.stack];
       for (let w = waitsFor.get(other); w !== undefined; w = waitsFor.get(w)) {
         if (w === index) {
