@@ -41,6 +41,12 @@ function urnList(d: StrictDoc, v: unknown, ptr: string): string[] {
 export type ReadResource = SnapshotResource & {
   /** `external: true`: read with `get`/`.get()`, its lifecycle is not Pulumi's. Kept and compared. */
   readonly external?: boolean;
+  /**
+   * A default provider a preview does not list but its steps reference: present, with the inputs the engine gives it
+   * (the package's config and its version) but not those its provider adds when it checks them (defaults such as
+   * `skipCredentialsValidation`), so a property only the other side has is not known to differ.
+   */
+  readonly implied?: boolean;
 };
 
 /**

@@ -12,6 +12,7 @@ import { readJsonFile } from "../util/files";
 import { MAX_VALUE_DEPTH, stripSecrets } from "../util/secrets";
 import { StrictDoc, idx, key } from "../util/strict";
 import { contextOf, readResourceState } from "./export";
+import type { ReadResource } from "./export";
 import { SECRET_SIG, SIG_KEY } from "../../consistency-rules/src/sentinels";
 import { parseUrn } from "../util/urn";
 
@@ -34,7 +35,7 @@ function providerUrnOf(ref: string): string {
  * `pulumi preview --json` leaves unchanged resources out, default providers included). Its inputs are what the engine
  * gives a default provider: the package's config (`aws:region` → `region`, as strings) and the version its name carries.
  */
-function impliedProvider(ref: string, config: Record<string, unknown> | undefined): SnapshotResource | undefined {
+function impliedProvider(ref: string, config: Record<string, unknown> | undefined): ReadResource | undefined {
   const urn = providerUrnOf(ref);
   const u = parseUrn(urn);
   if (!u || !u.type.startsWith("pulumi:providers:") || !(u.name === "default" || u.name.startsWith("default_"))) return undefined;
@@ -46,7 +47,7 @@ function impliedProvider(ref: string, config: Record<string, unknown> | undefine
   }
   const version = /^default_(\d+)_(\d+)_(\d+)(?:_(.+))?$/.exec(u.name);
   if (version) props.version = `${version[1]}.${version[2]}.${version[3]}${version[4] ? `-${version[4]}` : ""}`;
-  return { urn, type: u.type, name: u.name, custom: true, dependencies: [], props };
+  return { urn, type: u.type, name: u.name, custom: true, dependencies: [], props, implied: true };
 }
 
 export function parsePreview(doc: unknown, file: string, opts: SourceOptions): Snapshot {

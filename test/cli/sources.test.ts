@@ -182,7 +182,7 @@ describe("what Pulumi writes (apitype ResourceV3, PreviewDigest)", () => {
     fs.writeFileSync(file, JSON.stringify(doc));
     const s = readAnySnapshot(file, opts);
     const p = s.resources.find((r) => r.type === "pulumi:providers:aws")!;
-    expect(p).toMatchObject({ urn: "urn:pulumi:dev::data-platform::pulumi:providers:aws::default_7_48_0", custom: true, props: { region: "us-east-2", version: "7.48.0" } });
+    expect(p).toMatchObject({ urn: "urn:pulumi:dev::data-platform::pulumi:providers:aws::default_7_48_0", custom: true, implied: true, props: { region: "us-east-2", version: "7.48.0" } });
     expect(s.context.region).toBe("us-east-2");
     fs.rmSync(path.dirname(file), { recursive: true });
   });
