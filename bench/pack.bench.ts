@@ -15,6 +15,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { SnapshotResource } from "../consistency-rules/src/model";
+import { projectPackConfig } from "../cli/util/pack";
 import { startPack, type PackSession } from "../policy-pack/harness";
 import { buildPack, referenceStack } from "../test/policy-pack/fixtures";
 
@@ -22,6 +23,7 @@ const ROOT = process.env.ENV_PARITY_ROOT ?? path.resolve(__dirname, "..");
 const OURS = path.join(ROOT, "policy-pack");
 const FLOOR = path.join(ROOT, "bench", "floor-pack");
 const SCRATCH = path.join(ROOT, "bench", ".scratch");
+const RULES_FILE = path.join(ROOT, "consistency-rules", "data-platform.rules.json");
 const ROUNDS = Math.max(3, Number(process.env.PACK_ROUNDS ?? 3));
 const ANALYZE_N = Number(process.env.PACK_ANALYZE_N ?? 1000);
 const STACK_N = 10_000;
@@ -74,6 +76,8 @@ async function measure(packDir: string, analyzeSet: SnapshotResource[], stack: S
   try {
     const info = await s.info();
     await s.configureStack({ stack: "prod", project: "data-platform" });
+    // as `parity check` configures it: the project's rules inline to every policy that takes them
+    if (packDir === OURS) await s.configure(projectPackConfig(info, { rules: JSON.parse(fs.readFileSync(RULES_FILE, "utf8")) }));
     const byUrn = new Map(stack.map((r) => [r.urn, r]));
     for (const r of analyzeSet.slice(0, 100)) await s.analyze(r, byUrn, { remediate: false }); // warm-up
     let t = performance.now();
