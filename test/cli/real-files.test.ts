@@ -64,6 +64,12 @@ describe("every corpus file is read or rejected with its reason (never exit 70)"
     expect(r.stderr).toMatch(/^parity: [^\n]*checkpoint-v0\.json: target is a version-0 state checkpoint .*`pulumi stack export`[^\n]*\n$/);
   });
 
+  test.each(["events-stack-output-resource-diff.json", "events-aliases-t1-preview.json"])("%s (an engine event stream) → exit 2, one line naming it and --show-sames", async (f) => {
+    const r = await cli(["diff", real("pulumi", f), real("pulumi", "checkpoint-v3.json"), "--rules", COUNTDOWN]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^parity: [^\n]*: is a Pulumi engine event stream .*`pulumi preview --json --show-sames`\n$/);
+  });
+
   test("checkpoint-v4-unsupported-feature.json → exit 2, one line naming the feature", async () => {
     const file = real("pulumi", "checkpoint-v4-unsupported-feature.json");
     const r = await cli(["diff", file, real("pulumi", "checkpoint-v3.json"), "--rules", COUNTDOWN]);
@@ -226,6 +232,8 @@ describe("through the real process (node bin/parity.js; dist built by `npm run b
     ["pulumi", "checkpoint-v4.json", "countdown", "foo", 0],
     ["pulumi", "checkpoint-v4-unsupported-feature.json", "countdown", "foo", 2],
     ["pulumi", "checkpoint-secrets.json", "countdown", "foo", 0],
+    ["pulumi", "events-stack-output-resource-diff.json", "countdown", "dev", 2],
+    ["pulumi", "events-aliases-t1-preview.json", "countdown", "test", 2],
     ["pulumi-aws", "bucket-5.42.0-stack.json", "test", "test", 0],
     ["pulumi-aws", "secretversion-5.42.0-stack.json", "secretversion", "test", 0],
     ["pulumi-aws", "openzfs-new-version-plan.json", "openzfs", "test", 2],
