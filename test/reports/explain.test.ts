@@ -23,3 +23,13 @@ test("an unknown id is still one line and exit 2", async () => {
   expect(out.code).toBe(2);
   expect(out.stderr).toMatch(/^parity: unknown rule id "parity-no-such-rule"[^\n]*\n$/);
 });
+
+test("every parity-* rule id the sources report has its text in builtin-rules.json (or is a pack policy)", () => {
+  const fs = jest.requireActual<typeof import("node:fs")>("node:fs");
+  const path = jest.requireActual<typeof import("node:path")>("node:path");
+  const root = path.resolve(__dirname, "../..");
+  const files = ["consistency-rules/src/compare.ts", "consistency-rules/src/lock.ts", "cli/commands/rules.ts"].filter((f) => fs.existsSync(path.join(root, f)));
+  const ids = new Set(files.flatMap((f) => fs.readFileSync(path.join(root, f), "utf8").match(/"parity-[a-z-]+"/g) ?? []).map((s) => s.slice(1, -1)));
+  const known = new Set(BUILTIN_RULE_TEXTS.map((r) => r.id));
+  expect([...ids].filter((id) => !known.has(id) && id !== "parity-consistency-rules")).toEqual([]);
+});
