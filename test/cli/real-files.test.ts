@@ -248,3 +248,41 @@ describe("through the real process (node bin/parity.js; dist built by `npm run b
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code, stderr: code === 2 ? expect.stringMatching(/^parity: [^\n]+\n$/) : "" });
   });
 });
+
+describe("drift injected into a real deployment moved to another account and region", () => {
+  const v3 = real("pulumi", "checkpoint-v3.json");
+  const RULES2 = real("countdown-accounts.rules.json");
+  /** The countdown stack as prod would have it: stack shop-prd-eu, account 444455556666, region eu-west-1. */
+  const prod = (edit?: (doc: any) => void) => {
+    const text = fs.readFileSync(renamed(v3, "foo", "shop-prd-eu"), "utf8").split("153052954103").join("444455556666").split("us-east-2").join("eu-west-1");
+    const doc = JSON.parse(text);
+    edit?.(doc);
+    return write("prod.json", JSON.stringify(doc, null, 2));
+  };
+  const resources = (doc: any): any[] => doc.checkpoint.latest.resources;
+  const watcher = (doc: any) => resources(doc).find((r) => r.type === "aws:lambda/function:Function" && r.urn.endsWith("::countDown_watcher"));
+
+  test("moved whole (own account and region replaced everywhere): exit 0", async () => {
+    const r = await cli(["diff", v3, prod(), "--rules", RULES2]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  test("prod's Lambda assumes the dev account's role (cross-environment reference): exit 1 naming role", async () => {
+    const other = prod((doc) => (watcher(doc).inputs.role = watcher(doc).inputs.role.replace("444455556666", "153052954103")));
+    const r = await cli(["diff", v3, other, "--rules", RULES2, "--format", "json"]);
+    expect(r.code).toBe(1);
+    const f = JSON.parse(r.stdout).findings.filter((x: any) => x.status === "fail");
+    expect(f.some((x: any) => String(x.resource).includes("countDown_watcher") && x.path === "role")).toBe(true);
+  });
+
+  test("a re-parented resource: exit 1", async () => {
+    const other = prod((doc) => {
+      const lg = resources(doc).find((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.urn.endsWith("::heartbeat-func-logs"));
+      lg.parent = resources(doc).find((r) => r.type === "cloud:function:Function" && r.urn.endsWith("::countDown_watcher")).urn;
+    });
+    const r = await cli(["diff", v3, other, "--rules", RULES2, "--format", "json"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("heartbeat-func-logs");
+  });
+});
