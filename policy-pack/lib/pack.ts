@@ -20,12 +20,19 @@ export interface EnvParityPackOptions {
    * `{ "lambda-function-xray-tracing": "advisory", "naming-resource-convention": { service: "ingest" } }`.
    */
   readonly overrides?: PolicyPackConfig;
+  /**
+   * The parity lock (`parity lock` writes it beside the rules), enforced by `parity-consistency-rules` as if given in
+   * its policy config (`lock`); policy config given to the engine still wins.
+   */
+  readonly lock?: unknown;
 }
 
 type AnyArgs = { urn?: string; getConfig<T>(): T; stackTags?: ReadonlyMap<string, string>; resources?: readonly { urn: string }[] };
 
 /** Wraps a policy's report so a violation covered by a live exemption in the stack's rules is not reported. */
-function withExemptions(p: Policy): Policy {
+function withExemptions(p: Policy, defaults?: Readonly<Record<string, unknown>>): Policy {
+  // Config given when the pack was built (overrides, lock) under the config the engine sends, for every engine and harness.
+  const withDefaults = <A extends AnyArgs>(args: A): A => (defaults ? { ...args, getConfig: <T>() => ({ ...defaults, ...(args.getConfig<Record<string, unknown>>() ?? {}) }) as T } : args);
   const filtered = (args: AnyArgs, report: ReportViolation): ReportViolation => {
     const firstUrn = args.urn ?? args.resources?.[0]?.urn;
     if (!firstUrn) return report;
@@ -43,14 +50,23 @@ function withExemptions(p: Policy): Policy {
   const r = p as Policy & { validateResource?: unknown; validateStack?: unknown };
   if (typeof r.validateResource === "function") {
     const inner = r.validateResource as (args: AnyArgs, report: ReportViolation) => unknown;
-    const wrapped = (args: AnyArgs, report: ReportViolation) => inner(args, filtered(args, report));
+    const wrapped = (given: AnyArgs, report: ReportViolation) => {
+      const args = withDefaults(given);
+      return inner(args, filtered(args, report));
+    };
     const type = (inner as { __pulumiType?: string }).__pulumiType;
     if (type) Object.defineProperty(wrapped, "__pulumiType", { value: type });
     return { ...p, validateResource: wrapped } as unknown as Policy;
   }
   if (typeof r.validateStack === "function") {
     const inner = r.validateStack as (args: AnyArgs, report: ReportViolation) => unknown;
-    return { ...p, validateStack: (args: AnyArgs, report: ReportViolation) => inner(args, filtered(args, report)) } as unknown as Policy;
+    return {
+      ...p,
+      validateStack: (given: AnyArgs, report: ReportViolation) => {
+        const args = withDefaults(given);
+        return inner(args, filtered(args, report));
+      },
+    } as unknown as Policy;
   }
   return p;
 }
@@ -63,13 +79,18 @@ function asList(rules: unknown): unknown[] {
 /** The env-parity PolicyPack named `name`, enforcing `opts.rules` (and any inline `rules` given in policy config). */
 export function envParityPack(name: string, opts: EnvParityPackOptions = {}): PolicyPack {
   provideRules(asList(opts.rules));
-  const overrides = opts.overrides ?? {};
+  const overrides: Record<string, unknown> = { ...(opts.overrides ?? {}) };
+  if (opts.lock !== undefined && opts.lock !== null) {
+    const prev = overrides["parity-consistency-rules"];
+    overrides["parity-consistency-rules"] = { ...(typeof prev === "string" ? { enforcementLevel: prev } : ((prev as object | undefined) ?? {})), lock: opts.lock };
+  }
   const policies = allPolicies.map((p) => {
     const o = overrides[p.name];
-    const level = typeof o === "string" ? o : (o as { enforcementLevel?: EnforcementLevel } | undefined)?.enforcementLevel;
-    return withExemptions(level ? { ...p, enforcementLevel: level } : p);
+    const level = typeof o === "string" ? (o as EnforcementLevel) : (o as { enforcementLevel?: EnforcementLevel } | undefined)?.enforcementLevel;
+    const config = o !== null && typeof o === "object" ? (Object.fromEntries(Object.entries(o).filter(([k]) => k !== "enforcementLevel")) as Record<string, unknown>) : undefined;
+    return withExemptions(level ? { ...p, enforcementLevel: level } : p, config && Object.keys(config).length > 0 ? config : undefined);
   });
-  return new PolicyPack(name, { policies }, Object.keys(overrides).length > 0 ? overrides : undefined);
+  return new PolicyPack(name, { policies }, Object.keys(overrides).length > 0 ? (overrides as PolicyPackConfig) : undefined);
 }
 
 export { exemptionFor } from "../../consistency-rules/src/exemptions";

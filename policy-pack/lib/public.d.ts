@@ -6,6 +6,8 @@ export interface EnvParityPackOptions {
   readonly rules?: unknown;
   /** Per-policy enforcement level or config: the pack's initial config (policy config given to the engine wins). */
   readonly overrides?: PolicyPackConfig;
+  /** The parity lock, enforced by `parity-consistency-rules` as if given in its policy config (`lock`). */
+  readonly lock?: unknown;
 }
 
 export interface Exemption {

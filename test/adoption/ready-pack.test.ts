@@ -31,3 +31,31 @@ test("rules come from policy config only: none bundled, the inline rule set enfo
     await pack.close();
   }
 }, 120_000);
+
+test("envParityPack overrides: an enforcement level and a policy's config, as the engine sees them", async () => {
+  const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir() as string, "parity-user-pack-"));
+  try {
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "acme-pack", version: "1.0.0", main: "index.js" }));
+    fs.writeFileSync(
+      path.join(dir, "index.js"),
+      `require(${JSON.stringify(path.join(ROOT, "dist", "policy", "index.js"))}).envParityPack("acme-parity", {\n` +
+        `  rules: [require(${JSON.stringify(path.join(ROOT, "consistency-rules", "data-platform.rules.json"))})],\n` +
+        `  overrides: { "s3-bucket-versioning-enabled": "disabled", "naming-resource-convention": { service: "billing" } },\n});\n`,
+    );
+    const pack = await startPack({ packDir: dir });
+    try {
+      const info = await pack.info();
+      expect(info.name).toBe("acme-parity");
+      expect(info.policies.find((p) => p.name === "s3-bucket-versioning-enabled")?.enforcementLevel).toBe("disabled");
+      // the reference stack is named for service "ingest": under the override it breaks the naming convention
+      const found = await pack.analyzeSnapshot(referenceStack("dev"));
+      expect(found.some((f) => f.ruleId === "naming-resource-convention" && f.status === "fail")).toBe(true);
+    } finally {
+      await pack.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
