@@ -1,10 +1,14 @@
 /**
- * `parity diff` on synthetic exports (dev/staging/prod) of 1k, 5k and 10k resources each, against the time to
- * JSON.parse the same files (goal at 3 × 10k: diff ≤ 3 × parse). Prints the total and the per-phase breakdown
- * (the CLI's own `--timings`: read, parse, convert, normalise, compare, report); asserts nothing.
- *   npm run bench -- diff      (bench/run.js bundles it next to the sources and sets ENV_PARITY_ROOT)
- *   BENCH_RUNS=n (default 5), BENCH_SIZES=1000,10000 (default 1000,5000,10000), BENCH_FORMAT=json|sarif|… (default json)
+ * `parity diff` on synthetic exports (dev/staging/prod) against `JSON.parse` of the same files (issue 13.3 goal:
+ * 3 × 10k in a fresh process ≤ 3 × a fresh process that only parses them). Per size and per round, interleaved:
+ *   in-process:    JSON.parse of the 3 files  vs  run(["diff", …]) in this process (warm modules)
+ *   fresh process: `node -e` reading + parsing the 3 files  vs  `node bin/parity.js diff …` (needs `npm run build`)
+ * and prints min / median / max of the per-round ratios, plus the median per-phase breakdown (`--timings`).
+ *   npm run bench -- diff
+ *   BENCH_RUNS=n (rounds, default 3, at least 3), BENCH_SIZES=10000,50000 (default), BENCH_FORMAT=json|sarif|… (default json)
+ * Asserts nothing; prints the machine load (`os.loadavg()`) beside the figures.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -14,25 +18,31 @@ import { ENVS, stackExport } from "../test/fixtures/pulumi-docs";
 
 const ROOT = process.env.ENV_PARITY_ROOT ?? path.resolve(__dirname, "..");
 const RULES = path.join(ROOT, "test/fixtures/rules/data-platform.rules.json");
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const SIZES = (process.env.BENCH_SIZES ?? "1000,5000,10000").split(",").map(Number);
+const BIN = path.join(ROOT, "bin/parity.js");
+const RUNS = Math.max(3, Number(process.env.BENCH_RUNS ?? 3));
+const SIZES = (process.env.BENCH_SIZES ?? "10000,50000").split(",").map(Number);
 const FORMAT = process.env.BENCH_FORMAT ?? "json";
 const PHASES = ["read", "parse", "convert", "normalise", "compare", "report"] as const;
 
-function median(xs: number[]): number {
+function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
+const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
+const spread = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${s[0].toFixed(2)} / ${median(s).toFixed(2)} / ${s[s.length - 1].toFixed(2)}`;
+};
 
-interface Result {
-  size: number;
-  mb: number;
-  parseMs: number;
-  diffMs: number;
-  phases: Record<string, number>;
+function fresh(args: string[]): number {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], cwd: ROOT, maxBuffer: 1 << 30 });
+  const took = ms(t);
+  if (r.status !== 0) throw new Error(`${args.slice(0, 2).join(" ")} exited ${r.status}: ${String(r.stderr).slice(0, 400)}`);
+  return took;
 }
 
-async function measure(size: number, dir: string): Promise<Result> {
+async function measure(size: number, dir: string): Promise<void> {
   const files = ["dev", "staging", "prod"].map((env) => {
     const f = path.join(dir, `${env}-${size}.json`);
     // stackResources() has 10-11 fixed resources plus one per extra queue
@@ -40,16 +50,19 @@ async function measure(size: number, dir: string): Promise<Result> {
     return f;
   });
   const mb = files.reduce((n, f) => n + fs.statSync(f).size, 0) / 1e6;
-  const parse: number[] = [];
-  const diff: number[] = [];
+  const diffArgs = ["diff", ...files, "--rules", RULES, "--format", FORMAT, "--quiet"];
+  const parseScript = `const fs=require("fs");for(const f of ${JSON.stringify(files)})JSON.parse(fs.readFileSync(f,"utf8"))`;
+  const inRatio: number[] = [];
+  const freshRatio: number[] = [];
+  const rows: string[] = [];
   const phases: Record<string, number[]> = {};
   for (let i = 0; i < RUNS; i++) {
     let t = process.hrtime.bigint();
     for (const f of files) JSON.parse(fs.readFileSync(f, "utf8"));
-    parse.push(Number(process.hrtime.bigint() - t) / 1e6);
+    const parseMs = ms(t);
     let stderr = "";
     t = process.hrtime.bigint();
-    const code = await run(["diff", ...files, "--rules", RULES, "--format", FORMAT, "--quiet", "--timings"], {
+    const code = await run([...diffArgs, "--timings"], {
       stdout: () => undefined,
       stderr: (s) => (stderr += s),
       isTTY: false,
@@ -57,29 +70,32 @@ async function measure(size: number, dir: string): Promise<Result> {
       cwd: ROOT,
       now: () => new Date(),
     });
-    diff.push(Number(process.hrtime.bigint() - t) / 1e6);
+    const diffMs = ms(t);
     if (code !== 0) throw new Error(`diff exited ${code}: ${stderr}`);
     for (const [k, v] of Object.entries(parseTimings(stderr))) (phases[k] ??= []).push(v);
+    const freshParse = fresh(["-e", parseScript]);
+    const freshDiff = fresh([BIN, ...diffArgs]);
+    inRatio.push(diffMs / parseMs);
+    freshRatio.push(freshDiff / freshParse);
+    rows.push(`  round ${i + 1}: in-process parse ${parseMs.toFixed(0)} ms, diff ${diffMs.toFixed(0)} ms; fresh process parse ${freshParse.toFixed(0)} ms, diff ${freshDiff.toFixed(0)} ms`);
   }
-  return { size, mb, parseMs: median(parse), diffMs: median(diff), phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])) };
+  console.log(`\n3 × ${size} resources (${mb.toFixed(1)} MB), --format ${FORMAT}, ${RUNS} rounds, load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  for (const r of rows) console.log(r);
+  console.log(`  ratio diff / JSON.parse, min / median / max:  in-process ${spread(inRatio)}   fresh process ${spread(freshRatio)}`);
+  console.log(`  in-process phases (median ms): ${PHASES.map((p) => `${p} ${(phases[p] ? median(phases[p]) : 0).toFixed(0)}`).join(", ")}`);
 }
 
 async function main(): Promise<void> {
+  if (!fs.existsSync(path.join(ROOT, "dist/cli/index.js"))) throw new Error("run `npm run build` first: the fresh-process figures run bin/parity.js");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-bench-"));
   try {
-    console.log(`\nmedian of ${RUNS} runs, --format ${FORMAT}; phases in ms (read+parse is the CLI's own JSON.parse)`);
-    console.log(
-      `resources/stack  MB(3 files)  JSON.parse ms  parity diff ms  ratio  ${PHASES.map((p) => p.padStart(9)).join(" ")}`,
-    );
-    for (const size of SIZES) {
-      const r = await measure(size, dir);
-      console.log(
-        `${String(r.size).padStart(15)}  ${r.mb.toFixed(1).padStart(11)}  ${r.parseMs.toFixed(0).padStart(13)}  ${r.diffMs.toFixed(0).padStart(14)}  ${(r.diffMs / r.parseMs).toFixed(1).padStart(5)}  ${PHASES.map((p) => (r.phases[p] ?? 0).toFixed(0).padStart(9)).join(" ")}`,
-      );
-    }
+    for (const size of SIZES) await measure(size, dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-void main();
+main().catch((e: unknown) => {
+  console.error(String((e as Error)?.message ?? e));
+  process.exit(1);
+});

@@ -136,7 +136,7 @@ export function stringNormaliser(ctx: Partial<EnvironmentContext>, opts: Normali
   let hits = 0;
   const fn = (s: string): string => {
     if (s === UNKNOWN) return s;
-    let out = cache.get(s);
+    const out = cache.get(s);
     if (out !== undefined) {
       if (foreign.size > 0 && foreign.has(out)) hits++;
       return out;
@@ -215,8 +215,13 @@ function indexOfSeq(parts: readonly string[], seq: readonly string[]): number {
  * (`-<7 hex>`) and the environment suffix at the end. Never strips a name to nothing.
  */
 export function logicalIdOf(name: string, ctx: Partial<EnvironmentContext>, aliases: readonly string[] = []): string {
+  return logicalIdWith(name, envTokens(ctx, aliases), ctx.suffix);
+}
+
+function logicalIdWith(name: string, tokens: readonly string[][], suffix: string | undefined): string {
+  if (!name.includes("-")) return name;
   let parts = name.split("-");
-  for (const seq of envTokens(ctx, aliases)) {
+  for (const seq of tokens) {
     const i = parts.length > seq.length ? indexOfSeq(parts, seq) : -1;
     if (i >= 0) {
       parts = [...parts.slice(0, i), ...parts.slice(i + seq.length)];
@@ -224,7 +229,7 @@ export function logicalIdOf(name: string, ctx: Partial<EnvironmentContext>, alia
     }
   }
   if (parts.length > 1 && /^[0-9a-f]{7}$/.test(parts[parts.length - 1])) parts = parts.slice(0, -1);
-  if (parts.length > 1 && typeof ctx.suffix === "string" && ctx.suffix && parts[parts.length - 1] === ctx.suffix) parts = parts.slice(0, -1);
+  if (parts.length > 1 && typeof suffix === "string" && suffix && parts[parts.length - 1] === suffix) parts = parts.slice(0, -1);
   return parts.join("-");
 }
 
@@ -236,17 +241,22 @@ export const STACK_LOGICAL_ID = "stack";
 /** `urn:pulumi:<stack>::<project>::<qualified type>::<name>` → its qualified type (parent types `$`-joined) and name. */
 export function parseUrn(urn: unknown): { qualifiedType: string; type: string; name: string } | undefined {
   if (typeof urn !== "string" || !urn.startsWith("urn:pulumi:")) return undefined;
-  const parts = urn.split("::");
-  if (parts.length < 4) return undefined;
-  const qualifiedType = parts[2];
+  const a = urn.indexOf("::");
+  const b = a < 0 ? -1 : urn.indexOf("::", a + 2);
+  const c = b < 0 ? -1 : urn.indexOf("::", b + 2);
+  if (c < 0) return undefined;
+  const qualifiedType = urn.slice(b + 2, c);
   const type = qualifiedType.slice(qualifiedType.lastIndexOf("$") + 1);
-  return { qualifiedType, type, name: parts.slice(3).join("::") };
+  return { qualifiedType, type, name: urn.slice(c + 2) };
 }
 
+const tokenCache = new WeakMap<object, string[][]>();
 function identityOf(type: string, name: string, ctx: Partial<EnvironmentContext>, aliases: readonly string[]): string {
   if (type === STACK_TYPE) return STACK_LOGICAL_ID;
   if (type.startsWith(PROVIDER_PREFIX) && /^default(_|$)/.test(name)) return type.slice(PROVIDER_PREFIX.length);
-  return logicalIdOf(name, ctx, aliases);
+  let tokens = tokenCache.get(ctx);
+  if (!tokens) tokenCache.set(ctx, (tokens = envTokens(ctx, aliases)));
+  return logicalIdWith(name, tokens, ctx.suffix);
 }
 
 /** A resource reference (parent URN, or provider reference `<urn>::<id>`) as an environment-neutral `type::logicalId`. */
