@@ -9,9 +9,12 @@ import * as path from "node:path";
 import { buildLock, diffLocks, lockFromSnapshots, parseLock, serialiseLock, type ParityLock } from "../../consistency-rules/src/lock";
 import { loadRules } from "../../consistency-rules/src/rules";
 import { cli } from "../cli/run-cli";
+import { buildPack } from "../policy-pack/fixtures";
 import { mutatedCopy, ROOT } from "./mutate";
 
 jest.setTimeout(300_000);
+// The pack as it is now (the CLI starts policy-pack/dist): a bundle built before the lock code changed proves nothing.
+beforeAll(() => buildPack());
 
 interface Finding { ruleId: string; status: string; message: string; environments: string[]; path?: string }
 const PAYMENTS = path.join(ROOT, "examples/payments");
