@@ -3,6 +3,7 @@
  * in: started as the engine starts it, it knows no project until policy config gives the rule set inline.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { startPack } from "../../policy-pack/harness";
 import { applyCase, CASES } from "../policy-pack/cases";
@@ -33,7 +34,7 @@ test("rules come from policy config only: none bundled, the inline rule set enfo
 }, 120_000);
 
 test("envParityPack overrides: an enforcement level and a policy's config, as the engine sees them", async () => {
-  const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir() as string, "parity-user-pack-"));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-user-pack-"));
   try {
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
