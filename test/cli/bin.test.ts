@@ -28,7 +28,7 @@ test("drift: exit 1 with a SARIF report", () => {
 
 test.each([
   ["truncated JSON", [fx("exports/dev.json").replace("dev.json", "../bad/truncated.json"), ...EXPORTS.slice(1)], /truncated\.json: .*not valid JSON/],
-  ["wrong deployment version", [fx("bad/deployment-v2.json"), ...EXPORTS.slice(1)], /deployment-v2\.json: version must be 3/],
+  ["deployment feature this reader does not know", [fx("real/pulumi/checkpoint-v4-unsupported-feature.json"), ...EXPORTS.slice(1)], /checkpoint-v4-unsupported-feature\.json: features needs deployment features/],
   ["unknown stack", [fx("bad/unknown-stack.json"), ...EXPORTS.slice(1)], /unknown stack/],
 ])("bad input (%s): exit 2, one line on stderr", (_n, files, re) => {
   const r = binParity(["diff", ...files, "--rules", RULES]);
