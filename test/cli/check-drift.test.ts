@@ -43,8 +43,14 @@ test("an invariant differing in one stack config fails the gate, naming the rule
   const dir = project("timeout", "Pulumi.staging.yaml", setKey("lambdaTimeoutSec", "30"));
   const r = binParity(["check", dir, "--format", "json"], { cwd: tmp });
   expect([r.code, r.stderr]).toEqual([1, ""]);
-  const report = JSON.parse(r.stdout) as { findings: { ruleId: string; status: string; resource: string | null; values: Record<string, unknown> | null }[] };
-  const timeout = report.findings.filter((f) => f.ruleId === "parity-lambda-timeout" && f.status === "fail");
+  type F = { ruleId: string; status: string; resource: string | null; path: string | null; values: Record<string, unknown> | null; location: { file: string; line: number | null }; related: F[] };
+  const report = JSON.parse(r.stdout) as { findings: F[] };
+  // one cause: the config key, at its line in staging's own file, with the property it feeds among its members
+  const failing = report.findings.filter((f) => f.status === "fail");
+  const cause = failing.find((f) => f.resource === "config::config" && f.path === "lambdaTimeoutSec")!;
+  expect(cause.location).toMatchObject({ file: "timeout/Pulumi.staging.yaml", line: expect.any(Number) });
+  expect(failing.filter((f) => f.ruleId === "parity-lambda-timeout")).toEqual([]); // not a second entry
+  const timeout = cause.related.filter((f) => f.ruleId === "parity-lambda-timeout" && f.status === "fail");
   expect(timeout.length).toBeGreaterThan(0);
   expect(timeout[0].resource).toMatch(/^aws:lambda\/function:Function::.+-function$/);
   expect(timeout[0].values).toMatchObject({ dev: 60, staging: 30, prod: 60 });
@@ -63,8 +69,9 @@ test("an approved difference passes and is listed as approved", () => {
   const dir = project("loglevel", "Pulumi.staging.yaml", setKey("logLevel", "debug"));
   const r = binParity(["check", dir, "--format", "json"], { cwd: tmp });
   expect([r.code, r.stderr]).toEqual([0, ""]);
-  const report = JSON.parse(r.stdout) as { findings: { ruleId: string; status: string; path: string | null; values: Record<string, unknown> | null; approval: { id: string } | null }[] };
-  const level = report.findings.find((f) => f.status === "approved" && f.path === "environment.variables.LOG_LEVEL");
+  type F = { ruleId: string; status: string; path: string | null; values: Record<string, unknown> | null; approval: { id: string } | null; related: F[] };
+  const report = JSON.parse(r.stdout) as { findings: F[] };
+  const level = report.findings.flatMap((f) => [f, ...f.related]).find((f) => f.status === "approved" && f.path === "environment.variables.LOG_LEVEL");
   expect(level).toMatchObject({ approval: { id: "lambda-log-level" }, values: { dev: "debug", staging: "debug", prod: "info" } });
 });
 
