@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "coverage/**", "bin/**", "**/*.js", "**/*.mjs"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "coverage/**", "bin/**", "**/*.js", "**/*.mjs", "test/programs/**"] },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],

@@ -16,6 +16,8 @@ const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
 interface CacheRecord {
   readonly key: string;
   readonly files: [string, string][];
+  /** The first diagnostic of a check that failed (a broken program is not checked again until a file changes). */
+  readonly error?: string;
 }
 
 function fingerprint(file: string): string {
@@ -27,6 +29,18 @@ function fingerprint(file: string): string {
     return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
   } catch {
     return "missing";
+  }
+}
+
+/** The project's package.json and, up the tree, every package-lock.json and node_modules/.package-lock.json. */
+function installationFiles(projectDir: string): string[] {
+  const out: string[] = [];
+  for (let dir = projectDir; ; dir = path.dirname(dir)) {
+    for (const f of ["package.json", "package-lock.json", path.join("node_modules", ".package-lock.json")]) {
+      const file = path.join(dir, f);
+      if (fs.existsSync(file)) out.push(file);
+    }
+    if (path.dirname(dir) === dir) return out;
   }
 }
 
@@ -51,7 +65,7 @@ export function typecheck(ts: typeof TS, program: string, projectDir: string, op
   if (cacheFile) {
     try {
       const rec = JSON.parse(fs.readFileSync(cacheFile, "utf8")) as CacheRecord;
-      if (rec.key === key && rec.files.every(([f, fp]) => fingerprint(f) === fp)) return { cached: true };
+      if (rec.key === key && rec.files.every(([f, fp]) => fingerprint(f) === fp)) return { cached: true, ...(rec.error !== undefined && { error: rec.error }) };
     } catch {
       // no usable record: check
     }
@@ -62,20 +76,21 @@ export function typecheck(ts: typeof TS, program: string, projectDir: string, op
     ...prog.getGlobalDiagnostics(),
     ...prog.getSourceFiles().flatMap((sf) => (sf.isDeclarationFile || sf.fileName.includes("/node_modules/") ? [] : [...prog.getSyntacticDiagnostics(sf), ...prog.getSemanticDiagnostics(sf)])),
   ].filter((d) => d.category === ts.DiagnosticCategory.Error && !IGNORED.has(d.code));
+  let error: string | undefined;
   if (diagnostics.length > 0) {
     const d = diagnostics[0];
     const text = ts.flattenDiagnosticMessageText(d.messageText, " ");
     if (d.file && d.start !== undefined) {
       const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
       const rel = path.relative(projectDir, d.file.fileName).split(path.sep).join("/");
-      return { error: `${rel}:${line + 1}:${character + 1} TS${d.code}: ${text}`, cached: false };
-    }
-    return { error: `TS${d.code}: ${text}`, cached: false };
+      error = `${rel}:${line + 1}:${character + 1} TS${d.code}: ${text}`;
+    } else error = `TS${d.code}: ${text}`;
   }
   if (cacheFile) {
     try {
-      const files = prog.getSourceFiles().map((sf) => path.resolve(sf.fileName));
-      const rec: CacheRecord = { key, files: files.map((f) => [f, fingerprint(f)]) };
+      // A module installed later (a failed import) changes the installation's lock files, which are recorded too.
+      const files = [...prog.getSourceFiles().map((sf) => path.resolve(sf.fileName)), ...installationFiles(projectDir)];
+      const rec: CacheRecord = { key, files: files.map((f) => [f, fingerprint(f)]), ...(error !== undefined && { error }) };
       fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
       const tmp = `${cacheFile}.${process.pid}`;
       fs.writeFileSync(tmp, JSON.stringify(rec));
@@ -84,5 +99,5 @@ export function typecheck(ts: typeof TS, program: string, projectDir: string, op
       // a cache that cannot be written only costs time
     }
   }
-  return { cached: false };
+  return { cached: false, ...(error !== undefined && { error }) };
 }
