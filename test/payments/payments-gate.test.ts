@@ -12,7 +12,8 @@ beforeAll(() => {
   if (!fs.existsSync(path.join(ROOT, "dist/cli/index.js"))) throw new Error("dist/cli/index.js missing: run `npm run build` first");
 });
 
-interface Report { findings: { ruleId: string; status: string; resource?: string; path?: string; values?: Record<string, unknown>; message: string }[] }
+interface Finding { ruleId: string; status: string; resource?: string; path?: string; values?: Record<string, unknown>; message: string; related?: Finding[] }
+interface Report { findings: Finding[] }
 
 test("check examples/payments: exit 0", () => {
   const r = binParity(["check", "examples/payments", "--format", "json"]);
@@ -45,7 +46,8 @@ describe("a one-line change to an invariant in Pulumi.staging.yaml", () => {
   test("exits 1 naming parity-log-retention, the log group and both values", () => {
     const r = binParity(["check", dir, "--format", "json"]);
     expect([r.code, r.stderr]).toEqual([1, ""]);
-    const fails = (JSON.parse(r.stdout) as Report).findings.filter((f) => f.status === "fail");
+    // one entry per cause (the config key); the property it feeds is among its related findings
+    const fails = (JSON.parse(r.stdout) as Report).findings.filter((f) => f.status === "fail").flatMap((f) => [f, ...(f.related ?? [])]);
     const f = fails.find((x) => x.ruleId === "parity-log-retention");
     expect(f).toMatchObject({
       resource: "aws:cloudwatch/logGroup:LogGroup::payments-payment-logs",
