@@ -289,7 +289,7 @@ const ATTACHMENTS_EXCLUSIVE = ["aws:iam/rolePolicyAttachmentsExclusive:RolePolic
 export const MANAGED_POLICY_TYPES = [ROLE, ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT, USER_POLICY_ATTACHMENT, GROUP_POLICY_ATTACHMENT, ...ATTACHMENTS_EXCLUSIVE];
 
 /** AWS managed policies that grant administrator or full access to a service (names; `*` is a wildcard). */
-const DEFAULT_DENIED = ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "*FullAccess", "*FullAccess*", "*_FullAccess"];
+const DEFAULT_DENIED = ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "*FullAccess", "*FullAccess*", "*PowerUser"];
 
 /** The managed policy ARNs a resource attaches, with their property label. */
 function attachedArns(r: PolicyInput): { label: string; value: unknown }[] {

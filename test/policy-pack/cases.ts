@@ -326,6 +326,9 @@ export const CASES: readonly PolicyCase[] = [
       { name: "a PolicyAttachment of AmazonS3FullAccess fails", expect: "fail", apply: attach("aws:iam/policyAttachment:PolicyAttachment", "s3-access", managed("AmazonS3FullAccess"), { roles: ["r"] }) },
       { name: "a UserPolicyAttachment of IAMFullAccess fails", expect: "fail", apply: attach("aws:iam/userPolicyAttachment:UserPolicyAttachment", "ci-iam", managed("IAMFullAccess"), { user: "ci" }) },
       { name: "a GroupPolicyAttachment of PowerUserAccess fails", expect: "fail", apply: attach("aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "ops-power", managed("PowerUserAccess"), { group: "ops" }) },
+      // what aws.lambda.CallbackFunction attaches by default (lambdaMixins.js): every one of them is full access
+      { name: "CloudWatchFullAccessV2 (a CallbackFunction default) fails", expect: "fail", apply: attach(ROLE_ATTACHMENT, "validator-cw", managed("CloudWatchFullAccessV2")) },
+      { name: "AmazonCognitoPowerUser (a CallbackFunction default) fails", expect: "fail", apply: attach(ROLE_ATTACHMENT, "validator-cognito", managed("AmazonCognitoPowerUser")) },
       { name: "AWSLambdaBasicExecutionRole (not full access) passes", expect: "pass", apply: attach(ROLE_ATTACHMENT, "validator-basic", managed("service-role/AWSLambdaBasicExecutionRole")) },
       { name: "a customer managed policy ARN passes (its document is checked as a Policy)", expect: "pass", apply: (s, env) => attach(ROLE_ATTACHMENT, "validator-own", `arn:aws:iam::${acct(env)}:policy/${env}-ingest-own-policy`)(s, env) },
       {
