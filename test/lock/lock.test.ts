@@ -23,7 +23,9 @@ afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }
 
 async function findings(args: string[]): Promise<{ code: number; findings: Finding[]; stderr: string }> {
   const r = await cli([...args, "--format", "json"]);
-  return { code: r.code, stderr: r.stderr, findings: r.stdout ? (JSON.parse(r.stdout) as { findings: Finding[] }).findings : [] };
+  // the JSON report has one entry per cause; the findings it stands for are in `related`
+  const causes = r.stdout ? (JSON.parse(r.stdout) as { findings: (Finding & { related?: Finding[] })[] }).findings : [];
+  return { code: r.code, stderr: r.stderr, findings: causes.flatMap(({ related, ...f }) => [f as Finding, ...(related ?? [])]) };
 }
 const failing = (fs: Finding[]) => fs.filter((f) => f.status === "fail" || f.status === "indeterminate").map((f) => `${f.status} ${f.environments.join(",")} ${f.message}`);
 
