@@ -451,7 +451,9 @@ function differenceFindings(subject: Subject, rows: readonly Row[], rules: RuleS
       if (seen.has(key)) return;
       seen.add(key);
       const b: Base = { subject, rows, path: joinPath(covered) };
-      if (a) {
+      // Unknown in every environment is not a difference an approval could allow or forbid: it is undecided.
+      const unknownEverywhere = leafValues.every((v) => v === UNKNOWN);
+      if (a && !unknownEverywhere) {
         out.push(approvalVerdict(b, a, covered, now));
         return;
       }

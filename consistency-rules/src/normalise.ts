@@ -399,13 +399,22 @@ function secretKeys(r: SnapshotResource): Set<string> | undefined {
 }
 
 /** Options that change what a deploy does, compared as `$`-paths (absent = the default, so a default is never a difference). */
-function optionsOf(r: SnapshotResource, ctx: Partial<EnvironmentContext>, aliases: readonly string[], norm: ValueNormaliser): Record<string, unknown> | undefined {
+function optionsOf(r: SnapshotResource, ctx: Partial<EnvironmentContext>, aliases: readonly string[], norm: ValueNormaliser, refs: Map<string, string | undefined>): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
-  const parent = referenceOf(r.parent, ctx, aliases, false);
+  // Parents and providers repeat across a stack's resources: each reference is resolved once.
+  const ref = (v: unknown, provider: boolean): string | undefined => {
+    if (typeof v !== "string" || !v) return undefined;
+    const k = `${provider ? "p" : "r"}${v}`;
+    if (refs.has(k)) return refs.get(k);
+    // Default providers are implied, not chosen (and previews do not list them): only an explicit provider is compared.
+    const got = provider && isDefaultProviderRef(v) ? undefined : referenceOf(v, ctx, aliases, provider);
+    refs.set(k, got);
+    return got;
+  };
+  const parent = ref(r.parent, false);
   if (parent && !parent.startsWith(`${STACK_TYPE}::`)) out[OPTION_PATHS.parent] = parent;
-  const provider = referenceOf(r.provider, ctx, aliases, true);
-  // Default providers are implied, not chosen (and previews do not list them): only an explicit provider is compared.
-  if (provider && !isDefaultProviderRef(r.provider)) out[OPTION_PATHS.provider] = provider;
+  const provider = ref(r.provider, true);
+  if (provider) out[OPTION_PATHS.provider] = provider;
   const list = (v: unknown) => (Array.isArray(v) ? [...new Set(v.filter((x): x is string => typeof x === "string"))].sort() : undefined);
   const roc = list(r.replaceOnChanges);
   if (roc?.length) out[OPTION_PATHS.replaceOnChanges] = roc;
@@ -492,6 +501,7 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
   const idOf = (p: Pending) => (pairNo.has(p) ? `${p.logicalId}#${pairNo.get(p)}` : p.logicalId);
   // Resources are keyed (and paired across environments) by the parent type chain and the logical id.
   const resources = new Map<string, NormalisedResource>();
+  const refs = new Map<string, string | undefined>();
   for (const p of pending) {
     const { r, type } = p;
     const logicalId = idOf(p);
@@ -505,7 +515,7 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
     if (secrets) for (const s of secrets) if (Object.prototype.hasOwnProperty.call(props, s)) props[s] = SECRET_PLACEHOLDER;
     const rawProps = applySets(props, folded, type);
     const ignoreChanges = Array.isArray(r.ignoreChanges) ? [...new Set(r.ignoreChanges.filter((x): x is string => typeof x === "string"))].sort() : undefined;
-    const options = optionsOf(r, ctx, aliases, norm);
+    const options = optionsOf(r, ctx, aliases, norm, refs);
     resources.set(mapKey, {
       logicalId,
       type,
