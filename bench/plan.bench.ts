@@ -1,11 +1,12 @@
 /**
- * The offline planner (`cli/sources/plan.ts`): wall time of planning stacks in one worker, and where it goes.
+ * The offline planner (`cli/sources/plan.ts`): wall time of planning stacks in one child process, and where it goes.
  * Prints, each as the median of BENCH_RUNS runs (default 3):
- *   - one stack (reference `dev`) in a fresh worker, without and with the on-disk transpile cache;
+ *   - one stack (reference `dev`) in a fresh child, without the on-disk caches (every file transpiled, the program
+ *     type-checked as the engine does) and with them (the anchor: the ratio cold / warm is printed);
  *   - the three reference stacks in one worker (what `parity check` plans), per stack;
  *   - the three payments stacks (`examples/payments`) in one worker, per stack;
  *   - esbuild bundling of the validator handler, first build and a rebuild of unchanged sources.
- * Phases per stack: worker boot (TypeScript + ts-node loaded, shared by the stacks of a worker), load (requiring the
+ * Phases per stack: child boot (TypeScript + ts-node loaded and the type check, shared by the stacks of a child), load (requiring the
  * program until it returns, SDK and transpilation included), of which transpile, and settle (registrations until
  * the runtime disconnects). Goal of the whole `parity check`: ≤ 5 s on 2 cores. Prints figures; asserts nothing.
  *   npm run build && npm run bench -- plan
@@ -17,7 +18,7 @@ import type { PlanTimings } from "../cli/sources/plan-worker";
 import { bundleHandler } from "../infra/components/lambda-bundle";
 
 const ROOT = process.env.ENV_PARITY_ROOT ?? path.resolve(__dirname, "..");
-// The built planner (`npm run build` first), as `parity` runs it: it starts its worker from its own directory.
+// The built planner (`npm run build` first), as `parity` runs it: it starts its child from its own directory.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { planAll } = require(path.join(ROOT, "dist/cli/sources/plan.js")) as typeof import("../cli/sources/plan");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -40,7 +41,7 @@ async function planOnce(requests: readonly PlanOptions[]): Promise<Run> {
   return { wall, stacks };
 }
 
-async function measure(label: string, requests: readonly PlanOptions[], diskCache = true): Promise<void> {
+async function measure(label: string, requests: readonly PlanOptions[], diskCache = true): Promise<number> {
   const previous = process.env.ENV_PARITY_PLAN_CACHE;
   if (!diskCache) process.env.ENV_PARITY_PLAN_CACHE = "0";
   const runs: Run[] = [];
@@ -52,7 +53,12 @@ async function measure(label: string, requests: readonly PlanOptions[], diskCach
   }
   const walls = runs.map((r) => r.wall);
   const boot = median(runs.map((r) => r.stacks[0]?.timings.bootMs ?? 0));
-  console.log(`${label}: wall median ${median(walls).toFixed(0)} ms (min ${Math.min(...walls).toFixed(0)}, max ${Math.max(...walls).toFixed(0)}); worker boot ${boot} ms`);
+  const check = median(runs.map((r) => r.stacks[0]?.timings.typecheckMs ?? 0));
+  const cached = runs.filter((r) => r.stacks[0]?.timings.typecheckCached).length;
+  console.log(
+    `${label}: wall median ${median(walls).toFixed(0)} ms (min ${Math.min(...walls).toFixed(0)}, max ${Math.max(...walls).toFixed(0)}); ` +
+      `child boot ${boot} ms, of which type check ${check} ms (${cached}/${runs.length} runs from the cache)`,
+  );
   requests.forEach((req, i) => {
     const m = (f: (s: Run["stacks"][number]) => number) => median(runs.map((r) => f(r.stacks[i])));
     console.log(
@@ -60,6 +66,7 @@ async function measure(label: string, requests: readonly PlanOptions[], diskCach
         `(transpile ${m((s) => s.timings.transpileMs)}: ${m((s) => s.timings.transpiled)} files transpiled, ${m((s) => s.timings.reused)} reused) + settle ${m((s) => s.timings.settleMs)}`,
     );
   });
+  return median(walls);
 }
 
 function measureBundle(): void {
@@ -79,10 +86,11 @@ function measureBundle(): void {
 async function main(): Promise<void> {
   console.log(`\n${RUNS} runs each in ${ROOT}; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   const payments = path.join(ROOT, "examples/payments");
-  await measure("1 stack (reference dev), no transpile cache on disk", [{ projectDir: ROOT, stack: "dev" }], false);
-  await measure("1 stack (reference dev)", [{ projectDir: ROOT, stack: "dev" }]);
-  await measure("3 reference stacks, one worker", REFERENCE.map((stack) => ({ projectDir: ROOT, stack })));
-  await measure("3 payments stacks, one worker", REFERENCE.map((stack) => ({ projectDir: payments, stack })));
+  const cold = await measure("1 stack (reference dev), no compile or type-check cache on disk", [{ projectDir: ROOT, stack: "dev" }], false);
+  const warm = await measure("1 stack (reference dev), caches on disk (anchor)", [{ projectDir: ROOT, stack: "dev" }]);
+  console.log(`  cold / warm: ${(cold / warm).toFixed(2)}×`);
+  await measure("3 reference stacks, one child", REFERENCE.map((stack) => ({ projectDir: ROOT, stack })));
+  await measure("3 payments stacks, one child", REFERENCE.map((stack) => ({ projectDir: payments, stack })));
   measureBundle();
 }
 
