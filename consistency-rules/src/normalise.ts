@@ -394,8 +394,18 @@ function foldTags(props: Record<string, unknown>): Record<string, unknown> {
 function secretKeys(r: SnapshotResource): Set<string> | undefined {
   let out: Set<string> | undefined;
   if (Array.isArray(r.additionalSecretOutputs)) for (const k of r.additionalSecretOutputs) if (typeof k === "string") (out ??= new Set()).add(k);
-  if (isPlainObject(r.outputs)) for (const k of Object.keys(r.outputs)) if (isSecret(r.outputs[k])) (out ??= new Set()).add(k);
+  // A secret output whose input already marks its secret parts (an env var map with one secret variable becomes one
+  // secret output as a whole) is compared by the input's finer marks; otherwise the whole property is secret.
+  const props = isPlainObject(r.props) ? r.props : {};
+  if (isPlainObject(r.outputs)) for (const k of Object.keys(r.outputs)) if (isSecret(r.outputs[k]) && !holdsSecret(props[k], 0)) (out ??= new Set()).add(k);
   return out;
+}
+
+function holdsSecret(v: unknown, depth: number): boolean {
+  if (isSecret(v)) return true;
+  if (v === null || typeof v !== "object" || depth > MAX_DEPTH) return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (holdsSecret(x, depth + 1)) return true;
+  return false;
 }
 
 /** Options that change what a deploy does, compared as `$`-paths (absent = the default, so a default is never a difference). */
