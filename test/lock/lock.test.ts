@@ -5,6 +5,7 @@
  * on copies where every environment changed the same way (a stale lock). The committed locks must be current.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { buildLock, diffLocks, lockFromSnapshots, parseLock, serialiseLock, type ParityLock } from "../../consistency-rules/src/lock";
 import { loadRules } from "../../consistency-rules/src/rules";
@@ -169,5 +170,23 @@ describe("the lock file", () => {
     expect(changed.filter((l) => !/"hash"/.test(l))).toEqual(['        "visibilityTimeoutSeconds": 60']);
     expect(diffLocks(a, b)).toEqual(['aws:sqs/queue:Queue::ingest-q: visibilityTimeoutSeconds: 60 → 90']);
     expect(buildLock([], rules).resources).toEqual({});
+  });
+});
+
+describe("parity lock --export", () => {
+  const exp = (e: string) => `${e}=${path.join(ROOT, `test/fixtures/exports/${e}.json`)}`;
+  test("builds the lock from one stack export per environment", async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "parity-lock-out-")), "x.parity-lock.json");
+    dirs.push(path.dirname(out));
+    const r = await cli(["lock", ROOT, "--export", exp("dev"), exp("staging"), exp("prod"), "--out", out]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    const lock = parseLock(JSON.parse(fs.readFileSync(out, "utf8")), out);
+    expect(Object.keys(lock.resources).length).toBeGreaterThan(5);
+    expect(Object.values(lock.resources).every((x) => x.in.length > 0)).toBe(true);
+  });
+  test("an environment without an export is a usage error (exit 2, one line)", async () => {
+    const r = await cli(["lock", ROOT, "--export", exp("dev"), "--out", "/nonexistent/x.json"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("parity: --export: no export for staging, prod (give one env=file per environment)\n");
   });
 });
