@@ -451,9 +451,11 @@ function differenceFindings(subject: Subject, rows: readonly Row[], rules: RuleS
       if (seen.has(key)) return;
       seen.add(key);
       const b: Base = { subject, rows, path: joinPath(covered) };
-      // Unknown in every environment is not a difference an approval could allow or forbid: it is undecided.
+      // Unknown in every environment is undecided: only an approval that allows anything in each of these
+      // environments (`{ "any": true }`, "whatever it turns out to be") decides it; any narrower approval cannot.
       const unknownEverywhere = leafValues.every((v) => v === UNKNOWN);
-      if (a && !unknownEverywhere) {
+      const allowsAnything = a !== undefined && rows.every((r) => a.values[r.env] !== undefined && specKind(a.values[r.env]) === "any");
+      if (a && (!unknownEverywhere || allowsAnything)) {
         out.push(approvalVerdict(b, a, covered, now));
         return;
       }

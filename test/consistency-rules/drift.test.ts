@@ -142,6 +142,18 @@ describe("values that cannot be compared are never equal, secrets never printed"
     expect(fs.filter((f) => f.status === "indeterminate").map((f) => f.path).sort()).toEqual(["arn", "nested.v"]);
   });
 
+  it("unknown in every environment is decided only by an approval that allows anything in each environment", () => {
+    const s = (e: E) => snapshot(e, [resource(e, FN, `${e}-f`, { arn: UNKNOWN, memorySize: UNKNOWN })]);
+    const approval = (id: string, path: string, values: Record<string, unknown>) => ({ id, type: FN, resource: "f", path, values, reason: "assigned by AWS on create", owner: "platform-team" });
+    const r = rules({
+      invariants: [],
+      approvals: [approval("arn-any", "arn", { dev: { any: true }, prod: { any: true } }), approval("mem-narrow", "memorySize", { dev: 512, prod: 1024 })],
+    });
+    const fs = diff([s("dev"), s("prod")], r);
+    expect(fs.find((f) => f.path === "arn")?.status).toBe("approved");
+    expect(fs.find((f) => f.path === "memorySize")?.status).toBe("indeterminate");
+  });
+
   it("a property secret on one side (additionalSecretOutputs, secret output, secret input) is [secret] on every side", () => {
     const dev = snapshot("dev", [{ ...resource("dev", FN, "dev-f", { password: "hunter2-dev", token: "tok-dev", key: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:x" } }), additionalSecretOutputs: ["password"] }]);
     const prod = snapshot("prod", [{ ...resource("prod", FN, "prod-f", { password: "hunter2-prod", token: "tok-prod", key: "plain-prod-key" }), outputs: { token: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:y" } } }]);
