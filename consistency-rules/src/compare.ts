@@ -49,24 +49,6 @@ const SEVERITY: Record<"unapproved" | "inventory" | "expired" | "approved" | "de
 /** The pseudo-path under which the `ignoreChanges` resource option is compared (a sorted list, compared whole). */
 export const IGNORE_CHANGES_PATH = "$ignoreChanges";
 
-/** What each built-in rule means (cdk-nag style: what, why, fix), for reports and `parity explain`. */
-export const PARITY_RULE_DOCS: readonly { readonly id: string; readonly severity: Severity; readonly title: string; readonly why: string; readonly fix: string }[] = [
-  {
-    id: PARITY_RULES.destroyable,
-    severity: SEVERITY.destroyable,
-    title: "A resource has the `protect` or `retainOnDelete` resource option.",
-    why: "`pulumi destroy` of a protected resource fails halfway, and a retained one outlives its stack: either way the environment cannot be removed and rebuilt from code (ephemeral and recovered environments depend on it).",
-    fix: "Remove `protect: true` / `retainOnDelete: true` from the resource options; guard data with versioning, point-in-time recovery and backups instead.",
-  },
-  {
-    id: PARITY_RULES.cidrOverlap,
-    severity: "high",
-    title: "Two environments' VPC ranges overlap.",
-    why: "Peering, VPN and Transit Gateway routing between environments need disjoint address ranges; an overlap is found only when someone tries to connect them.",
-    fix: "Give every environment its own VPC range (config `vpcCidr`), e.g. 10.2.0.0/16 dev, 10.1.0.0/16 staging, 10.0.0.0/16 prod.",
-  },
-];
-
 /** One environment's view of one resource (or of the config). */
 interface Row {
   readonly env: string;
