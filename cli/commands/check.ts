@@ -102,7 +102,7 @@ export async function planProject(ctx: Context, projectDir: string, stacks: read
  * rule set inline (read now from the rules file: a rules edit needs no pack rebuild). Bad files are input errors.
  */
 export function packConfigs(info: PackInfo, rules: RuleSet, projectDir: string, opts: { strict: boolean; file?: string }, rel: (f: string) => string): Map<string, PolicyPackConfig> {
-  const rulesObject: unknown = JSON.parse(fs.readFileSync(rules.origin, "utf8"));
+  const rulesObject: unknown = rules.source;
   const errors: InputError[] = [];
   const out = new Map<string, PolicyPackConfig>();
   for (const env of rules.envNames) {

@@ -122,12 +122,16 @@ export class RuleSet {
   private readonly orderedInvariants: readonly Invariant[];
   private readonly orderedApprovals: readonly Approval[];
 
+  /** The rule set exactly as loaded (schema-validated), e.g. to hand it to the pack inline as policy config. */
+  readonly source: RawRules;
+
   /** @param origin the rules file (for messages and findings) */
   constructor(
     raw: RawRules,
     readonly origin: string,
     baseDir?: string,
   ) {
+    this.source = raw;
     this.project = raw.project;
     this.environments = Object.fromEntries(
       Object.entries(raw.environments).map(([name, e]) => [name, { name, stacks: e.stacks, accountId: e.accountId, region: e.region, ...(e.aliases ? { aliases: e.aliases } : {}) }]),
