@@ -18,12 +18,21 @@ const PHASES = ["rules", "configs", "pack-start", "plan", "pack", "normalise", "
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function main(): void {
-  console.log(`\n${RUNS} runs of \`node bin/parity.js check --timings\` in ${ROOT}; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `\n${RUNS} runs of \`node bin/parity.js check --timings\` in ${ROOT}; ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   const walls: number[] = [];
   const phases: Record<string, number[]> = {};
   for (let i = 0; i < RUNS; i++) {
     const t = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [path.join(ROOT, "bin/parity.js"), "check", "--timings", "--quiet"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    const r = spawnSync(process.execPath, [path.join(ROOT, "bin/parity.js"), "check", "--timings", "--quiet"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     const wall = Number(process.hrtime.bigint() - t) / 1e6;
     if (r.status !== 0) throw new Error(`check exited ${r.status}: ${r.stderr}`);
     walls.push(wall);
@@ -31,13 +40,21 @@ function main(): void {
     for (const [k, v] of Object.entries(timings)) (phases[k] ??= []).push(v);
     console.log(`run ${i + 1}: ${wall.toFixed(0)} ms wall; ${PHASES.map((p) => `${p} ${timings[p] ?? 0}`).join(", ")}`);
   }
-  console.log(`wall ms: median ${median(walls).toFixed(0)}, min ${Math.min(...walls).toFixed(0)}, max ${Math.max(...walls).toFixed(0)} (goal ≤ 5000)`);
-  console.log(`phase medians ms: ${PHASES.map((p) => `${p} ${median(phases[p] ?? [0])}`).join(", ")}; in-process total ${median(phases.total ?? [0])}`);
+  console.log(
+    `wall ms: median ${median(walls).toFixed(0)}, min ${Math.min(...walls).toFixed(0)}, max ${Math.max(...walls).toFixed(0)} (goal ≤ 5000)`,
+  );
+  console.log(
+    `phase medians ms: ${PHASES.map((p) => `${p} ${median(phases[p] ?? [0])}`).join(", ")}; in-process total ${median(phases.total ?? [0])}`,
+  );
 
   const ratios: number[] = [];
   const wall = (args: string[]) => {
     const t = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [path.join(ROOT, "bin/parity.js"), "check", "--quiet", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    const r = spawnSync(process.execPath, [path.join(ROOT, "bin/parity.js"), "check", "--quiet", ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     if (r.status !== 0) throw new Error(`check ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
     return Number(process.hrtime.bigint() - t) / 1e6;
   };
@@ -54,7 +71,12 @@ function main(): void {
     ratios.push(full / noPack);
   }
   const r = [...ratios].sort((x, y) => x - y);
-  console.log(`check / check --no-pack wall, min / median / max: ${r[0].toFixed(2)} / ${median(r).toFixed(2)} / ${r[r.length - 1].toFixed(2)} (target ≤ 1.5); load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `check / check --no-pack wall, min / median / max: ${r[0].toFixed(2)} / ${median(r).toFixed(2)} / ${r[r.length - 1].toFixed(2)} (target ≤ 1.5); load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
 }
 
 main();

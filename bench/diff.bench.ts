@@ -38,7 +38,8 @@ function fresh(args: string[]): number {
   const t = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], cwd: ROOT, maxBuffer: 1 << 30 });
   const took = ms(t);
-  if (r.status !== 0) throw new Error(`${args.slice(0, 2).join(" ")} exited ${r.status}: ${String(r.stderr).slice(0, 400)}`);
+  if (r.status !== 0)
+    throw new Error(`${args.slice(0, 2).join(" ")} exited ${r.status}: ${String(r.stderr).slice(0, 400)}`);
   return took;
 }
 
@@ -77,16 +78,28 @@ async function measure(size: number, dir: string): Promise<void> {
     const freshDiff = fresh([BIN, ...diffArgs]);
     inRatio.push(diffMs / parseMs);
     freshRatio.push(freshDiff / freshParse);
-    rows.push(`  round ${i + 1}: in-process parse ${parseMs.toFixed(0)} ms, diff ${diffMs.toFixed(0)} ms; fresh process parse ${freshParse.toFixed(0)} ms, diff ${freshDiff.toFixed(0)} ms`);
+    rows.push(
+      `  round ${i + 1}: in-process parse ${parseMs.toFixed(0)} ms, diff ${diffMs.toFixed(0)} ms; fresh process parse ${freshParse.toFixed(0)} ms, diff ${freshDiff.toFixed(0)} ms`,
+    );
   }
-  console.log(`\n3 × ${size} resources (${mb.toFixed(1)} MB), --format ${FORMAT}, ${RUNS} rounds, load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `\n3 × ${size} resources (${mb.toFixed(1)} MB), --format ${FORMAT}, ${RUNS} rounds, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   for (const r of rows) console.log(r);
-  console.log(`  ratio diff / JSON.parse, min / median / max:  in-process ${spread(inRatio)}   fresh process ${spread(freshRatio)}`);
-  console.log(`  in-process phases (median ms): ${PHASES.map((p) => `${p} ${(phases[p] ? median(phases[p]) : 0).toFixed(0)}`).join(", ")}`);
+  console.log(
+    `  ratio diff / JSON.parse, min / median / max:  in-process ${spread(inRatio)}   fresh process ${spread(freshRatio)}`,
+  );
+  console.log(
+    `  in-process phases (median ms): ${PHASES.map((p) => `${p} ${(phases[p] ? median(phases[p]) : 0).toFixed(0)}`).join(", ")}`,
+  );
 }
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(path.join(ROOT, "dist/cli/index.js"))) throw new Error("run `npm run build` first: the fresh-process figures run bin/parity.js");
+  if (!fs.existsSync(path.join(ROOT, "dist/cli/index.js")))
+    throw new Error("run `npm run build` first: the fresh-process figures run bin/parity.js");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-bench-"));
   try {
     for (const size of SIZES) await measure(size, dir);

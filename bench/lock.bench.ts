@@ -13,7 +13,12 @@
 import * as os from "os";
 import * as path from "path";
 import { checkStack } from "../consistency-rules/src/compare";
-import { checkSnapshotAgainstLock, lockFromSnapshots, serialiseLock, withLockConfig } from "../consistency-rules/src/lock";
+import {
+  checkSnapshotAgainstLock,
+  lockFromSnapshots,
+  serialiseLock,
+  withLockConfig,
+} from "../consistency-rules/src/lock";
 import type { Snapshot, SnapshotResource } from "../consistency-rules/src/model";
 import { normaliseSnapshot } from "../consistency-rules/src/normalise";
 import { loadRules } from "../consistency-rules/src/rules";
@@ -33,7 +38,12 @@ function scaled(env: (typeof ENVS)[number]): Snapshot {
     for (const r of base.slice(1)) {
       if (out.length >= N) break;
       const name = `${r.name}-n${i}`;
-      out.push({ ...r, name, urn: r.urn.replace(/::[^:]+$/, `::${name}`), dependencies: r.dependencies.map((d) => `${d}-n${i}`) });
+      out.push({
+        ...r,
+        name,
+        urn: r.urn.replace(/::[^:]+$/, `::${name}`),
+        dependencies: r.dependencies.map((d) => `${d}-n${i}`),
+      });
     }
   }
   return { ...s, resources: out };
@@ -85,10 +95,18 @@ async function main(): Promise<void> {
     await session.close();
   }
   const [l1] = os.loadavg();
-  console.log(`lock of ${N} resources × ${ENVS.length} environments: ${Object.keys(lock.resources).length} locked resources; file ${(fileBytes / 1024).toFixed(0)} KiB, policy-config form (compact JSON) ${(compactBytes / 1024).toFixed(0)} KiB`);
-  console.log(`  (policy config travels in ConfigureAnalyzerRequest; the pack's gRPC server accepts 400 MiB, the 4 MiB gRPC default would hold ${(4 * 1024 * 1024 / compactBytes).toFixed(1)}× this lock)`);
-  console.log(`lock check per ${N} resources, in process: median ${median(lockMs).toFixed(1)} ms (anchor normalise+checkStack ${median(anchorMs).toFixed(1)} ms; ratio ${(median(lockMs) / median(anchorMs)).toFixed(2)}×); ${findings.length} findings on the unmutated stack`);
-  console.log(`lock check per ${N} resources, through the pack (AnalyzeStack): with lock ${median(withLock).toFixed(0)} ms, without ${median(without).toFixed(0)} ms (lock adds ${(median(withLock) - median(without)).toFixed(0)} ms); Configure with the lock ${median(configureMs).toFixed(0)} ms`);
+  console.log(
+    `lock of ${N} resources × ${ENVS.length} environments: ${Object.keys(lock.resources).length} locked resources; file ${(fileBytes / 1024).toFixed(0)} KiB, policy-config form (compact JSON) ${(compactBytes / 1024).toFixed(0)} KiB`,
+  );
+  console.log(
+    `  (policy config travels in ConfigureAnalyzerRequest; the pack's gRPC server accepts 400 MiB, the 4 MiB gRPC default would hold ${((4 * 1024 * 1024) / compactBytes).toFixed(1)}× this lock)`,
+  );
+  console.log(
+    `lock check per ${N} resources, in process: median ${median(lockMs).toFixed(1)} ms (anchor normalise+checkStack ${median(anchorMs).toFixed(1)} ms; ratio ${(median(lockMs) / median(anchorMs)).toFixed(2)}×); ${findings.length} findings on the unmutated stack`,
+  );
+  console.log(
+    `lock check per ${N} resources, through the pack (AnalyzeStack): with lock ${median(withLock).toFixed(0)} ms, without ${median(without).toFixed(0)} ms (lock adds ${(median(withLock) - median(without)).toFixed(0)} ms); Configure with the lock ${median(configureMs).toFixed(0)} ms`,
+  );
   console.log(`rounds ${ROUNDS}; load ${l1.toFixed(2)} (1-min), ${os.cpus().length} cpus`);
 }
 

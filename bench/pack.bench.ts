@@ -35,7 +35,12 @@ function stackOf(n: number): SnapshotResource[] {
     for (const r of base.slice(1)) {
       if (out.length >= n) break;
       const name = `${r.name}${i}`;
-      out.push({ ...r, name, urn: r.urn.replace(/::[^:]+$/, `::${name}`), dependencies: r.dependencies.map((d) => `${d}${i}`) });
+      out.push({
+        ...r,
+        name,
+        urn: r.urn.replace(/::[^:]+$/, `::${name}`),
+        dependencies: r.dependencies.map((d) => `${d}${i}`),
+      });
     }
   }
   return out;
@@ -47,9 +52,15 @@ function awsguardPack(): string | undefined {
   if (!fs.existsSync(path.join(lib, "package.json"))) return undefined;
   const dir = path.join(SCRATCH, "awsguard-pack");
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "awsguard-bench", version: "0.0.1", main: "index.js" }));
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "awsguard-bench", version: "0.0.1", main: "index.js" }),
+  );
   fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
-  fs.writeFileSync(path.join(dir, "index.js"), `const { AwsGuard } = require("@pulumi/awsguard");\nnew AwsGuard({ all: "mandatory" });\n`);
+  fs.writeFileSync(
+    path.join(dir, "index.js"),
+    `const { AwsGuard } = require("@pulumi/awsguard");\nnew AwsGuard({ all: "mandatory" });\n`,
+  );
   return dir;
 }
 
@@ -77,14 +88,16 @@ async function measure(packDir: string, analyzeSet: SnapshotResource[], stack: S
     const info = await s.info();
     await s.configureStack({ stack: "prod", project: "data-platform" });
     // as `parity check` configures it: the project's rules inline to every policy that takes them
-    if (packDir === OURS) await s.configure(projectPackConfig(info, { rules: JSON.parse(fs.readFileSync(RULES_FILE, "utf8")) }));
+    if (packDir === OURS)
+      await s.configure(projectPackConfig(info, { rules: JSON.parse(fs.readFileSync(RULES_FILE, "utf8")) }));
     const byUrn = new Map(stack.map((r) => [r.urn, r]));
     for (const r of analyzeSet.slice(0, 100)) await s.analyze(r, byUrn, { remediate: false }); // warm-up
     let t = performance.now();
     for (const r of analyzeSet) await s.analyze(r, byUrn, { remediate: false });
     const seqPerS = (analyzeSet.length / (performance.now() - t)) * 1000;
     t = performance.now();
-    for (let i = 0; i < analyzeSet.length; i += 64) await Promise.all(analyzeSet.slice(i, i + 64).map((r) => s.analyze(r, byUrn, { remediate: false })));
+    for (let i = 0; i < analyzeSet.length; i += 64)
+      await Promise.all(analyzeSet.slice(i, i + 64).map((r) => s.analyze(r, byUrn, { remediate: false })));
     const par64PerS = (analyzeSet.length / (performance.now() - t)) * 1000;
     t = performance.now();
     await s.analyzeStack(stack);
@@ -110,8 +123,16 @@ async function main() {
   ];
   const guard = awsguardPack();
   if (guard) packs.push(["awsguard", guard]);
-  else console.log(`@pulumi/awsguard not installed in ${path.relative(ROOT, SCRATCH)} (npm i --prefix bench/.scratch @pulumi/awsguard@0.3.1): no awsguard ratios`);
-  console.log(`load before: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}; ${os.cpus().length} cpus; ${ROUNDS} rounds, interleaved`);
+  else
+    console.log(
+      `@pulumi/awsguard not installed in ${path.relative(ROOT, SCRATCH)} (npm i --prefix bench/.scratch @pulumi/awsguard@0.3.1): no awsguard ratios`,
+    );
+  console.log(
+    `load before: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}; ${os.cpus().length} cpus; ${ROUNDS} rounds, interleaved`,
+  );
   const stack = stackOf(STACK_N);
   const analyzeSet = stack.filter((r) => !r.type.startsWith("pulumi:providers:")).slice(0, ANALYZE_N);
   const results = new Map<string, Figures[]>(packs.map(([n]) => [n, []]));
@@ -131,16 +152,29 @@ async function main() {
     const a = results.get(anchor)!;
     return ours.map((o, i) => (inverse ? pick(a[i]) / pick(o) : pick(o) / pick(a[i])));
   };
-  console.log("ratios ours/anchor per round, min / median / max (time and memory: lower is better; for throughput the ratio is anchor/ours, so lower is better too):");
+  console.log(
+    "ratios ours/anchor per round, min / median / max (time and memory: lower is better; for throughput the ratio is anchor/ours, so lower is better too):",
+  );
   for (const anchor of ["floor", "awsguard"].filter((a) => results.has(a))) {
     console.log(`  vs ${anchor}:`);
-    console.log(`    pack ready              ${mmm(ratio(anchor, (f) => f.readyMs))}${anchor === "floor" ? "   target ≤ 0.9" : ""}`);
+    console.log(
+      `    pack ready              ${mmm(ratio(anchor, (f) => f.readyMs))}${anchor === "floor" ? "   target ≤ 0.9" : ""}`,
+    );
     console.log(`    Analyze sequential      ${mmm(ratio(anchor, (f) => f.seqPerS, true))}`);
     console.log(`    Analyze 64 in flight    ${mmm(ratio(anchor, (f) => f.par64PerS, true))}`);
-    console.log(`    AnalyzeStack ${STACK_N}     ${mmm(ratio(anchor, (f) => f.stackMs))}${anchor === "awsguard" ? "   target ≤ 1.5" : ""}`);
-    console.log(`    peak RSS                ${mmm(ratio(anchor, (f) => f.rssMb))}${anchor === "awsguard" ? "   target ≤ 1.3" : ""}`);
+    console.log(
+      `    AnalyzeStack ${STACK_N}     ${mmm(ratio(anchor, (f) => f.stackMs))}${anchor === "awsguard" ? "   target ≤ 1.5" : ""}`,
+    );
+    console.log(
+      `    peak RSS                ${mmm(ratio(anchor, (f) => f.rssMb))}${anchor === "awsguard" ? "   target ≤ 1.3" : ""}`,
+    );
   }
-  console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(
+    `load after: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
 }
 
 main().catch((e) => {

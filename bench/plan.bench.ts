@@ -80,17 +80,34 @@ function measureBundle(): void {
     bundleHandler(entry);
     again.push(performance.now() - t);
   }
-  console.log(`esbuild bundle of infra/functions/validator: first ${first.toFixed(0)} ms, unchanged sources ${median(again).toFixed(1)} ms (cached in-process)`);
+  console.log(
+    `esbuild bundle of infra/functions/validator: first ${first.toFixed(0)} ms, unchanged sources ${median(again).toFixed(1)} ms (cached in-process)`,
+  );
 }
 
 async function main(): Promise<void> {
-  console.log(`\n${RUNS} runs each in ${ROOT}; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `\n${RUNS} runs each in ${ROOT}; ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   const payments = path.join(ROOT, "examples/payments");
-  const cold = await measure("1 stack (reference dev), no compile or type-check cache on disk", [{ projectDir: ROOT, stack: "dev" }], false);
+  const cold = await measure(
+    "1 stack (reference dev), no compile or type-check cache on disk",
+    [{ projectDir: ROOT, stack: "dev" }],
+    false,
+  );
   const warm = await measure("1 stack (reference dev), caches on disk (anchor)", [{ projectDir: ROOT, stack: "dev" }]);
   console.log(`  cold / warm: ${(cold / warm).toFixed(2)}×`);
-  await measure("3 reference stacks, one child", REFERENCE.map((stack) => ({ projectDir: ROOT, stack })));
-  await measure("3 payments stacks, one child", REFERENCE.map((stack) => ({ projectDir: payments, stack })));
+  await measure(
+    "3 reference stacks, one child",
+    REFERENCE.map((stack) => ({ projectDir: ROOT, stack })),
+  );
+  await measure(
+    "3 payments stacks, one child",
+    REFERENCE.map((stack) => ({ projectDir: payments, stack })),
+  );
   measureBundle();
 }
 

@@ -17,10 +17,44 @@ function fleet(n: number): Finding[] {
   const base = { kind: "parity", environments: ENVS, file: "Pulumi.dev.yaml", severity: "high" } as const;
   for (let i = 0; out.length < n; i++) {
     const r = `aws:iam/rolePolicy:RolePolicy::role-${i}`;
-    out.push({ ...base, ruleId: "parity-unapproved-difference", status: "fail", message: `policy.Statement.${i % 7}.Action differs`, resource: r, path: `policy.Statement.${i % 7}.Action`, values: { dev: "s3:GetObject", staging: `s3:${"x".repeat(i % 200)}`, prod: "s3:GetObject" } });
-    out.push({ ...base, ruleId: "parity-unapproved-difference", status: "fail", message: "tags.Owner differs", resource: `aws:s3/bucket:Bucket::b-${i}`, path: "tags.Owner", values: { dev: undefined, staging: undefined, prod: "team" } });
-    out.push({ ...base, ruleId: "parity-unapproved-difference", status: "approved", severity: "low", message: "memorySize differs as approved", resource: `aws:lambda/function:Function::f-${i}`, path: "memorySize", values: { dev: 512, staging: 512, prod: 1024 }, approval: { id: `mem-${i}`, reason: "prod volume", owner: "platform-team" } });
-    out.push({ ...base, ruleId: "parity-lambda-timeout", status: "pass", message: "timeout is 60 everywhere", resource: `aws:lambda/function:Function::f-${i}`, path: "timeout", values: { dev: 60, staging: 60, prod: 60 } });
+    out.push({
+      ...base,
+      ruleId: "parity-unapproved-difference",
+      status: "fail",
+      message: `policy.Statement.${i % 7}.Action differs`,
+      resource: r,
+      path: `policy.Statement.${i % 7}.Action`,
+      values: { dev: "s3:GetObject", staging: `s3:${"x".repeat(i % 200)}`, prod: "s3:GetObject" },
+    });
+    out.push({
+      ...base,
+      ruleId: "parity-unapproved-difference",
+      status: "fail",
+      message: "tags.Owner differs",
+      resource: `aws:s3/bucket:Bucket::b-${i}`,
+      path: "tags.Owner",
+      values: { dev: undefined, staging: undefined, prod: "team" },
+    });
+    out.push({
+      ...base,
+      ruleId: "parity-unapproved-difference",
+      status: "approved",
+      severity: "low",
+      message: "memorySize differs as approved",
+      resource: `aws:lambda/function:Function::f-${i}`,
+      path: "memorySize",
+      values: { dev: 512, staging: 512, prod: 1024 },
+      approval: { id: `mem-${i}`, reason: "prod volume", owner: "platform-team" },
+    });
+    out.push({
+      ...base,
+      ruleId: "parity-lambda-timeout",
+      status: "pass",
+      message: "timeout is 60 everywhere",
+      resource: `aws:lambda/function:Function::f-${i}`,
+      path: "timeout",
+      values: { dev: 60, staging: 60, prod: 60 },
+    });
   }
   return out.slice(0, n);
 }
@@ -37,7 +71,12 @@ function time(f: () => unknown): number {
 }
 
 function main(): void {
-  console.log(`report formats, median of ${RUNS} runs; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `report formats, median of ${RUNS} runs; ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   const catalog = new RuleCatalog();
   for (const n of [5_000, 10_000, 20_000, 40_000]) {
     const findings = fleet(n);
@@ -45,7 +84,17 @@ function main(): void {
     const cells = [`JSON.stringify ${anchor.toFixed(0)} ms`];
     for (const format of FORMATS) {
       // a new array each run: the causes are cached per findings array, and each run must group afresh
-      const ms = time(() => renderReport(format, { findings: [...findings], strict: false, rules: catalog.lookup, toolVersion: "bench", cwd: process.cwd(), subject: "bench", width: 100 }));
+      const ms = time(() =>
+        renderReport(format, {
+          findings: [...findings],
+          strict: false,
+          rules: catalog.lookup,
+          toolVersion: "bench",
+          cwd: process.cwd(),
+          subject: "bench",
+          width: 100,
+        }),
+      );
       cells.push(`${format} ${ms.toFixed(0)} ms (${((ms / n) * 1000).toFixed(1)}/1k)`);
     }
     console.log(`${String(n).padStart(6)} findings: ${cells.join(", ")}`);

@@ -35,7 +35,9 @@ function main(): void {
   };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-rules-bench-"));
   try {
-    console.log("\nresources/stack  JSON.parse ms  convert ms  normalise ms  compare ms  findings  (convert+normalise+compare)/parse  compare ms/1k");
+    console.log(
+      "\nresources/stack  JSON.parse ms  convert ms  normalise ms  compare ms  findings  (convert+normalise+compare)/parse  compare ms/1k",
+    );
     for (const size of (process.env.BENCH_SIZES ?? "1000,5000,10000").split(",").map(Number)) {
       const files = ["dev", "staging", "prod"].map((env) => {
         const f = path.join(dir, `${env}-${size}.json`);
@@ -46,7 +48,9 @@ function main(): void {
       let findings = 0;
       for (let i = 0; i < RUNS; i++) {
         const [docs, p] = time(() => files.map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as unknown));
-        const [snaps, c] = time(() => docs.map((d, j) => parseStackExport(d, files[j], { resolveEnvironment } as never) as Snapshot));
+        const [snaps, c] = time(() =>
+          docs.map((d, j) => parseStackExport(d, files[j], { resolveEnvironment } as never) as Snapshot),
+        );
         const [norm, n] = time(() => snaps.map((s) => normaliseSnapshot(s, rules)));
         const [fs2, cmp] = time(() => compareSnapshots(norm, rules, new Date("2026-06-01T00:00:00Z")));
         findings = fs2.length;

@@ -12,10 +12,21 @@ let failed = 0;
 for (const f of files) {
   // Next to the sources, so `require` of external packages resolves from the repo's node_modules.
   const out = path.join(__dirname, `.${path.basename(f, ".ts")}-${process.pid}.js`);
-  esbuild.buildSync({ entryPoints: [path.join(__dirname, f)], outfile: out, bundle: true, platform: "node", format: "cjs", packages: "external", logLevel: "warning" });
+  esbuild.buildSync({
+    entryPoints: [path.join(__dirname, f)],
+    outfile: out,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    packages: "external",
+    logLevel: "warning",
+  });
   console.log(`\n== ${f}`);
   // Run from bench/ so relative paths (__dirname of the bundle is tmp) are given explicitly.
-  const r = spawnSync(process.execPath, [out], { stdio: "inherit", env: { ...process.env, ENV_PARITY_ROOT: path.resolve(__dirname, "..") } });
+  const r = spawnSync(process.execPath, [out], {
+    stdio: "inherit",
+    env: { ...process.env, ENV_PARITY_ROOT: path.resolve(__dirname, "..") },
+  });
   fs.rmSync(out, { force: true });
   if (r.status !== 0) failed++;
 }

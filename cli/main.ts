@@ -58,7 +58,10 @@ export function buildProgram(ctx: Context, setExit: (p: Promise<number>) => void
 }
 
 function oneLine(s: string): string {
-  return s.replace(/^error: /, "").replace(/\s*\n\s*/g, " ").trim();
+  return s
+    .replace(/^error: /, "")
+    .replace(/\s*\n\s*/g, " ")
+    .trim();
 }
 
 /** Runs the CLI on `argv` (without `node parity`) and returns the exit code; writes only through `io`. */
@@ -86,14 +89,16 @@ function inputErrorLines(e: InputError | InputErrors, cwd: string): string[] {
 
 export function handleError(e: unknown, io: CliIO): number {
   if (e instanceof CommanderError) {
-    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return ExitCode.Clean;
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help")
+      return ExitCode.Clean;
     io.stderr(`parity: ${oneLine(e.message)}\n`);
     return ExitCode.BadInput;
   }
   if (isInputError(e)) {
     for (const line of inputErrorLines(e, io.cwd)) io.stderr(`parity: ${line}\n`);
     if (io.env.PARITY_DEBUG) {
-      for (const x of e instanceof InputErrors ? e.errors : [e]) if (x instanceof ProgramFailure && x.detail) io.stderr(`${x.detail}\n`);
+      for (const x of e instanceof InputErrors ? e.errors : [e])
+        if (x instanceof ProgramFailure && x.detail) io.stderr(`${x.detail}\n`);
     }
     return ExitCode.BadInput;
   }
@@ -105,7 +110,9 @@ export function handleError(e: unknown, io: CliIO): number {
     return ExitCode.BadInput;
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  io.stderr(`parity: internal error: ${oneLine(err.message.split("\n")[0]).slice(0, 300)} (please report; rerun with PARITY_DEBUG=1 for the stack)\n`);
+  io.stderr(
+    `parity: internal error: ${oneLine(err.message.split("\n")[0]).slice(0, 300)} (please report; rerun with PARITY_DEBUG=1 for the stack)\n`,
+  );
   if (io.env.PARITY_DEBUG) io.stderr(`${err.stack ?? err.message}\n`);
   return ExitCode.Internal;
 }

@@ -50,25 +50,68 @@ export interface ReplicationConfig {
 }
 
 /** Cross-key checks the schema cannot express; one InputError per problem. */
-function crossKeyErrors(file: string, project: string, env: string, values: Readonly<Record<string, unknown>>, rules: RuleSet | undefined): InputError[] {
+function crossKeyErrors(
+  file: string,
+  project: string,
+  env: string,
+  values: Readonly<Record<string, unknown>>,
+  rules: RuleSet | undefined,
+): InputError[] {
   const errors: InputError[] = [];
   const ns = (key: string) => values[`${project}:${key}`];
   const app = (ns("appConfig") ?? {}) as Record<string, unknown>;
   ((ns("appConfigSecretKeys") ?? []) as unknown[]).forEach((k, i) => {
-    if (typeof k === "string" && !(k in app)) errors.push(new InputError(file, `${project}:appConfigSecretKeys[${i}]`, `names ${JSON.stringify(k)}, which is not a key of appConfig`));
+    if (typeof k === "string" && !(k in app))
+      errors.push(
+        new InputError(
+          file,
+          `${project}:appConfigSecretKeys[${i}]`,
+          `names ${JSON.stringify(k)}, which is not a key of appConfig`,
+        ),
+      );
   });
   const repl = ns("replication") as Partial<ReplicationConfig> | undefined;
   if (repl && typeof repl === "object" && repl.targetStacks && typeof repl.targetStacks === "object") {
     const known = rules ? new Set(rules.envNames) : undefined;
     for (const target of Object.keys(repl.targetStacks)) {
-      if (target === repl.sourceEnvironment) errors.push(new InputError(file, `${project}:replication.targetStacks.${target}`, "the source environment cannot be a target"));
-      else if (known && !known.has(target)) errors.push(new InputError(file, `${project}:replication.targetStacks.${target}`, `is not an environment of the rules (${[...known].join(", ")})`));
+      if (target === repl.sourceEnvironment)
+        errors.push(
+          new InputError(
+            file,
+            `${project}:replication.targetStacks.${target}`,
+            "the source environment cannot be a target",
+          ),
+        );
+      else if (known && !known.has(target))
+        errors.push(
+          new InputError(
+            file,
+            `${project}:replication.targetStacks.${target}`,
+            `is not an environment of the rules (${[...known].join(", ")})`,
+          ),
+        );
     }
     if (known && typeof repl.sourceEnvironment === "string" && !known.has(repl.sourceEnvironment)) {
-      errors.push(new InputError(file, `${project}:replication.sourceEnvironment`, `is not an environment of the rules (${[...known].join(", ")})`));
+      errors.push(
+        new InputError(
+          file,
+          `${project}:replication.sourceEnvironment`,
+          `is not an environment of the rules (${[...known].join(", ")})`,
+        ),
+      );
     }
-    if (repl.sourceEnvironment === env && typeof repl.sourceEnvironmentSuffix === "string" && repl.sourceEnvironmentSuffix !== ns("environmentSuffix")) {
-      errors.push(new InputError(file, `${project}:replication.sourceEnvironmentSuffix`, `must equal this (source) stack's environmentSuffix ${JSON.stringify(ns("environmentSuffix"))}`));
+    if (
+      repl.sourceEnvironment === env &&
+      typeof repl.sourceEnvironmentSuffix === "string" &&
+      repl.sourceEnvironmentSuffix !== ns("environmentSuffix")
+    ) {
+      errors.push(
+        new InputError(
+          file,
+          `${project}:replication.sourceEnvironmentSuffix`,
+          `must equal this (source) stack's environmentSuffix ${JSON.stringify(ns("environmentSuffix"))}`,
+        ),
+      );
     }
   }
   return errors;
@@ -113,7 +156,11 @@ export function loadPlatformConfig(): PlatformConfig {
     replication: Object.freeze(ns("replication") as ReplicationConfig),
     replicationSkipKeys: Object.freeze(rules ? configSkipKeys(rules.approvals, { project }) : []),
     rules,
-    environments: Object.freeze(Object.fromEntries(Object.values(rules?.environments ?? {}).map((e) => [e.name, { accountId: e.accountId, region: e.region }]))),
+    environments: Object.freeze(
+      Object.fromEntries(
+        Object.values(rules?.environments ?? {}).map((e) => [e.name, { accountId: e.accountId, region: e.region }]),
+      ),
+    ),
     // Read through pulumi.Config so the value never leaves an Output marked secret.
     validatorApiToken: new pulumi.Config(project).requireSecret("validatorApiToken"),
   });

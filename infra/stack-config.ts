@@ -71,9 +71,21 @@ export function readStackConfig(spec: StackConfigSpec): StackConfig {
   const { schema, rules } = spec;
   const env = rules?.envForStack(stack) ?? stack;
   const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
-  const values = configFromRuntime(pulumi.runtime.allConfig(), { project, schema, isSecretKey: runtime.isConfigSecret });
+  const values = configFromRuntime(pulumi.runtime.allConfig(), {
+    project,
+    schema,
+    isSecretKey: runtime.isConfigSecret,
+  });
   const region = values["aws:region"];
-  const config: StackConfig = { project, stack, env, file, region: region as string, values, ns: (key) => values[`${project}:${key}`] };
+  const config: StackConfig = {
+    project,
+    stack,
+    env,
+    file,
+    region: region as string,
+    values,
+    ns: (key) => values[`${project}:${key}`],
+  };
 
   const errors = validateStackConfig(values, { file, stack, env, project, schema, rules });
   if (errors.length === 0 && spec.crossKeyErrors) errors.push(...spec.crossKeyErrors(config));

@@ -31,9 +31,14 @@ const shimPlugin = {
     build.onResolve({ filter: /^@pulumi\/pulumi$/ }, () => ({ path: path.join(SDK, "pulumi.js") }));
     build.onResolve({ filter: /^@pulumi\/pulumi\/runtime\/rpc$/ }, () => ({ path: path.join(SDK, "rpc.js") }));
     build.onResolve({ filter: /^\.\/deserialize$/ }, (args) =>
-      path.resolve(args.resolveDir) === POLICY_DIR && path.basename(args.importer) === "server.js" ? { path: path.join(SDK, "deserialize.js") } : undefined,
+      path.resolve(args.resolveDir) === POLICY_DIR && path.basename(args.importer) === "server.js"
+        ? { path: path.join(SDK, "deserialize.js") }
+        : undefined,
     );
-    build.onResolve({ filter: /^(@pulumi\/pulumi\/|@grpc\/grpc-js|google-protobuf)/ }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: /^(@pulumi\/pulumi\/|@grpc\/grpc-js|google-protobuf)/ }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
   },
 };
 
@@ -48,22 +53,32 @@ function guardShim() {
     for (const m of src.matchAll(/\b(pulumi_1|rpc_1)\.(\w+)/g)) uses[m[1]].add(m[2]);
     for (const m of src.matchAll(/require\("(@pulumi\/pulumi[^"]*)"\)/g)) {
       const mod = m[1];
-      if (mod !== "@pulumi/pulumi" && mod !== "@pulumi/pulumi/runtime/rpc" && !mod.startsWith("@pulumi/pulumi/proto/")) {
+      if (
+        mod !== "@pulumi/pulumi" &&
+        mod !== "@pulumi/pulumi/runtime/rpc" &&
+        !mod.startsWith("@pulumi/pulumi/proto/")
+      ) {
         problems.push(`@pulumi/policy/${f} requires ${mod}, which the shim does not cover`);
       }
     }
   }
-  for (const m of uses.pulumi_1) if (!(m in shimPulumi)) problems.push(`@pulumi/policy uses pulumi.${m}, missing from lib/sdk/pulumi.js`);
+  for (const m of uses.pulumi_1)
+    if (!(m in shimPulumi)) problems.push(`@pulumi/policy uses pulumi.${m}, missing from lib/sdk/pulumi.js`);
   for (const m of uses.rpc_1) {
     if (!(m in shimRpc)) problems.push(`@pulumi/policy uses runtime/rpc.${m}, missing from lib/sdk/rpc.js`);
-    else if (shimRpc[m] !== installedRpc[m]) problems.push(`lib/sdk/rpc.js ${m} = ${shimRpc[m]}, the installed SDK has ${installedRpc[m]}`);
+    else if (shimRpc[m] !== installedRpc[m])
+      problems.push(`lib/sdk/rpc.js ${m} = ${shimRpc[m]}, the installed SDK has ${installedRpc[m]}`);
   }
   const server = fs.readFileSync(path.join(POLICY_DIR, "server.js"), "utf8");
   if (!/require\("\.\/deserialize"\)/.test(server) || !/deserialize_1\.deserializeProperties\(/.test(server)) {
-    problems.push("@pulumi/policy/server.js no longer deserialises through require(\"./deserialize\"): the memoised deserialiser would not apply");
+    problems.push(
+      '@pulumi/policy/server.js no longer deserialises through require("./deserialize"): the memoised deserialiser would not apply',
+    );
   }
   const real = require(path.join(POLICY_DIR, "deserialize.js"));
-  for (const k of Object.keys(real)) if (k !== "__esModule" && !(k in require(path.join(SDK, "deserialize.js")))) problems.push(`@pulumi/policy/deserialize exports ${k}, missing from lib/sdk/deserialize.js`);
+  for (const k of Object.keys(real))
+    if (k !== "__esModule" && !(k in require(path.join(SDK, "deserialize.js"))))
+      problems.push(`@pulumi/policy/deserialize exports ${k}, missing from lib/sdk/deserialize.js`);
   return problems;
 }
 
@@ -81,14 +96,19 @@ function guardLoad(bundle) {
     process.exit(0);`;
   const out = execFileSync(process.execPath, ["-e", probe], { cwd: __dirname, encoding: "utf8", timeout: 60000 });
   const bad = JSON.parse(out.trim().split("\n").pop());
-  return bad.length ? [`loading the pack loads ${bad.slice(0, 3).join(", ")} (the shim no longer keeps the SDK index out)`] : [];
+  return bad.length
+    ? [`loading the pack loads ${bad.slice(0, 3).join(", ")} (the shim no longer keeps the SDK index out)`]
+    : [];
 }
 
 async function main() {
   const out = path.join(__dirname, "dist", "index.js");
   const tmp = path.join(__dirname, "dist", `.index.${process.pid}.js`);
   const shimProblems = guardShim();
-  if (shimProblems.length) throw new Error(`policy-pack: the @pulumi/policy shim does not fit the installed SDK:\n  ${shimProblems.join("\n  ")}`);
+  if (shimProblems.length)
+    throw new Error(
+      `policy-pack: the @pulumi/policy shim does not fit the installed SDK:\n  ${shimProblems.join("\n  ")}`,
+    );
   const result = await esbuild.build({
     entryPoints: [path.join(__dirname, "index.ts")],
     // Written aside and renamed, so concurrent builds (parallel test files) never expose a half-written pack.
@@ -105,7 +125,8 @@ async function main() {
   const inputs = Object.keys(result.metafile.inputs);
   const sdkFiles = inputs.filter((i) => i.includes("node_modules/@pulumi/pulumi/"));
   if (sdkFiles.length) throw new Error(`@pulumi/pulumi files were bundled: ${sdkFiles.join(", ")}`);
-  if (!inputs.some((i) => i.endsWith("lib/sdk/deserialize.js"))) throw new Error("the memoised deserialiser (lib/sdk/deserialize.js) was not bundled");
+  if (!inputs.some((i) => i.endsWith("lib/sdk/deserialize.js")))
+    throw new Error("the memoised deserialiser (lib/sdk/deserialize.js) was not bundled");
   const loadProblems = guardLoad(tmp);
   if (loadProblems.length) {
     fs.rmSync(tmp, { force: true });

@@ -9,14 +9,20 @@ describe("shared ajv", () => {
     expect(IPV4_CIDR.test("10.2.0.0")).toBe(false);
   });
   it("describes errors with the path and the offending value", () => {
-    const schema = { type: "object", properties: { a: { type: "object", properties: { b: { type: "integer" } } }, c: { type: "string" } }, required: ["c"] };
+    const schema = {
+      type: "object",
+      properties: { a: { type: "object", properties: { b: { type: "integer" } } }, c: { type: "string" } },
+      required: ["c"],
+    };
     const v = createAjv().compile(schema);
     const data = { a: { b: "lots" } };
     expect(v(data)).toBe(false);
     const d = describeAjvErrors(v.errors, data);
-    expect(d).toEqual(expect.arrayContaining([
-      { path: "a.b", message: 'must be integer, got "lots"' },
-      { path: "c", message: "is required" },
-    ]));
+    expect(d).toEqual(
+      expect.arrayContaining([
+        { path: "a.b", message: 'must be integer, got "lots"' },
+        { path: "c", message: "is required" },
+      ]),
+    );
   });
 });

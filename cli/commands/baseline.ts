@@ -39,7 +39,8 @@ export function expiryDate(spec: string | undefined, now: Date): string {
   const days = /^(\d+)d$/.exec(s);
   if (days) return new Date(now.getTime() + Number(days[1]) * 86_400_000).toISOString().slice(0, 10);
   if (/^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`))) {
-    if (Date.parse(`${s}T00:00:00Z`) < now.getTime() - 86_400_000) throw new UsageError(`--expires ${s} is in the past`);
+    if (Date.parse(`${s}T00:00:00Z`) < now.getTime() - 86_400_000)
+      throw new UsageError(`--expires ${s} is in the past`);
     return s;
   }
   throw new UsageError(`--expires wants a date (YYYY-MM-DD) or a number of days (90d), got "${s}"`);
@@ -57,7 +58,8 @@ function slug(s: string): string {
 function specOf(v: unknown): unknown {
   if (v === undefined || v === UNKNOWN || v === SECRET_PLACEHOLDER) return { any: true };
   if (typeof v === "string" && (v.includes(UNKNOWN) || v.includes(SECRET_PLACEHOLDER))) return { any: true };
-  if (v !== null && typeof v === "object" && JSON.stringify(v).match(new RegExp(`${UNKNOWN}|\\[secret\\]`))) return { any: true };
+  if (v !== null && typeof v === "object" && JSON.stringify(v).match(new RegExp(`${UNKNOWN}|\\[secret\\]`)))
+    return { any: true };
   return v;
 }
 
@@ -78,7 +80,9 @@ export function baselineEntries(
 ): BaselineEntries {
   const out: BaselineEntries = { approvals: [], exemptions: [], notCovered: [] };
   const ids = new Set(existing.approvalIds);
-  const exKeys = new Set(existing.exemptions.map((e) => `${e.policy}|${e.resource}|${(e.environments ?? []).join(",")}`));
+  const exKeys = new Set(
+    existing.exemptions.map((e) => `${e.policy}|${e.resource}|${(e.environments ?? []).join(",")}`),
+  );
   for (const f of findings) {
     if (f.status !== "fail") continue;
     if (f.kind === "policy") {
@@ -88,9 +92,22 @@ export function baselineEntries(
       }
       const env = envOfStack(f.urn);
       const resource = f.urn.slice(f.urn.lastIndexOf("::") + 2);
-      const ex: Exemption = { policy: f.ruleId, resource, ...(env && { environments: [env] }), reason: meta.reason, owner: meta.owner, expires: meta.expires, baseline: true };
+      const ex: Exemption = {
+        policy: f.ruleId,
+        resource,
+        ...(env && { environments: [env] }),
+        reason: meta.reason,
+        owner: meta.owner,
+        expires: meta.expires,
+        baseline: true,
+      };
       const key = `${ex.policy}|${ex.resource}|${(ex.environments ?? []).join(",")}`;
-      const covered = existing.exemptions.some((e) => e.policy === ex.policy && e.resource === ex.resource && (!e.environments || !env || e.environments.includes(env)));
+      const covered = existing.exemptions.some(
+        (e) =>
+          e.policy === ex.policy &&
+          e.resource === ex.resource &&
+          (!e.environments || !env || e.environments.includes(env)),
+      );
       if (!covered && !exKeys.has(key)) {
         exKeys.add(key);
         out.exemptions.push(ex);
@@ -112,7 +129,17 @@ export function baselineEntries(
     let id = `baseline-${slug(`${resource}-${f.path === PRESENT_PATH ? "present" : f.path}`)}` || "baseline";
     for (let n = 2; ids.has(id); n++) id = `${id.replace(/-\d+$/, "")}-${n}`;
     ids.add(id);
-    out.approvals.push({ id, type, resource, path: f.path, values, reason: meta.reason, owner: meta.owner, expires: meta.expires, baseline: true });
+    out.approvals.push({
+      id,
+      type,
+      resource,
+      path: f.path,
+      values,
+      reason: meta.reason,
+      owner: meta.owner,
+      expires: meta.expires,
+      baseline: true,
+    });
   }
   out.exemptions = mergeAcrossEnvironments(out.exemptions, allEnvs);
   return out;
@@ -139,7 +166,9 @@ export async function runBaseline(ctx: Context, dirArg: string | undefined, opts
   if (!opts.owner || !opts.owner.trim()) throw new UsageError("--owner <team> is required (who pays the debt down)");
   const now = ctx.io.now();
   const expires = expiryDate(opts.expires, now);
-  const reason = opts.reason ?? `existed when env-parity was adopted (parity baseline, ${now.toISOString().slice(0, 10)}); fix or approve before it expires`;
+  const reason =
+    opts.reason ??
+    `existed when env-parity was adopted (parity baseline, ${now.toISOString().slice(0, 10)}); fix or approve before it expires`;
   if (reason.trim().length < 10) throw new UsageError("--reason must say why in at least 10 characters");
   const projectDir = path.resolve(ctx.io.cwd, dirArg ?? ".");
   const rulesFile = opts.rules ? path.resolve(ctx.io.cwd, opts.rules) : findRulesFile(readProject(projectDir));
@@ -148,19 +177,32 @@ export async function runBaseline(ctx: Context, dirArg: string | undefined, opts
   const stacks = stacksOf(rules, projectDir);
   const plans: Snapshot[] = await planProject(ctx, projectDir, stacks);
   const findings: Finding[] = [];
-  const packDir = opts.pack ? (opts.policyPack ? path.resolve(ctx.io.cwd, opts.policyPack) : projectPackDir(projectDir)) : undefined;
+  const packDir = opts.pack
+    ? opts.policyPack
+      ? path.resolve(ctx.io.cwd, opts.policyPack)
+      : projectPackDir(projectDir)
+    : undefined;
   if (packDir) {
     const { session } = await openPack(packDir);
     try {
       for (const plan of plans) {
-        const found = await session.analyzeSnapshot(plan, { tags: { "env-parity:environment": plan.context.env }, concurrency: plan.resources.length });
+        const found = await session.analyzeSnapshot(plan, {
+          tags: { "env-parity:environment": plan.context.env },
+          concurrency: plan.resources.length,
+        });
         findings.push(...found);
       }
     } finally {
       await session.close();
     }
   }
-  findings.push(...compareSnapshots(plans.map((p) => normaliseSnapshot(p, rules)), rules, now));
+  findings.push(
+    ...compareSnapshots(
+      plans.map((p) => normaliseSnapshot(p, rules)),
+      rules,
+      now,
+    ),
+  );
 
   const raw = readJsonFile(rulesFile) as Record<string, unknown>;
   const envByStack = new Map(plans.map((p) => [p.context.stack, p.context.env]));
@@ -183,7 +225,8 @@ export async function runBaseline(ctx: Context, dirArg: string | undefined, opts
     `parity: ${opts.dryRun ? "would add" : "added"} ${entries.approvals.length} baseline approval${entries.approvals.length === 1 ? "" : "s"} and ` +
       `${entries.exemptions.length} exemption${entries.exemptions.length === 1 ? "" : "s"} to ${rel} (owner ${opts.owner}, expires ${expires})\n`,
   );
-  for (const f of entries.notCovered) ctx.io.stdout(`parity: not baselined (fix it, or change the rule): ${f.ruleId}: ${f.message}\n`);
+  for (const f of entries.notCovered)
+    ctx.io.stdout(`parity: not baselined (fix it, or change the rule): ${f.ruleId}: ${f.message}\n`);
   return entries.notCovered.length > 0 ? 1 : 0;
 }
 
@@ -208,7 +251,10 @@ export function registerBaseline(program: Command, ctx: Context, setExit: (p: Pr
     .option("--expires <date|90d>", "expiry of every entry (YYYY-MM-DD or days from today)", "90d")
     .option("--reason <text>", "reason recorded on every entry")
     .option("-r, --rules <file>", "rule set (default: <project-dir>/consistency-rules/<project>.rules.json)")
-    .option("--policy-pack <dir>", "policy pack directory (default: <project-dir>/policy-pack if it has one, else env-parity's)")
+    .option(
+      "--policy-pack <dir>",
+      "policy pack directory (default: <project-dir>/policy-pack if it has one, else env-parity's)",
+    )
     .option("--no-pack", "skip the policy pack (differences between environments only)")
     .option("--dry-run", "print what would be added; write nothing", false)
     .action((dir: string | undefined, opts: BaselineOptions) => setExit(runBaseline(ctx, dir, opts)));

@@ -10,7 +10,14 @@ import { compareSnapshots } from "../../consistency-rules/src/compare";
 import { InputError, InputErrors } from "../../consistency-rules/src/errors";
 import type { Finding, Snapshot } from "../../consistency-rules/src/model";
 import { normaliseSnapshot } from "../../consistency-rules/src/normalise";
-import { firstPerEnvironment, loadLock, lockFileFor, lockFromSnapshots, staleLockFindings, withLockConfig } from "../../consistency-rules/src/lock";
+import {
+  firstPerEnvironment,
+  loadLock,
+  lockFileFor,
+  lockFromSnapshots,
+  staleLockFindings,
+  withLockConfig,
+} from "../../consistency-rules/src/lock";
 import { loadRules } from "../../consistency-rules/src/rules";
 import type { RuleSet } from "../../consistency-rules/src/rules";
 import { readStackConfigSnapshot } from "../sources/config";
@@ -73,13 +80,18 @@ export function validateConfigs(rules: RuleSet, projectDir: string, only?: strin
  * of every stack is reported: config errors and program failures (the user's program threw) are bad input, exit 2;
  * anything else (the planner itself broke) stays an internal error.
  */
-export async function planProject(ctx: Context, projectDir: string, stacks: readonly { env: string; stack: string }[]): Promise<Snapshot[]> {
+export async function planProject(
+  ctx: Context,
+  projectDir: string,
+  stacks: readonly { env: string; stack: string }[],
+): Promise<Snapshot[]> {
   const settled = await planAll(stacks.map(({ stack }) => ({ projectDir, stack })));
   const shownDir = path.relative(ctx.io.cwd, projectDir) || projectDir;
   const bad: InputError[] = [];
   let internal: unknown;
   const plans = settled.map((r, i) => {
-    if (r.status === "fulfilled") return { ...r.value, context: { ...r.value.context, env: stacks[i].env } } as Snapshot;
+    if (r.status === "fulfilled")
+      return { ...r.value, context: { ...r.value.context, env: stacks[i].env } } as Snapshot;
     const e: unknown = r.reason;
     const program = asProgramFailure(e, shownDir, stacks[i].stack);
     if (program) bad.push(program);
@@ -101,7 +113,13 @@ export async function planProject(ctx: Context, projectDir: string, stacks: read
  * The pack config for each environment, as `pulumi preview --policy-pack-config` would give it, plus the project's
  * rule set inline (read now from the rules file: a rules edit needs no pack rebuild). Bad files are input errors.
  */
-export function packConfigs(info: PackInfo, rules: RuleSet, projectDir: string, opts: { strict: boolean; file?: string }, rel: (f: string) => string): Map<string, PolicyPackConfig> {
+export function packConfigs(
+  info: PackInfo,
+  rules: RuleSet,
+  projectDir: string,
+  opts: { strict: boolean; file?: string },
+  rel: (f: string) => string,
+): Map<string, PolicyPackConfig> {
   const rulesObject: unknown = rules.source;
   const errors: InputError[] = [];
   const out = new Map<string, PolicyPackConfig>();
@@ -115,7 +133,8 @@ export function packConfigs(info: PackInfo, rules: RuleSet, projectDir: string, 
       else throw e;
     }
   }
-  if (errors.length > 0) throw new InputErrors(errors.filter((e, i) => errors.findIndex((x) => x.message === e.message) === i));
+  if (errors.length > 0)
+    throw new InputErrors(errors.filter((e, i) => errors.findIndex((x) => x.message === e.message) === i));
   return out;
 }
 
@@ -124,7 +143,9 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
   const timings = Timings.from(ctx.io, opts.timings);
   const projectDir = path.resolve(ctx.io.cwd, dirArg ?? ".");
   const rel = (f: string) => path.relative(ctx.io.cwd, f) || f;
-  const rules = timings.sync("rules", () => loadRules(opts.rules ? path.resolve(ctx.io.cwd, opts.rules) : findRulesFile(readProject(projectDir))));
+  const rules = timings.sync("rules", () =>
+    loadRules(opts.rules ? path.resolve(ctx.io.cwd, opts.rules) : findRulesFile(readProject(projectDir))),
+  );
   progress(`rules ${rel(rules.origin)}: ${rules.envNames.join(", ")}`);
   timings.sync("configs", () => validateConfigs(rules, projectDir));
   const stacks = stacksOf(rules, projectDir);
@@ -135,7 +156,11 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
   if (lock) progress(`lock ${rel(lockFile)}: ${Object.keys(lock.resources).length} resources`);
 
   // The pack's start (~2 s: the runner loads the bundle) does not depend on the plans: it runs while they are made.
-  const packDir = opts.pack ? (opts.policyPack ? path.resolve(ctx.io.cwd, opts.policyPack) : projectPackDir(projectDir)) : undefined;
+  const packDir = opts.pack
+    ? opts.policyPack
+      ? path.resolve(ctx.io.cwd, opts.policyPack)
+      : projectPackDir(projectDir)
+    : undefined;
   if (packDir) progress(`starting policy pack ${rel(packDir)}`);
   const packStart = packDir ? timings.async("pack-start", () => openPack(packDir)) : undefined;
   packStart?.catch(() => undefined); // awaited below; never an unhandled rejection while planning
@@ -144,7 +169,10 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
   try {
     plans = await timings.async("plan", () => planProject(ctx, projectDir, stacks));
   } catch (e) {
-    await packStart?.then(({ session }) => session.close(), () => undefined);
+    await packStart?.then(
+      ({ session }) => session.close(),
+      () => undefined,
+    );
     throw e;
   }
   progress(`planned ${plans.map((p) => `${p.context.stack} (${p.resources.length} resources)`).join(", ")}`);
@@ -155,7 +183,13 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
     const { session, info } = await packStart;
     try {
       // Each environment's pack config (its file, the project's rules inline, --strict), as a preview would send it.
-      const configs = packConfigs(info, rules, projectDir, { strict: opts.strict, file: opts.policyPackConfig && path.resolve(ctx.io.cwd, opts.policyPackConfig) }, rel);
+      const configs = packConfigs(
+        info,
+        rules,
+        projectDir,
+        { strict: opts.strict, file: opts.policyPackConfig && path.resolve(ctx.io.cwd, opts.policyPackConfig) },
+        rel,
+      );
       await timings.async("pack", async () => {
         // One session answers for one stack at a time (Configure and ConfigureStack are the pack's state): stacks
         // in turn, each with its environment's config, every resource of a stack at once.
@@ -174,7 +208,12 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
   }
 
   if (opts.packOnly) {
-    const code = emitReport(ctx, opts, { findings, rules: catalog.lookup, subject: `${rules.project} (policy pack): ${plans.map((p) => p.context.env).join(", ")}`, defaultFile: rel(rules.origin) });
+    const code = emitReport(ctx, opts, {
+      findings,
+      rules: catalog.lookup,
+      subject: `${rules.project} (policy pack): ${plans.map((p) => p.context.env).join(", ")}`,
+      defaultFile: rel(rules.origin),
+    });
     timings.print(ctx.io);
     return code;
   }
@@ -185,9 +224,19 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
   // Rules that cannot rot: stack files of no environment fail; rules matching nothing warn; baseline debt expires.
   const expiry = expiryFindings(rules, ctx.io.now());
   for (const w of expiry.warnings) ctx.io.stderr(`parity: ${w}\n`);
-  for (const f of [...unmappedStackFindings(rules, projectDir), ...matchesNothingFindings(rules, normalised), ...expiry.findings]) findings.push({ ...f, ...(f.file && { file: rel(f.file) }) });
+  for (const f of [
+    ...unmappedStackFindings(rules, projectDir),
+    ...matchesNothingFindings(rules, normalised),
+    ...expiry.findings,
+  ])
+    findings.push({ ...f, ...(f.file && { file: rel(f.file) }) });
   // A stale lock: the environments now agree on something else than the lock says (`parity lock` rewrites it).
-  if (lock) findings.push(...timings.sync("lock-check", () => staleLockFindings(lock, lockFromSnapshots(firstPerEnvironment(plans), rules), rel(lockFile))));
+  if (lock)
+    findings.push(
+      ...timings.sync("lock-check", () =>
+        staleLockFindings(lock, lockFromSnapshots(firstPerEnvironment(plans), rules), rel(lockFile)),
+      ),
+    );
   const code = timings.sync("report", () =>
     emitReport(ctx, opts, {
       findings,
@@ -212,12 +261,18 @@ export function registerCheck(program: Command, ctx: Context, setExit: (p: Promi
       )
       .argument("[project-dir]", "directory with Pulumi.yaml (default: current directory)")
       .option("-r, --rules <file>", "rule set (default: <project-dir>/consistency-rules/<project>.rules.json)")
-      .option("--policy-pack <dir>", "policy pack directory (default: <project-dir>/policy-pack if it is one, else env-parity's)")
+      .option(
+        "--policy-pack <dir>",
+        "policy pack directory (default: <project-dir>/policy-pack if it is one, else env-parity's)",
+      )
       .option(
         "--policy-pack-config <file>",
         "pack config for every environment, as `pulumi preview --policy-pack-config` reads it ({env} in the path: the environment; default: <project-dir>/policy-pack/config/<env>.json where it exists)",
       )
       .option("--no-pack", "skip the policy pack (config validation and consistency comparison only)")
-      .option("--pack-only", "run only the policy pack (with the parity lock) on each stack's offline plan, as `pulumi preview --policy-pack` sees it"),
+      .option(
+        "--pack-only",
+        "run only the policy pack (with the parity lock) on each stack's offline plan, as `pulumi preview --policy-pack` sees it",
+      ),
   ).action((dir: string | undefined, opts: CheckOptions) => setExit(runCheck(ctx, dir, opts)));
 }

@@ -22,7 +22,9 @@ export interface ReportOptions {
 
 export function addReportOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option("-f, --format <format>", "report format").choices(FORMATS as unknown as string[]).default("table"))
+    .addOption(
+      new Option("-f, --format <format>", "report format").choices(FORMATS as unknown as string[]).default("table"),
+    )
     .option("-o, --out <file>", "write the report to FILE (a one-line summary still goes to stdout unless --quiet)")
     .option("--strict", "indeterminate checks (values unknown until apply) fail", false)
     .option("-q, --quiet", "print nothing but the report and errors", false)
@@ -41,12 +43,17 @@ export interface Context {
  * (check: seconds of planning) shows every step; others show steps only once they have run for a second, so a quick
  * run prints nothing but its report.
  */
-export function progressReporter(ctx: Context, opts: Pick<ReportOptions, "progress" | "quiet">, how: { long?: boolean } = {}): (line: string) => void {
+export function progressReporter(
+  ctx: Context,
+  opts: Pick<ReportOptions, "progress" | "quiet">,
+  how: { long?: boolean } = {},
+): (line: string) => void {
   const on = !opts.quiet && (opts.progress || ctx.io.isTTY);
   const start = Date.now();
   return (line) => {
     const elapsed = Date.now() - start;
-    if (on && (how.long || opts.progress || elapsed >= 1000)) ctx.io.stderr(`parity: [${(elapsed / 1000).toFixed(1)}s] ${line}\n`);
+    if (on && (how.long || opts.progress || elapsed >= 1000))
+      ctx.io.stderr(`parity: [${(elapsed / 1000).toFixed(1)}s] ${line}\n`);
   };
 }
 
@@ -54,16 +61,34 @@ export function progressReporter(ctx: Context, opts: Pick<ReportOptions, "progre
 export function emitReport(
   ctx: Context,
   opts: ReportOptions,
-  input: { findings: readonly Finding[]; rules: RuleLookup; subject: string; defaultFile?: string; sourcePositions?: ReportInput["sourcePositions"] },
+  input: {
+    findings: readonly Finding[];
+    rules: RuleLookup;
+    subject: string;
+    defaultFile?: string;
+    sourcePositions?: ReportInput["sourcePositions"];
+  },
 ): number {
   // paths in reports relative to the working directory (stable across machines and CI checkouts)
   const findings = input.findings.map((f) =>
-    f.file && path.isAbsolute(f.file) && !path.relative(ctx.io.cwd, f.file).startsWith("..") ? { ...f, file: path.relative(ctx.io.cwd, f.file) } : f,
+    f.file && path.isAbsolute(f.file) && !path.relative(ctx.io.cwd, f.file).startsWith("..")
+      ? { ...f, file: path.relative(ctx.io.cwd, f.file) }
+      : f,
   );
-  const defaultFile = input.defaultFile && path.isAbsolute(input.defaultFile) ? path.relative(ctx.io.cwd, input.defaultFile) : input.defaultFile;
+  const defaultFile =
+    input.defaultFile && path.isAbsolute(input.defaultFile)
+      ? path.relative(ctx.io.cwd, input.defaultFile)
+      : input.defaultFile;
   input = { ...input, findings, ...(defaultFile && { defaultFile }) };
   const colour = opts.format === "table" && !opts.out && wantsColour(ctx.io);
-  const text = renderReport(opts.format, { ...input, strict: opts.strict, toolVersion: ctx.version, cwd: ctx.io.cwd, colour, showApproved: Boolean(opts.showApproved) });
+  const text = renderReport(opts.format, {
+    ...input,
+    strict: opts.strict,
+    toolVersion: ctx.version,
+    cwd: ctx.io.cwd,
+    colour,
+    showApproved: Boolean(opts.showApproved),
+  });
   const s = summarise(input.findings, opts.strict);
   if (opts.out) {
     writeTextFile(opts.out, text);

@@ -33,7 +33,10 @@ export function checkComparable(snapshots: readonly Snapshot[]): void {
   const seen = new Map<string, string>();
   for (const s of snapshots) {
     const prev = seen.get(s.context.env);
-    if (prev) throw new UsageError(`${prev} and ${s.origin} are both environment ${s.context.env}: give one file per environment`);
+    if (prev)
+      throw new UsageError(
+        `${prev} and ${s.origin} are both environment ${s.context.env}: give one file per environment`,
+      );
     seen.set(s.context.env, s.origin);
   }
 }
@@ -77,6 +80,9 @@ export function registerDiff(program: Command, ctx: Context, setExit: (p: Promis
           "the kind is read from the content. Exports, previews and plans may be mixed; config files compare only with config files.",
       )
       .argument("<files...>", "one file per environment")
-      .option("-r, --rules <file>", "rule set (default: <project>/consistency-rules/<project>.rules.json, found from the current directory)"),
+      .option(
+        "-r, --rules <file>",
+        "rule set (default: <project>/consistency-rules/<project>.rules.json, found from the current directory)",
+      ),
   ).action((files: string[], opts: DiffOptions) => setExit(runDiff(ctx, files, opts)));
 }

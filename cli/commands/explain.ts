@@ -41,7 +41,9 @@ export async function runExplain(ctx: Context, id: string, opts: ExplainOptions)
   }
   if (!catalog.has(id)) {
     const hint = closest(id, catalog.ids());
-    throw new UsageError(`unknown rule id ${JSON.stringify(id)}${hint ? ` (did you mean ${hint}?)` : ""}; known ids: parity explain --list`);
+    throw new UsageError(
+      `unknown rule id ${JSON.stringify(id)}${hint ? ` (did you mean ${hint}?)` : ""}; known ids: parity explain --list`,
+    );
   }
   const info = catalog.lookup(id);
   const lines = [
@@ -70,7 +72,9 @@ export function registerExplain(program: Command, ctx: Context, setExit: (p: Pro
   program
     .command("explain")
     .summary("what a rule id checks, why, and how to fix it")
-    .description("Explain a rule id: what it checks, why it matters, how to fix it (policies, invariants, approvals, built-in parity rules).")
+    .description(
+      "Explain a rule id: what it checks, why it matters, how to fix it (policies, invariants, approvals, built-in parity rules).",
+    )
     .argument("[rule-id]", "e.g. parity-unapproved-difference, parity-lambda-runtime, s3-bucket-versioning-enabled")
     .option("-r, --rules <file>", "rule set (default: the project's, found from the current directory)")
     .option("--policy-pack <dir>", "policy pack directory (default: <repo>/policy-pack)")

@@ -16,7 +16,19 @@ import { readProject } from "../util/project";
 import type { Context } from "./common";
 
 /** Stack names that are environment names as they stand (the last `/` segment of the stack name). */
-export const ENVIRONMENT_NAMES: readonly string[] = ["dev", "development", "test", "qa", "uat", "staging", "stage", "preprod", "prod", "production", "sandbox"];
+export const ENVIRONMENT_NAMES: readonly string[] = [
+  "dev",
+  "development",
+  "test",
+  "qa",
+  "uat",
+  "staging",
+  "stage",
+  "preprod",
+  "prod",
+  "production",
+  "sandbox",
+];
 
 export interface InitOptions {
   /** `--env <stack>=<env>`, repeatable. */
@@ -44,7 +56,11 @@ export function readStackFiles(dir: string): StackFile[] {
     try {
       const doc = parseYaml(readTextFile(file)) as { config?: unknown } | null;
       const config = doc?.config;
-      out.push({ stack: m[1], file, config: config !== null && typeof config === "object" ? (config as Record<string, unknown>) : {} });
+      out.push({
+        stack: m[1],
+        file,
+        config: config !== null && typeof config === "object" ? (config as Record<string, unknown>) : {},
+      });
     } catch (e) {
       errors.push(new InputError(file, "", `is not valid YAML: ${String((e as Error).message).split("\n")[0]}`));
     }
@@ -88,11 +104,19 @@ export function draftRules(project: string, stacks: readonly StackFile[], opts: 
     const short = s.stack.split("/").pop() ?? s.stack;
     const env = envOf.get(s.stack) ?? envOf.get(short) ?? (ENVIRONMENT_NAMES.includes(short) ? short : undefined);
     if (!env) {
-      errors.push(new InputError(s.file, "", `stack ${s.stack}: its environment cannot be told from its name; pass --env ${s.stack}=<environment>`));
+      errors.push(
+        new InputError(
+          s.file,
+          "",
+          `stack ${s.stack}: its environment cannot be told from its name; pass --env ${s.stack}=<environment>`,
+        ),
+      );
       continue;
     }
     if (!/^[a-z][a-z0-9]*$/.test(env)) {
-      errors.push(new InputError(s.file, "", `stack ${s.stack}: environment name "${env}" must match ^[a-z][a-z0-9]*$`));
+      errors.push(
+        new InputError(s.file, "", `stack ${s.stack}: environment name "${env}" must match ^[a-z][a-z0-9]*$`),
+      );
       continue;
     }
     const e = (envs[env] ??= { stacks: [] });
@@ -103,14 +127,25 @@ export function draftRules(project: string, stacks: readonly StackFile[], opts: 
     const fromConfig = Array.isArray(allowed) && allowed.length === 1 ? String(allowed[0]) : undefined;
     const account = accounts.get(env) ?? fromConfig ?? everyAccount;
     if (account && !e.accountId) {
-      if (!/^\d{12}$/.test(account)) errors.push(new InputError(s.file, "aws:allowedAccountIds", `stack ${s.stack}: account "${account}" is not a 12-digit AWS account id`));
+      if (!/^\d{12}$/.test(account))
+        errors.push(
+          new InputError(
+            s.file,
+            "aws:allowedAccountIds",
+            `stack ${s.stack}: account "${account}" is not a 12-digit AWS account id`,
+          ),
+        );
       else e.accountId = account;
     }
   }
   for (const [stack] of envOf) {
-    if (!stacks.some((s) => s.stack === stack || s.stack.split("/").pop() === stack)) errors.push(new InputError("--env", "", `names stack ${stack}, which has no Pulumi.${stack}.yaml`));
+    if (!stacks.some((s) => s.stack === stack || s.stack.split("/").pop() === stack))
+      errors.push(new InputError("--env", "", `names stack ${stack}, which has no Pulumi.${stack}.yaml`));
   }
-  if (stacks.length === 0) errors.push(new InputError(".", "", "has no Pulumi.<stack>.yaml files: create the stacks first (pulumi stack init)"));
+  if (stacks.length === 0)
+    errors.push(
+      new InputError(".", "", "has no Pulumi.<stack>.yaml files: create the stacks first (pulumi stack init)"),
+    );
   if (errors.length > 0) throw new InputErrors(errors);
   return { version: 1, project, environments: envs, invariants: [], approvals: [], exemptions: [] };
 }
@@ -126,7 +161,17 @@ function packFiles(project: string): Record<string, string> {
   return {
     "policy-pack/PulumiPolicy.yaml": `description: ${project} guardrails and environment parity (env-parity)\nruntime: nodejs\n`,
     "policy-pack/package.json":
-      JSON.stringify({ name: `${project}-parity-pack`, version: "0.1.0", private: true, main: "index.js", description: `env-parity policy pack for ${project}` }, null, 2) + "\n",
+      JSON.stringify(
+        {
+          name: `${project}-parity-pack`,
+          version: "0.1.0",
+          private: true,
+          main: "index.js",
+          description: `env-parity policy pack for ${project}`,
+        },
+        null,
+        2,
+      ) + "\n",
     "policy-pack/index.js":
       `// ${project}'s policy pack: every env-parity policy, enforcing this project's rules (written by \`parity init --pack\`).\n` +
       `// pulumi preview --policy-pack policy-pack --policy-pack-config policy-pack/config/<env>.json\n` +
@@ -164,10 +209,16 @@ export async function runInit(ctx: Context, dirArg: string | undefined, opts: In
   const rel = (f: string) => path.relative(ctx.io.cwd, path.join(dir, f)) || f;
   for (const [f, text] of Object.entries(files)) {
     const what = put(path.join(dir, f), text, opts.force);
-    ctx.io.stdout(`parity: ${what === "kept" ? "kept" : what} ${rel(f)}${what === "kept" ? " (exists and differs; --force overwrites)" : ""}\n`);
+    ctx.io.stdout(
+      `parity: ${what === "kept" ? "kept" : what} ${rel(f)}${what === "kept" ? " (exists and differs; --force overwrites)" : ""}\n`,
+    );
   }
-  const envs = Object.entries(rules.environments as Record<string, EnvDraft>).map(([e, d]) => `${e} ← ${d.stacks.join(", ")}`);
-  ctx.io.stdout(`parity: ${project.name}: ${envs.join("; ")}. Next: \`parity baseline --owner <team>\`, then \`parity check\`.\n`);
+  const envs = Object.entries(rules.environments as Record<string, EnvDraft>).map(
+    ([e, d]) => `${e} ← ${d.stacks.join(", ")}`,
+  );
+  ctx.io.stdout(
+    `parity: ${project.name}: ${envs.join("; ")}. Next: \`parity baseline --owner <team>\`, then \`parity check\`.\n`,
+  );
   return 0;
 }
 

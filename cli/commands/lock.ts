@@ -6,7 +6,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { diffLocks, loadLock, lockFileFor, lockFromSnapshots, serialiseLock, type ParityLock } from "../../consistency-rules/src/lock";
+import {
+  diffLocks,
+  loadLock,
+  lockFileFor,
+  lockFromSnapshots,
+  serialiseLock,
+  type ParityLock,
+} from "../../consistency-rules/src/lock";
 import type { Snapshot } from "../../consistency-rules/src/model";
 import { loadRules, type RuleSet } from "../../consistency-rules/src/rules";
 import { readAnySnapshot } from "../sources/detect";
@@ -35,12 +42,18 @@ function readExports(ctx: Context, rules: RuleSet, specs: readonly string[], pro
     const m = /^([^=]+)=(.+)$/.exec(spec);
     if (!m) throw new UsageError(`--export ${JSON.stringify(spec)}: expected env=file`);
     const [, env, file] = m;
-    if (!(env in rules.environments)) throw new UsageError(`--export ${env}=…: ${env} is not an environment of ${rules.origin} (known: ${rules.envNames.join(", ")})`);
-    const snap = readAnySnapshot(path.resolve(ctx.io.cwd, file), { resolveEnvironment: resolverFor(rules, projectDir) });
+    if (!(env in rules.environments))
+      throw new UsageError(
+        `--export ${env}=…: ${env} is not an environment of ${rules.origin} (known: ${rules.envNames.join(", ")})`,
+      );
+    const snap = readAnySnapshot(path.resolve(ctx.io.cwd, file), {
+      resolveEnvironment: resolverFor(rules, projectDir),
+    });
     byEnv.set(env, { ...snap, context: { ...snap.context, env } });
   }
   const missing = rules.envNames.filter((e) => !byEnv.has(e));
-  if (missing.length > 0) throw new UsageError(`--export: no export for ${missing.join(", ")} (give one env=file per environment)`);
+  if (missing.length > 0)
+    throw new UsageError(`--export: no export for ${missing.join(", ")} (give one env=file per environment)`);
   return rules.envNames.map((e) => byEnv.get(e)!);
 }
 
@@ -50,7 +63,12 @@ export async function runLock(ctx: Context, dirArg: string | undefined, opts: Lo
   const rules = loadRules(opts.rules ? path.resolve(ctx.io.cwd, opts.rules) : findRulesFile(readProject(projectDir)));
   let snapshots: Snapshot[];
   if (opts.export && opts.export.length > 0) {
-    snapshots = readExports(ctx, rules, opts.export, fs.existsSync(path.join(projectDir, "Pulumi.yaml")) ? projectDir : undefined);
+    snapshots = readExports(
+      ctx,
+      rules,
+      opts.export,
+      fs.existsSync(path.join(projectDir, "Pulumi.yaml")) ? projectDir : undefined,
+    );
   } else {
     validateConfigs(rules, projectDir);
     snapshots = await planProject(ctx, projectDir, lockStacks(rules, projectDir));
@@ -68,8 +86,14 @@ export async function runLock(ctx: Context, dirArg: string | undefined, opts: Lo
   if (!opts.quiet) {
     const changes = before ? diffLocks(before, lock) : [];
     const n = Object.keys(lock.resources).length;
-    const what = !before ? "written" : changes.length === 0 ? "unchanged" : `updated (${changes.length} change${changes.length === 1 ? "" : "s"})`;
-    ctx.io.stdout(`parity: lock ${rel(file)} ${what}: ${n} resources, ${Buffer.byteLength(text)} bytes, ${lock.hash}\n`);
+    const what = !before
+      ? "written"
+      : changes.length === 0
+        ? "unchanged"
+        : `updated (${changes.length} change${changes.length === 1 ? "" : "s"})`;
+    ctx.io.stdout(
+      `parity: lock ${rel(file)} ${what}: ${n} resources, ${Buffer.byteLength(text)} bytes, ${lock.hash}\n`,
+    );
     for (const c of changes) ctx.io.stdout(`  ${c}\n`);
   }
   return 0;
@@ -86,7 +110,10 @@ export function registerLock(program: Command, ctx: Context, setExit: (p: Promis
     )
     .argument("[project-dir]", "directory with Pulumi.yaml (default: current directory)")
     .option("-r, --rules <file>", "rule set (default: <project-dir>/consistency-rules/<project>.rules.json)")
-    .option("-e, --export <env=file...>", "build from a stack export (or preview/plan file) per environment instead of offline plans")
+    .option(
+      "-e, --export <env=file...>",
+      "build from a stack export (or preview/plan file) per environment instead of offline plans",
+    )
     .option("-o, --out <file>", "write the lock to FILE (default: beside the rules)")
     .option("-q, --quiet", "no summary", false)
     .action((dir: string | undefined, opts: LockOptions) => setExit(runLock(ctx, dir, opts)));

@@ -21,13 +21,17 @@ export async function runPlan(ctx: Context, dirArg: string | undefined, opts: Pl
   const project = readProject(projectDir);
   const rules = loadRules(opts.rules ? path.resolve(ctx.io.cwd, opts.rules) : findRulesFile(project));
   const env = rules.envForStack(opts.stack);
-  if (!env) throw new UsageError(`unknown stack ${JSON.stringify(opts.stack)}: not a stack of any environment in ${rules.origin} (known: ${rules.envNames.join(", ")})`);
+  if (!env)
+    throw new UsageError(
+      `unknown stack ${JSON.stringify(opts.stack)}: not a stack of any environment in ${rules.origin} (known: ${rules.envNames.join(", ")})`,
+    );
   validateConfigs(rules, projectDir, opts.stack);
   const [plan] = await planProject(ctx, projectDir, [{ env, stack: opts.stack }]);
   const text = snapshotToJson(plan);
   if (opts.out) {
     writeTextFile(opts.out, text);
-    if (!opts.quiet) ctx.io.stdout(`parity: plan of ${opts.stack} (${plan.resources.length} resources) written to ${opts.out}\n`);
+    if (!opts.quiet)
+      ctx.io.stdout(`parity: plan of ${opts.stack} (${plan.resources.length} resources) written to ${opts.out}\n`);
   } else {
     ctx.io.stdout(text);
   }
@@ -38,7 +42,9 @@ export function registerPlan(program: Command, ctx: Context, setExit: (p: Promis
   program
     .command("plan")
     .summary("plan one stack offline into a snapshot file that diff reads")
-    .description("Plan one stack offline (the program under Pulumi's mocks) and write it as a snapshot `parity diff` reads.")
+    .description(
+      "Plan one stack offline (the program under Pulumi's mocks) and write it as a snapshot `parity diff` reads.",
+    )
     .argument("[project-dir]", "directory with Pulumi.yaml (default: current directory)")
     .requiredOption("-s, --stack <stack>", "stack to plan (one of the rule set's environments)")
     .option("-o, --out <file>", "write the plan to FILE instead of stdout")

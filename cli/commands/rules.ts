@@ -29,7 +29,11 @@ export function projectPackDir(projectDir: string): string {
   const own = path.join(projectDir, "policy-pack");
   if (fs.existsSync(path.join(own, "PulumiPolicy.yaml"))) return own;
   const dflt = defaultPackDir();
-  if (!fs.existsSync(path.join(dflt, "PulumiPolicy.yaml")) && fs.existsSync(path.join(dflt, "ready", "PulumiPolicy.yaml"))) return path.join(dflt, "ready");
+  if (
+    !fs.existsSync(path.join(dflt, "PulumiPolicy.yaml")) &&
+    fs.existsSync(path.join(dflt, "ready", "PulumiPolicy.yaml"))
+  )
+    return path.join(dflt, "ready");
   return dflt;
 }
 
@@ -59,7 +63,8 @@ export function unmappedStackFindings(rules: RuleSet, projectDir: string): Findi
 /** Invariants and approvals (resource rules) that match no resource of any environment: indeterminate (fail under --strict). */
 export function matchesNothingFindings(rules: RuleSet, snaps: readonly NormalisedSnapshot[]): Finding[] {
   const resources = snaps.flatMap((s) => [...s.resources.values()].map((r) => ({ type: r.type, id: r.logicalId })));
-  const live = (r: { type: string; resource: string }) => r.type === CONFIG_TYPE || resources.some((x) => globMatch(r.type, x.type) && globMatch(r.resource, x.id));
+  const live = (r: { type: string; resource: string }) =>
+    r.type === CONFIG_TYPE || resources.some((x) => globMatch(r.type, x.type) && globMatch(r.resource, x.id));
   const dead = [
     ...rules.invariants.filter((i) => !live(i)).map((i) => ({ kind: "invariant", id: i.id, r: i })),
     ...rules.approvals.filter((a) => !isExpired(a) && !live(a)).map((a) => ({ kind: "approval", id: a.id, r: a })),
@@ -104,23 +109,35 @@ export function projectProblems(rules: RuleSet, projectDir: string): string[] {
   for (const f of unmappedStackFindings(rules, projectDir)) problems.push(f.message);
   for (const e of Object.values(rules.environments)) {
     for (const s of e.stacks) {
-      if (!fs.existsSync(path.join(projectDir, `Pulumi.${s}.yaml`))) problems.push(`${rules.origin}: environments.${e.name}.stacks names ${s}, but ${path.join(projectDir, `Pulumi.${s}.yaml`)} does not exist`);
+      if (!fs.existsSync(path.join(projectDir, `Pulumi.${s}.yaml`)))
+        problems.push(
+          `${rules.origin}: environments.${e.name}.stacks names ${s}, but ${path.join(projectDir, `Pulumi.${s}.yaml`)} does not exist`,
+        );
     }
   }
   if (rules.configSchemaPath) {
     try {
       const schema = readJsonFile(rules.configSchemaPath);
-      if (typeof schema !== "object" || schema === null || Array.isArray(schema)) throw new InputError(rules.configSchemaPath, "", "must be a JSON schema object");
+      if (typeof schema !== "object" || schema === null || Array.isArray(schema))
+        throw new InputError(rules.configSchemaPath, "", "must be a JSON schema object");
       sharedAjv().compile(schema);
     } catch (e) {
       const msg = (e as Error).message.split("\n")[0];
-      problems.push(msg.startsWith(rules.configSchemaPath) ? msg : `${rules.configSchemaPath}: is not a JSON schema (configSchema of ${rules.origin}): ${msg}`);
+      problems.push(
+        msg.startsWith(rules.configSchemaPath)
+          ? msg
+          : `${rules.configSchemaPath}: is not a JSON schema (configSchema of ${rules.origin}): ${msg}`,
+      );
     }
   }
   return problems;
 }
 
-export async function runRulesValidate(ctx: Context, file: string | undefined, opts: { quiet?: boolean; project?: string }): Promise<number> {
+export async function runRulesValidate(
+  ctx: Context,
+  file: string | undefined,
+  opts: { quiet?: boolean; project?: string },
+): Promise<number> {
   const projectDir = opts.project ? path.resolve(ctx.io.cwd, opts.project) : undefined;
   const rules = file
     ? loadRules(file)
@@ -138,14 +155,19 @@ export async function runRulesValidate(ctx: Context, file: string | undefined, o
     );
     const now = ctx.io.now();
     for (const a of rules.approvals.filter((x) => isExpired(x, now))) {
-      ctx.io.stdout(`parity: note: approval ${a.id} expired on ${a.expires}; \`parity check\`/\`diff\` report it as parity-approval-expired\n`);
+      ctx.io.stdout(
+        `parity: note: approval ${a.id} expired on ${a.expires}; \`parity check\`/\`diff\` report it as parity-approval-expired\n`,
+      );
     }
   }
   return 0;
 }
 
 export function registerRules(program: Command, ctx: Context, setExit: (p: Promise<number>) => void): void {
-  const rules = program.command("rules").summary("work with consistency rule sets").description("Work with consistency rule sets.");
+  const rules = program
+    .command("rules")
+    .summary("work with consistency rule sets")
+    .description("Work with consistency rule sets.");
   rules
     .command("validate")
     .description(
@@ -155,5 +177,7 @@ export function registerRules(program: Command, ctx: Context, setExit: (p: Promi
     .argument("[file]", "rule set file")
     .option("--project <dir>", "check the rule set against this project's stacks as well (exit 1 on a mismatch)")
     .option("-q, --quiet", "print nothing when valid", false)
-    .action((file: string | undefined, opts: { quiet?: boolean; project?: string }) => setExit(runRulesValidate(ctx, file, opts)));
+    .action((file: string | undefined, opts: { quiet?: boolean; project?: string }) =>
+      setExit(runRulesValidate(ctx, file, opts)),
+    );
 }

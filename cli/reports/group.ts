@@ -47,7 +47,8 @@ export interface Cause {
 
 const STATUS_RANK: Record<FindingStatus, number> = { fail: 0, indeterminate: 1, approved: 2, pass: 3 };
 const SEVERITY_RANK: Record<Finding["severity"], number> = { critical: 0, high: 1, medium: 2, low: 3 };
-const POLICY_PROPS = /^(policy|assumeRolePolicy|inlinePolicies|accessPolicies|resourcePolicy|queuePolicy|bucketPolicy|.*Policy)$/;
+const POLICY_PROPS =
+  /^(policy|assumeRolePolicy|inlinePolicies|accessPolicies|resourcePolicy|queuePolicy|bucketPolicy|.*Policy)$/;
 
 const CONFIG_RESOURCE = "config::config";
 
@@ -72,7 +73,8 @@ export function causePathOf(p: string): string {
   return i > 0 ? segs.slice(0, i).join(".") : p;
 }
 
-const short = (v: unknown): string => (v === undefined || v === null ? "(absent)" : typeof v === "string" ? v : JSON.stringify(v));
+const short = (v: unknown): string =>
+  v === undefined || v === null ? "(absent)" : typeof v === "string" ? v : JSON.stringify(v);
 
 /** `Statement 8: Action dev=(absent) staging=s3:*` lines for a policy-document cause. */
 function statementDiff(members: readonly Finding[], causePath: string): string[] {
@@ -80,7 +82,11 @@ function statementDiff(members: readonly Finding[], causePath: string): string[]
   for (const m of members) {
     if (!m.path || m.path === causePath) continue;
     const rest = m.path.slice(causePath.length + 1).replace(/^Statement\.(\d+)\./, "Statement $1: ");
-    const vals = m.values ? Object.entries(m.values).map(([env, v]) => `${env}=${short(v)}`).join(" ") : m.message;
+    const vals = m.values
+      ? Object.entries(m.values)
+          .map(([env, v]) => `${env}=${short(v)}`)
+          .join(" ")
+      : m.message;
     out.push(`${rest} ${vals}`);
   }
   return out;
@@ -145,17 +151,26 @@ function envFile(file: string | undefined, env: string, cwd: string): string | u
   return fs.existsSync(path.resolve(cwd, candidate)) ? candidate : undefined;
 }
 
-function locate(lead: Finding, members: readonly Finding[], cwd: string, yaml: YamlLocator, positions?: ReadonlyMap<string, Location>): Location {
+function locate(
+  lead: Finding,
+  members: readonly Finding[],
+  cwd: string,
+  yaml: YamlLocator,
+  positions?: ReadonlyMap<string, Location>,
+): Location {
   // a resource finding: where the program registers the resource, when the planner recorded it
   if (positions && lead.resource !== CONFIG_RESOURCE) {
     for (const m of members) {
       const pos = m.urn ? positions.get(m.urn) : undefined;
-      if (pos) return { file: pos.file, ...(pos.line && { line: pos.line }), ...(pos.column && { column: pos.column }) };
+      if (pos)
+        return { file: pos.file, ...(pos.line && { line: pos.line }), ...(pos.column && { column: pos.column }) };
     }
   }
   const rel = (f: string | undefined) => (f && path.isAbsolute(f) ? path.relative(cwd, f) : f);
   const file = rel(lead.file);
-  const odd = oddEnvironment(lead) ?? (lead.kind !== "parity" && lead.environments.length === 1 ? lead.environments[0] : undefined);
+  const odd =
+    oddEnvironment(lead) ??
+    (lead.kind !== "parity" && lead.environments.length === 1 ? lead.environments[0] : undefined);
   const own = odd ? envFile(file, odd, cwd) : undefined;
   const target = own ?? file;
   if (target && lead.resource === CONFIG_RESOURCE && lead.path) {
@@ -171,7 +186,11 @@ const worse = (a: FindingStatus, b: FindingStatus): FindingStatus => (STATUS_RAN
  * Groups findings into causes (linear in findings). Passing findings are never grouped. The order of causes follows
  * the order of their lead findings in `findings` (sort first).
  */
-export function groupFindings(findings: readonly Finding[], cwd: string, positions?: ReadonlyMap<string, Location>): Cause[] {
+export function groupFindings(
+  findings: readonly Finding[],
+  cwd: string,
+  positions?: ReadonlyMap<string, Location>,
+): Cause[] {
   interface Draft {
     lead: Finding;
     members: Finding[];
@@ -275,7 +294,9 @@ export function groupFindings(findings: readonly Finding[], cwd: string, positio
   // the pack's consistency policy, reporting an invariant the CLI reports too: one entry, both sources
   for (const f of packFindings) {
     const ids = (f.message.match(/parity-[a-z0-9-]+/g) ?? []).filter((id) => id !== f.ruleId);
-    const target = f.resource ? ids.map((id) => byRuleResource.get(`${id}\u0000${f.resource}`)).find(Boolean) : undefined;
+    const target = f.resource
+      ? ids.map((id) => byRuleResource.get(`${id}\u0000${f.resource}`)).find(Boolean)
+      : undefined;
     if (target) target.members.push(f);
     else drafts.push({ lead: f, members: [f], causePath: f.path, causeResource: f.resource, kind: "single" });
   }
@@ -293,9 +314,17 @@ export function groupFindings(findings: readonly Finding[], cwd: string, positio
     const details: string[] = [];
     if (d.kind === "doc") details.push(...statementDiff(d.members, d.causePath!));
     if (d.kind === "config" && d.members.length > 1) {
-      details.push(`feeds: ${d.members.slice(1).map((m) => `${m.resource?.split("::").pop() ?? "(stack)"} ${m.path ?? ""} (${m.ruleId})`).join("; ")}`);
+      details.push(
+        `feeds: ${d.members
+          .slice(1)
+          .map((m) => `${m.resource?.split("::").pop() ?? "(stack)"} ${m.path ?? ""} (${m.ruleId})`)
+          .join("; ")}`,
+      );
     }
-    if (d.kind === "tag" && d.members.length > 1) details.push(`on ${d.members.length} resources: ${d.members.map((m) => m.resource?.split("::").pop()).join(", ")}`);
+    if (d.kind === "tag" && d.members.length > 1)
+      details.push(
+        `on ${d.members.length} resources: ${d.members.map((m) => m.resource?.split("::").pop()).join(", ")}`,
+      );
     const lead = d.lead;
     return {
       lead,
@@ -306,7 +335,8 @@ export function groupFindings(findings: readonly Finding[], cwd: string, positio
       members: d.members,
       sources: [...sources].sort(),
       details,
-      location: status === "pass" ? (lead.file ? { file: lead.file } : {}) : locate(lead, d.members, cwd, yaml, positions),
+      location:
+        status === "pass" ? (lead.file ? { file: lead.file } : {}) : locate(lead, d.members, cwd, yaml, positions),
     };
   });
 }

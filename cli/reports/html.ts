@@ -37,7 +37,11 @@ interface Matrix {
   readonly environments: string[];
   readonly rows: MatrixRow[];
   readonly scores: { pair: string; agree: number; total: number }[];
-  readonly guardrails: { resource: string; label: string; items: { ruleId: string; status: string; severity: string; environments: string; message: string }[] }[];
+  readonly guardrails: {
+    resource: string;
+    label: string;
+    items: { ruleId: string; status: string; severity: string; environments: string; message: string }[];
+  }[];
 }
 
 function service(resource: string): string {
@@ -64,7 +68,13 @@ function buildMatrix(input: ReportInput): Matrix {
         const key = f.resource ?? "(stack)";
         let g = guard.get(key);
         if (!g) guard.set(key, (g = { resource: key, label: resourceLabel(f), items: [] }));
-        g.items.push({ ruleId: f.ruleId, status: f.status, severity: f.severity, environments: f.environments.join(", "), message: f.message });
+        g.items.push({
+          ruleId: f.ruleId,
+          status: f.status,
+          severity: f.severity,
+          environments: f.environments.join(", "),
+          message: f.message,
+        });
         continue;
       }
       if (!f.values || !f.path) continue;
@@ -87,7 +97,15 @@ function buildMatrix(input: ReportInput): Matrix {
       for (const [env, v] of Object.entries(raw)) {
         if (values[env] === UNKNOWN_LABEL) cells[env] = "unknown";
         else if (count.size === 1 || (v === majority && best > 1)) cells[env] = "same";
-        else cells[env] = f.status === "approved" ? "approved" : f.status === "fail" ? "unapproved" : f.status === "indeterminate" ? "unknown" : "same";
+        else
+          cells[env] =
+            f.status === "approved"
+              ? "approved"
+              : f.status === "fail"
+                ? "unapproved"
+                : f.status === "indeterminate"
+                  ? "unknown"
+                  : "same";
       }
       rows.push({
         resource: f.resource ?? "(stack)",
@@ -99,7 +117,14 @@ function buildMatrix(input: ReportInput): Matrix {
         failing: isFailing(f, input.strict),
         values,
         cells,
-        ...(f.approval && { approval: { id: f.approval.id, reason: f.approval.reason, owner: f.approval.owner, ...(f.approval.expires && { expires: f.approval.expires }) } }),
+        ...(f.approval && {
+          approval: {
+            id: f.approval.id,
+            reason: f.approval.reason,
+            owner: f.approval.owner,
+            ...(f.approval.expires && { expires: f.approval.expires }),
+          },
+        }),
         message: f.message,
         ...(c.location.file && { location: `${c.location.file}${c.location.line ? `:${c.location.line}` : ""}` }),
       });
@@ -179,12 +204,16 @@ render();
 })();
 `;
 
-const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+const esc = (s: string): string =>
+  s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
 export function renderHtml(input: ReportInput): string {
   const m = buildMatrix(input);
   // JSON inside <script>: `<` escaped so no value can close the element
-  const data = JSON.stringify(m).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  const data = JSON.stringify(m)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
   const scores = m.scores
     .map((s) => {
       const pct = s.total === 0 ? 100 : Math.floor((1000 * s.agree) / s.total) / 10;
@@ -193,7 +222,10 @@ export function renderHtml(input: ReportInput): string {
     .join("");
   const guard = m.guardrails.length
     ? `<h2>Guardrail findings per resource</h2><ul class="guard">${m.guardrails
-        .map((g) => `<li><span class="res">${esc(g.label)}</span><ul>${g.items.map((i) => `<li>${esc(i.status)} ${esc(i.severity)} <code>${esc(i.ruleId)}</code> [${esc(i.environments)}] ${esc(i.message)}</li>`).join("")}</ul></li>`)
+        .map(
+          (g) =>
+            `<li><span class="res">${esc(g.label)}</span><ul>${g.items.map((i) => `<li>${esc(i.status)} ${esc(i.severity)} <code>${esc(i.ruleId)}</code> [${esc(i.environments)}] ${esc(i.message)}</li>`).join("")}</ul></li>`,
+        )
         .join("")}</ul>`
     : `<h2>Guardrail findings per resource</h2><p class="muted">No guardrail (policy pack) findings.</p>`;
   return `<!doctype html>

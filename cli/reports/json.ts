@@ -24,8 +24,12 @@ function findingJson(f: Finding) {
     urn: f.urn ?? null,
     path: f.path ?? null,
     // values pass through the reports' redaction (secrets, unknowns), types kept
-    values: f.values ? Object.fromEntries(Object.entries(f.values).map(([k, v]) => [k, v === undefined ? null : redactValue(v)])) : null,
-    approval: f.approval ? { id: f.approval.id, reason: f.approval.reason, owner: f.approval.owner, expires: f.approval.expires ?? null } : null,
+    values: f.values
+      ? Object.fromEntries(Object.entries(f.values).map(([k, v]) => [k, v === undefined ? null : redactValue(v)]))
+      : null,
+    approval: f.approval
+      ? { id: f.approval.id, reason: f.approval.reason, owner: f.approval.owner, expires: f.approval.expires ?? null }
+      : null,
     enforcement: f.enforcement ?? null,
     file: f.file ?? null,
   };

@@ -45,7 +45,10 @@ export function renderJunit(input: ReportInput): string {
       const indeterminate = group.filter((f) => f.status === "indeterminate" && !isFailing(f, input.strict));
       const approved = group.filter((f) => f.status === "approved");
       if (failing.length > 0) {
-        tc.failure(`${at(c)}${failing.map(describe).join("\n")}${c.details.length ? `\n${c.details.join("\n")}` : ""}`, failing.some((f) => f.status === "fail") ? c.severity : "indeterminate");
+        tc.failure(
+          `${at(c)}${failing.map(describe).join("\n")}${c.details.length ? `\n${c.details.join("\n")}` : ""}`,
+          failing.some((f) => f.status === "fail") ? c.severity : "indeterminate",
+        );
       } else if (indeterminate.length > 0 || approved.length > 0) {
         tc.skipped();
       }
@@ -53,10 +56,14 @@ export function renderJunit(input: ReportInput): string {
       for (const f of indeterminate) out.push(`indeterminate: ${describe(f)}`);
       const seen = new Set<string>();
       for (const f of approved) {
-        out.push(`approved: ${describe(f)}${f.approval ? ` — ${f.approval.reason} (approval ${f.approval.id}, owner ${f.approval.owner})` : ""}`);
+        out.push(
+          `approved: ${describe(f)}${f.approval ? ` — ${f.approval.reason} (approval ${f.approval.id}, owner ${f.approval.owner})` : ""}`,
+        );
         if (f.approval && !seen.has(f.approval.id)) {
           seen.add(f.approval.id);
-          tc.property("approval.id", f.approval.id).property("approval.reason", f.approval.reason).property("approval.owner", f.approval.owner);
+          tc.property("approval.id", f.approval.id)
+            .property("approval.reason", f.approval.reason)
+            .property("approval.owner", f.approval.owner);
           if (f.approval.expires) tc.property("approval.expires", f.approval.expires);
         }
       }

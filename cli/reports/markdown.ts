@@ -13,7 +13,11 @@ export const MARKDOWN_BUDGET = 60_000;
 
 /** Escapes text for a table cell (pipes, newlines, backticks, HTML). */
 function cell(s: string): string {
-  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[<>]/g, (ch) => (ch === "<" ? "&lt;" : "&gt;")).replace(/\r?\n/g, "<br>");
+  return s
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/[<>]/g, (ch) => (ch === "<" ? "&lt;" : "&gt;"))
+    .replace(/\r?\n/g, "<br>");
 }
 const code = (s: string): string => (s ? `\`${s.replace(/`/g, "ˋ")}\`` : "");
 
@@ -22,8 +26,14 @@ function where(c: Cause): string {
   return l.file ? code(`${l.file}${l.line ? `:${l.line}` : ""}`) : "";
 }
 
-const HEAD_FAIL = ["| severity | rule | resource | path | envs | where | detail |", "| --- | --- | --- | --- | --- | --- | --- |"];
-const HEAD_APPROVED = ["| approval | rule | resource | path | values | reason | owner | expires |", "| --- | --- | --- | --- | --- | --- | --- | --- |"];
+const HEAD_FAIL = [
+  "| severity | rule | resource | path | envs | where | detail |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
+];
+const HEAD_APPROVED = [
+  "| approval | rule | resource | path | values | reason | owner | expires |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- |",
+];
 
 function failRow(c: Cause): string {
   const f = c.lead;
@@ -35,7 +45,11 @@ function failRow(c: Cause): string {
 function approvedRow(c: Cause): string {
   const f = c.lead;
   const a = f.approval;
-  const values = f.values ? Object.entries(f.values).map(([env, v]) => `${env}=${displayValue(v, 120)}`).join(", ") : "";
+  const values = f.values
+    ? Object.entries(f.values)
+        .map(([env, v]) => `${env}=${displayValue(v, 120)}`)
+        .join(", ")
+    : "";
   return `| ${[code(a?.id ?? ""), code(f.ruleId), cell(resourceLabel(f)), code(c.causePath ?? ""), cell(values), cell(a?.reason ?? ""), cell(a?.owner ?? ""), cell(a?.expires ?? "")].join(" | ")} |`;
 }
 
@@ -43,7 +57,9 @@ export function renderMarkdown(input: ReportInput): string {
   const s = summarise(input.findings, input.strict);
   const causes = causesOf(input);
   const failing = causes.filter((c) => isFailing({ ...c.lead, status: c.status }, input.strict));
-  const indeterminate = causes.filter((c) => c.status === "indeterminate" && !isFailing({ ...c.lead, status: c.status }, input.strict));
+  const indeterminate = causes.filter(
+    (c) => c.status === "indeterminate" && !isFailing({ ...c.lead, status: c.status }, input.strict),
+  );
   const approved = causes.filter((c) => c.status === "approved");
   const out: string[] = [
     `## ${s.failing > 0 ? "❌" : "✅"} parity: ${cell(input.subject)}`,
@@ -53,7 +69,13 @@ export function renderMarkdown(input: ReportInput): string {
   ];
   let size = out.reduce((n, l) => n + l.length + 1, 0);
   let left = 0;
-  const section = (title: string[], head: string[], rows: readonly Cause[], row: (c: Cause) => string, tail: string[]) => {
+  const section = (
+    title: string[],
+    head: string[],
+    rows: readonly Cause[],
+    row: (c: Cause) => string,
+    tail: string[],
+  ) => {
     if (rows.length === 0) return;
     const lines = [...title, ...head];
     let n = lines.reduce((k, l) => k + l.length + 1, 0) + tail.reduce((k, l) => k + l.length + 1, 0);
@@ -75,9 +97,20 @@ export function renderMarkdown(input: ReportInput): string {
   };
   section(["### Failures", ""], HEAD_FAIL, failing, failRow, [""]);
   section(["### Indeterminate (unknown until apply)", ""], HEAD_FAIL, indeterminate, failRow, [""]);
-  section([`<details><summary>Approved differences (${approved.length})</summary>`, ""], HEAD_APPROVED, approved, approvedRow, ["", "</details>", ""]);
-  if (left > 0) out.push(`**${left} more not shown** (GitHub's comment size limit): the full report is \`parity check --format json\` (or \`--format html\`), e.g. the workflow's report artifact.`, "");
-  if (failing.length === 0 && indeterminate.length === 0 && approved.length === 0) out.push("No differences and no violations.", "");
+  section(
+    [`<details><summary>Approved differences (${approved.length})</summary>`, ""],
+    HEAD_APPROVED,
+    approved,
+    approvedRow,
+    ["", "</details>", ""],
+  );
+  if (left > 0)
+    out.push(
+      `**${left} more not shown** (GitHub's comment size limit): the full report is \`parity check --format json\` (or \`--format html\`), e.g. the workflow's report artifact.`,
+      "",
+    );
+  if (failing.length === 0 && indeterminate.length === 0 && approved.length === 0)
+    out.push("No differences and no violations.", "");
   out.push(`<sub>parity ${input.toolVersion}${input.strict ? " --strict" : ""}</sub>`, "");
   return out.join("\n");
 }

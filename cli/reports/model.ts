@@ -55,7 +55,9 @@ export interface SourcePosition {
  * relative to `projectDir`), made relative to `cwd`.
  */
 export function sourcePositionsOf(
-  snapshots: readonly { readonly resources: readonly { readonly urn: string; readonly sourcePosition?: SourcePosition }[] }[],
+  snapshots: readonly {
+    readonly resources: readonly { readonly urn: string; readonly sourcePosition?: SourcePosition }[];
+  }[],
   projectDir: string,
   cwd: string,
 ): Map<string, SourcePosition> {
@@ -164,7 +166,8 @@ export function redactValue(x: unknown): unknown {
   if (isSecret(x)) return SECRET_PLACEHOLDER;
   if (isUnknown(x)) return UNKNOWN_LABEL;
   if (Array.isArray(x)) return x.map(redactValue);
-  if (typeof x === "object" && x !== null) return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, redactValue(y)]));
+  if (typeof x === "object" && x !== null)
+    return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, redactValue(y)]));
   return x;
 }
 
@@ -179,4 +182,9 @@ export function valuesLine(f: Finding, max = 60): string | undefined {
     .join(", ");
 }
 
-export const STATUS_LABEL: Record<FindingStatus, string> = { fail: "FAIL", indeterminate: "INDETERMINATE", approved: "APPROVED", pass: "PASS" };
+export const STATUS_LABEL: Record<FindingStatus, string> = {
+  fail: "FAIL",
+  indeterminate: "INDETERMINATE",
+  approved: "APPROVED",
+  pass: "PASS",
+};

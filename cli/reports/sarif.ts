@@ -49,7 +49,11 @@ export function fingerprint(f: Finding): string {
 /** A cause's fingerprint: its rule, resource and cause path — the same as its lead's when it stands alone. */
 export function causeFingerprint(c: Cause): string {
   const { resource: _r, path: _p, ...rest } = c.lead;
-  return fingerprint({ ...rest, ...(c.causeResource !== undefined && { resource: c.causeResource }), ...(c.causePath !== undefined && { path: c.causePath }) });
+  return fingerprint({
+    ...rest,
+    ...(c.causeResource !== undefined && { resource: c.causeResource }),
+    ...(c.causePath !== undefined && { path: c.causePath }),
+  });
 }
 
 /** Always a relative reference (never a machine's absolute path). */
@@ -64,7 +68,11 @@ function toUri(file: string, cwd: string): string {
  * `status`, which the final schema rejects (`additionalProperties: false`), hence the cast.
  */
 function suppression(justification: string): sarif.Suppression {
-  const s: Omit<sarif.Suppression, "status"> & { state: "accepted" } = { kind: "external", state: "accepted", justification };
+  const s: Omit<sarif.Suppression, "status"> & { state: "accepted" } = {
+    kind: "external",
+    state: "accepted",
+    justification,
+  };
   return s as sarif.Suppression;
 }
 
@@ -84,7 +92,14 @@ export function buildSarif(input: ReportInput): sarif.Log {
       ...(info.fix && { help: { text: info.fix, markdown: `**Fix:** ${info.fix}` } }),
       ...(info.helpUri && { helpUri: info.helpUri }),
       ...(info.severity && {
-        defaultConfiguration: { level: info.severity === "critical" || info.severity === "high" ? "error" : info.severity === "medium" ? "warning" : "note" },
+        defaultConfiguration: {
+          level:
+            info.severity === "critical" || info.severity === "high"
+              ? "error"
+              : info.severity === "medium"
+                ? "warning"
+                : "note",
+        },
       }),
       properties: {
         tags: ["env-parity", info.kind ?? "parity"],
@@ -96,7 +111,9 @@ export function buildSarif(input: ReportInput): sarif.Log {
   const results: sarif.Result[] = causes.map((c) => {
     const f: Finding = { ...c.lead, status: c.status, severity: c.severity };
     const file = c.location.file ?? f.file ?? input.defaultFile;
-    const region = c.location.line ? { region: { startLine: c.location.line, ...(c.location.column && { startColumn: c.location.column }) } } : {};
+    const region = c.location.line
+      ? { region: { startLine: c.location.line, ...(c.location.column && { startColumn: c.location.column }) } }
+      : {};
     const logicalId = f.resource ? f.resource.slice(f.resource.lastIndexOf("::") + 2) : undefined;
     const location: sarif.Location = {
       ...(file && { physicalLocation: { artifactLocation: { uri: toUri(file, input.cwd) }, ...region } }),
@@ -116,7 +133,11 @@ export function buildSarif(input: ReportInput): sarif.Log {
       partialFingerprints: { [FINGERPRINT_KEY]: causeFingerprint(c) },
       ...(f.status === "approved" && {
         suppressions: [
-          suppression(f.approval ? `${f.approval.reason} (approval ${f.approval.id}, owner ${f.approval.owner}${f.approval.expires ? `, expires ${f.approval.expires}` : ""})` : "approved"),
+          suppression(
+            f.approval
+              ? `${f.approval.reason} (approval ${f.approval.id}, owner ${f.approval.owner}${f.approval.expires ? `, expires ${f.approval.expires}` : ""})`
+              : "approved",
+          ),
         ],
       }),
       properties: {
@@ -127,7 +148,14 @@ export function buildSarif(input: ReportInput): sarif.Log {
         ...(f.resource && { resource: f.resource }),
         sources: [...c.sources],
         ...(c.members.length > 1 && {
-          related: c.members.slice(1).map((m) => ({ ruleId: m.ruleId, status: m.status, ...(m.resource && { resource: m.resource }), ...(m.path && { path: m.path }) })),
+          related: c.members
+            .slice(1)
+            .map((m) => ({
+              ruleId: m.ruleId,
+              status: m.status,
+              ...(m.resource && { resource: m.resource }),
+              ...(m.path && { path: m.path }),
+            })),
         }),
       },
     };

@@ -78,9 +78,12 @@ export function renderTable(input: ReportInput): string {
     `${summary.pass} passed`,
   ].join(", ");
   const verdictWord = summary.failing > 0 ? c.red(c.bold("FAIL")) : c.green(c.bold("OK"));
-  const verdict = wrap(`${counts} (${causes.filter((k) => k.status !== "pass").length} causes)`, width, "  ", `${summary.failing > 0 ? "FAIL" : "OK"} `).map((l, i) =>
-    i === 0 ? l.replace(/^(FAIL|OK)/, verdictWord) : l,
-  );
+  const verdict = wrap(
+    `${counts} (${causes.filter((k) => k.status !== "pass").length} causes)`,
+    width,
+    "  ",
+    `${summary.failing > 0 ? "FAIL" : "OK"} `,
+  ).map((l, i) => (i === 0 ? l.replace(/^(FAIL|OK)/, verdictWord) : l));
   const lines: string[] = [...verdict, ...wrap(`parity: ${input.subject}`, width, "  ").map((l) => c.bold(l))];
 
   let shown = 0;
@@ -100,23 +103,36 @@ export function renderTable(input: ReportInput): string {
     const at = where(k);
     if (at) lines.push(...wrap(`at ${at}`, width, "    ", "  "));
     lines.push(...wrap(f.message, width, "    ", "  "));
-    const inMessage = f.values && Object.entries(f.values).every(([env, v]) => f.message.includes(`${env}=${displayValue(v, Infinity)}`));
+    const inMessage =
+      f.values &&
+      Object.entries(f.values).every(([env, v]) => f.message.includes(`${env}=${displayValue(v, Infinity)}`));
     if (full && f.values && !inMessage && !(k.causePath && k.causePath !== f.path)) {
-      for (const [env, v] of Object.entries(f.values)) lines.push(...wrap(displayValue(v, Infinity), width, "      ", `  ${env}: `));
+      for (const [env, v] of Object.entries(f.values))
+        lines.push(...wrap(displayValue(v, Infinity), width, "      ", `  ${env}: `));
     }
     for (const d of k.details) lines.push(...wrap(d, width, "      ", "  - "));
     if (f.approval) {
       const a = `approval ${f.approval.id} (owner ${f.approval.owner}${f.approval.expires ? `, expires ${f.approval.expires}` : ""})`;
-      lines.push(...wrap(f.message.includes(f.approval.reason) ? a : `${a}: ${f.approval.reason}`, width, "    ", "  "));
+      lines.push(
+        ...wrap(f.message.includes(f.approval.reason) ? a : `${a}: ${f.approval.reason}`, width, "    ", "  "),
+      );
     }
   };
-  for (const k of failing) block(k, (s) => c.red(s), k.status === "indeterminate" ? "INDETERMINATE(strict)" : STATUS_LABEL[k.status], true);
+  for (const k of failing)
+    block(k, (s) => c.red(s), k.status === "indeterminate" ? "INDETERMINATE(strict)" : STATUS_LABEL[k.status], true);
   for (const k of indeterminate) block(k, (s) => c.yellow(s), STATUS_LABEL.indeterminate, true);
   if (approved.length > 0) {
     if (input.showApproved) {
       for (const k of approved) block(k, (s) => c.cyan(s), STATUS_LABEL.approved, true);
     } else {
-      lines.push("", ...wrap(`${approved.length} approved differences (${summary.approved} findings) not listed: --show-approved lists them`, width, "  "));
+      lines.push(
+        "",
+        ...wrap(
+          `${approved.length} approved differences (${summary.approved} findings) not listed: --show-approved lists them`,
+          width,
+          "  ",
+        ),
+      );
     }
   }
   if (omitted > 0) lines.push("", ...wrap(`… ${omitted} more, see --format json`, width, "  "));

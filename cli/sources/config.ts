@@ -33,14 +33,28 @@ export function readStackConfigSnapshot(file: string, opts: ConfigSourceOptions)
   const env = opts.resolveEnvironment(stack, project);
   if (typeof env === "string") throw new InputError(file, "", env);
   if (opts.validate) {
-    const errors = validateStackConfig(values, { file, stack, env: env.env, project, schema: opts.validate.schema, rules: opts.validate.rules });
+    const errors = validateStackConfig(values, {
+      file,
+      stack,
+      env: env.env,
+      project,
+      schema: opts.validate.schema,
+      rules: opts.validate.rules,
+    });
     if (errors.length > 0) throw new InputErrors(errors);
   }
   const region = typeof values["aws:region"] === "string" ? (values["aws:region"] as string) : env.region;
   const suffixValue = values[`${project}:environmentSuffix`];
   const suffix = typeof suffixValue === "string" ? suffixValue : env.suffix;
   return {
-    context: { env: env.env, stack, project, ...(env.accountId && { accountId: env.accountId }), ...(region && { region }), ...(suffix && { suffix }) },
+    context: {
+      env: env.env,
+      stack,
+      project,
+      ...(env.accountId && { accountId: env.accountId }),
+      ...(region && { region }),
+      ...(suffix && { suffix }),
+    },
     source: "config",
     origin: file,
     resources: [],

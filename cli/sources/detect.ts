@@ -33,14 +33,23 @@ export function sniff(file: string, text: string): { kind: InputKind; json?: unk
   if (body === "") throw new InputError(file, "", `is empty; ${EXPECTED}`);
   if (body.startsWith("{") || body.startsWith("[")) {
     if (/^\{\s*"sequence"\s*:\s*\d+\s*,\s*"timestamp"/.test(body)) {
-      throw new InputError(file, "", "is a Pulumi engine event stream (`--event-log` or streaming `--json` output), not a preview digest; use `pulumi preview --json --show-sames`");
+      throw new InputError(
+        file,
+        "",
+        "is a Pulumi engine event stream (`--event-log` or streaming `--json` output), not a preview digest; use `pulumi preview --json --show-sames`",
+      );
     }
     const json = parseJsonText(file, text);
-    if (!isObject(json)) throw new InputError(file, "", `is a JSON ${Array.isArray(json) ? "array" : typeof json}; ${EXPECTED}`);
+    if (!isObject(json))
+      throw new InputError(file, "", `is a JSON ${Array.isArray(json) ? "array" : typeof json}; ${EXPECTED}`);
     if ("deployment" in json) return { kind: "export", json };
     if ("checkpoint" in json) return { kind: "export", json }; // a state-backend checkpoint: its `latest` deployment
     if ("target" in json && "latest" in json && !("version" in json)) {
-      throw new InputError(file, "target", "is a version-0 state checkpoint (Pulumi before 0.9); run `pulumi stack export` with a current Pulumi CLI and compare that");
+      throw new InputError(
+        file,
+        "target",
+        "is a version-0 state checkpoint (Pulumi before 0.9); run `pulumi stack export` with a current Pulumi CLI and compare that",
+      );
     }
     if ("resourcePlans" in json || ("manifest" in json && "config" in json && !("resources" in json))) {
       throw new InputError(
@@ -56,13 +65,22 @@ export function sniff(file: string, text: string): { kind: InputKind; json?: unk
         "is a bare deployment (the `deployment` of an export, without its `version` wrapper); use the whole output of `pulumi stack export`",
       );
     }
-    if ("steps" in json || "changeSummary" in json || ("diagnostics" in json && Array.isArray(json.diagnostics))) return { kind: "preview", json };
+    if ("steps" in json || "changeSummary" in json || ("diagnostics" in json && Array.isArray(json.diagnostics)))
+      return { kind: "preview", json };
     if (json.kind === SNAPSHOT_KIND) return { kind: "plan", json };
     if ("config" in json && isObject(json.config)) return { kind: "config" };
     if (Array.isArray(json.events) || ("sequence" in json && "timestamp" in json)) {
-      throw new InputError(file, "", "is a Pulumi engine event stream (`--event-log` / `pulumi up --json`), not a preview; use `pulumi preview --json --show-sames`");
+      throw new InputError(
+        file,
+        "",
+        "is a Pulumi engine event stream (`--event-log` / `pulumi up --json`), not a preview; use `pulumi preview --json --show-sames`",
+      );
     }
-    throw new InputError(file, "", `has unrecognised JSON content (keys: ${Object.keys(json).slice(0, 5).join(", ") || "none"}); ${EXPECTED}`);
+    throw new InputError(
+      file,
+      "",
+      `has unrecognised JSON content (keys: ${Object.keys(json).slice(0, 5).join(", ") || "none"}); ${EXPECTED}`,
+    );
   }
   if (/^(config|encryptionsalt|secretsprovider|encryptedkey|environment)\s*:/m.test(body)) return { kind: "config" };
   throw new InputError(file, "", `has unrecognised content; ${EXPECTED}`);

@@ -58,7 +58,8 @@ export function readResourceState(d: StrictDoc, v: unknown, ptr: string): ReadRe
   const r = d.object(v, ptr);
   const urn = d.string(r.urn, key(ptr, "urn"));
   const parsed = parseUrn(urn);
-  if (!parsed) d.fail(key(ptr, "urn"), `is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>), got ${quote(urn)}`);
+  if (!parsed)
+    d.fail(key(ptr, "urn"), `is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>), got ${quote(urn)}`);
   const type = d.string(r.type, key(ptr, "type"));
   if (type !== parsed.type) d.fail(key(ptr, "type"), `is ${quote(type)} but the URN names type ${quote(parsed.type)}`);
   const custom = d.boolean(r.custom, key(ptr, "custom")); // Go always writes it (no omitempty)
@@ -131,8 +132,10 @@ export function contextOf(
   for (const { res, ptr } of resources) {
     if (res.urn.startsWith(prefix)) continue;
     const u = parseUrn(res.urn)!;
-    if (u.stack !== first.stack) d.fail(key(ptr, "urn"), `names stack ${quote(u.stack)} but earlier resources name ${quote(first.stack)}`);
-    if (u.project !== first.project) d.fail(key(ptr, "urn"), `names project ${quote(u.project)} but earlier resources name ${quote(first.project)}`);
+    if (u.stack !== first.stack)
+      d.fail(key(ptr, "urn"), `names stack ${quote(u.stack)} but earlier resources name ${quote(first.stack)}`);
+    if (u.project !== first.project)
+      d.fail(key(ptr, "urn"), `names project ${quote(u.project)} but earlier resources name ${quote(first.project)}`);
   }
   const env = opts.resolveEnvironment(first.stack, first.project);
   if (typeof env === "string") d.fail(key(firstPtr, "urn"), env);
@@ -154,20 +157,37 @@ export function contextOf(
 export const KNOWN_VERSIONS: readonly number[] = [1, 2, 3, 4];
 
 /** Deployment features (v4) Pulumi knows (pkg/resource/stack/deployment.go `supportedFeatures`); none changes what is compared. */
-const KNOWN_FEATURES = new Set(["refreshBeforeUpdate", "views", "hooks", "taint", "replaceWith", "snippets-prototype", "extensionParameterization", "byteString"]);
+const KNOWN_FEATURES = new Set([
+  "refreshBeforeUpdate",
+  "views",
+  "hooks",
+  "taint",
+  "replaceWith",
+  "snippets-prototype",
+  "extensionParameterization",
+  "byteString",
+]);
 
 function checkFeatures(d: StrictDoc, features: unknown): void {
   if (features === undefined || features === null) return;
   const list = d.stringArray(features, "features");
   const unknown = list.filter((f) => !KNOWN_FEATURES.has(f));
   if (unknown.length > 0) {
-    d.fail("features", `needs deployment features this reader does not know (${unknown.slice(0, 5).map((f) => quote(f)).join(", ")}); upgrade parity, as the Pulumi CLI would need upgrading`);
+    d.fail(
+      "features",
+      `needs deployment features this reader does not know (${unknown
+        .slice(0, 5)
+        .map((f) => quote(f))
+        .join(", ")}); upgrade parity, as the Pulumi CLI would need upgrading`,
+    );
   }
 }
 
 function checkVersion(d: StrictDoc, version: unknown, ptr: string, what: string): asserts version is number {
-  if (version === undefined || version === null) d.fail(ptr, `is required (expected the output of \`pulumi stack export\`)`);
-  if (typeof version !== "number" || !Number.isInteger(version)) d.fail(ptr, `must be a whole number (the ${what} schema version), got ${quote(version)}`);
+  if (version === undefined || version === null)
+    d.fail(ptr, `is required (expected the output of \`pulumi stack export\`)`);
+  if (typeof version !== "number" || !Number.isInteger(version))
+    d.fail(ptr, `must be a whole number (the ${what} schema version), got ${quote(version)}`);
   if (!KNOWN_VERSIONS.includes(version)) {
     d.fail(
       ptr,
@@ -179,7 +199,14 @@ function checkVersion(d: StrictDoc, version: unknown, ptr: string, what: string)
 }
 
 /** Reads a deployment (DeploymentV1/V2/V3: `{ manifest, resources?, pending_operations?, … }`) at `ptr`. */
-export function parseDeployment(d: StrictDoc, v: unknown, ptr: string, file: string, opts: SourceOptions, version = DEPLOYMENT_VERSION): Snapshot {
+export function parseDeployment(
+  d: StrictDoc,
+  v: unknown,
+  ptr: string,
+  file: string,
+  opts: SourceOptions,
+  version = DEPLOYMENT_VERSION,
+): Snapshot {
   const dep = d.object(v, ptr);
   // Go writes it from v3 on (no omitempty); v1/v2 deployments of early Pulumi have only `time`.
   if (version >= 3 || dep.manifest !== undefined) d.object(dep.manifest, key(ptr, "manifest"));
@@ -231,7 +258,10 @@ export function parseStackExport(doc: unknown, file: string, opts: SourceOptions
     checkFeatures(d, top.features);
     const cp = d.object(top.checkpoint, "checkpoint");
     if (cp.latest === undefined || cp.latest === null) {
-      d.fail("checkpoint.latest", "is missing: this state checkpoint records no deployment (the stack was never updated); nothing to compare");
+      d.fail(
+        "checkpoint.latest",
+        "is missing: this state checkpoint records no deployment (the stack was never updated); nothing to compare",
+      );
     }
     return parseDeployment(d, cp.latest, "checkpoint.latest", file, opts, top.version);
   }

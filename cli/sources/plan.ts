@@ -47,9 +47,14 @@ function toSnapshot(p: PreparedInput, result: PlanWorkerResult): Snapshot {
   if (!result.ok) {
     if (result.kind === "config") {
       // The program names the file `Pulumi.<stack>.yaml`; report the path the planner read.
-      throw new InputErrors(result.errors.map((e) => new InputError(e.file === path.basename(stackFile) ? stackFile : e.file, e.pointer, e.problem)));
+      throw new InputErrors(
+        result.errors.map(
+          (e) => new InputError(e.file === path.basename(stackFile) ? stackFile : e.file, e.pointer, e.problem),
+        ),
+      );
     }
-    if (result.kind === "deferred") throw new ProgramError(input.stack, "left unplanned (internal: deferred reference)");
+    if (result.kind === "deferred")
+      throw new ProgramError(input.stack, "left unplanned (internal: deferred reference)");
     throw new ProgramError(input.stack, result.message, result.detail);
   }
   const resources: SnapshotResource[] = result.resources.map((r) => ({
@@ -100,7 +105,11 @@ export async function planStack(options: PlanOptions): Promise<Snapshot> {
  * Plans several stacks of one project; throws the first problem, in the order given. A `pulumi.StackReference` to
  * another stack of the project reads that stack's planned outputs (it is planned first).
  */
-export async function planStacks(projectDir: string, stacks: readonly string[], stackOutputs?: PlanOptions["stackOutputs"]): Promise<Snapshot[]> {
+export async function planStacks(
+  projectDir: string,
+  stacks: readonly string[],
+  stackOutputs?: PlanOptions["stackOutputs"],
+): Promise<Snapshot[]> {
   const settled = await planAll(stacks.map((stack) => ({ projectDir, stack, stackOutputs })));
   return settled.map((r) => {
     if (r.status === "rejected") throw r.reason;
@@ -120,7 +129,10 @@ export interface PlanObserver {
  * after the other inside it (each with fresh runtime state and program modules, in its project directory); every
  * request gets its own result or error.
  */
-export async function planAll(requests: readonly PlanOptions[], observe?: PlanObserver): Promise<PromiseSettledResult<Snapshot>[]> {
+export async function planAll(
+  requests: readonly PlanOptions[],
+  observe?: PlanObserver,
+): Promise<PromiseSettledResult<Snapshot>[]> {
   const settled: PromiseSettledResult<Snapshot>[] = new Array(requests.length);
   const groups = new Map<string, { index: number; prepared: PreparedInput }[]>();
   requests.forEach((req, index) => {
@@ -128,7 +140,12 @@ export async function planAll(requests: readonly PlanOptions[], observe?: PlanOb
       const prepared = prepareInput(path.resolve(req.projectDir), req.stack, req.stackOutputs);
       const { runtime } = prepared.input;
       const tsconfig = runtime?.tsconfig ?? path.join(prepared.input.projectDir, "tsconfig.json");
-      const key = JSON.stringify([prepared.input.pulumiModule, fs.existsSync(tsconfig) ? fs.readFileSync(tsconfig, "utf8") : "", runtime?.typescript, req.limits ?? {}]);
+      const key = JSON.stringify([
+        prepared.input.pulumiModule,
+        fs.existsSync(tsconfig) ? fs.readFileSync(tsconfig, "utf8") : "",
+        runtime?.typescript,
+        req.limits ?? {},
+      ]);
       const group = groups.get(key) ?? [];
       group.push({ index, prepared });
       groups.set(key, group);
@@ -140,7 +157,10 @@ export async function planAll(requests: readonly PlanOptions[], observe?: PlanOb
     [...groups.values()].map(async (group) => {
       let results: PlanWorkerResult[];
       try {
-        results = await runBatch(group.map((g) => g.prepared.input), requests[group[0].index].limits);
+        results = await runBatch(
+          group.map((g) => g.prepared.input),
+          requests[group[0].index].limits,
+        );
       } catch (reason) {
         for (const g of group) settled[g.index] = { status: "rejected", reason };
         return;

@@ -17,9 +17,27 @@ import { SECRET_SIG, SIG_KEY } from "../../consistency-rules/src/sentinels";
 import { parseUrn } from "../util/urn";
 
 /** Steps whose resource is part of the goal state (its `newState`). */
-const GOAL_OPS = new Set(["same", "create", "update", "replace", "create-replacement", "read", "read-replacement", "refresh", "import", "import-replacement"]);
+const GOAL_OPS = new Set([
+  "same",
+  "create",
+  "update",
+  "replace",
+  "create-replacement",
+  "read",
+  "read-replacement",
+  "refresh",
+  "import",
+  "import-replacement",
+]);
 /** Steps that remove a resource (or a replaced copy) from the goal state. */
-const REMOVE_OPS = new Set(["delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace", "read-discard"]);
+const REMOVE_OPS = new Set([
+  "delete",
+  "delete-replaced",
+  "discard",
+  "discard-replaced",
+  "remove-pending-replace",
+  "read-discard",
+]);
 
 /** Steps that neither add to nor remove from the goal state (no resource of their own). */
 const OTHER_OPS = new Set(["diff", "extend-parameterize"]);
@@ -38,7 +56,8 @@ function providerUrnOf(ref: string): string {
 function impliedProvider(ref: string, config: Record<string, unknown> | undefined): ReadResource | undefined {
   const urn = providerUrnOf(ref);
   const u = parseUrn(urn);
-  if (!u || !u.type.startsWith("pulumi:providers:") || !(u.name === "default" || u.name.startsWith("default_"))) return undefined;
+  if (!u || !u.type.startsWith("pulumi:providers:") || !(u.name === "default" || u.name.startsWith("default_")))
+    return undefined;
   const pkg = u.type.slice("pulumi:providers:".length);
   const props: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config ?? {})) {
@@ -55,7 +74,8 @@ export function parsePreview(doc: unknown, file: string, opts: SourceOptions): S
   const top = d.object(doc, "");
   // Go omits an empty steps list (`steps,omitempty`).
   const steps = top.steps === undefined || top.steps === null ? [] : d.array(top.steps, "steps");
-  const diagnostics = top.diagnostics === undefined || top.diagnostics === null ? [] : d.array(top.diagnostics, "diagnostics");
+  const diagnostics =
+    top.diagnostics === undefined || top.diagnostics === null ? [] : d.array(top.diagnostics, "diagnostics");
   diagnostics.forEach((x, i) => {
     const diag = d.object(x, idx("diagnostics", i));
     if (diag.severity === "error") {
@@ -72,19 +92,25 @@ export function parsePreview(doc: unknown, file: string, opts: SourceOptions): S
     const step = d.object(steps[i], ptr);
     const op = d.string(step.op, key(ptr, "op"));
     const urn = d.string(step.urn, key(ptr, "urn"));
-    if (!parseUrn(urn)) d.fail(key(ptr, "urn"), `is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>), got ${quote(urn)}`);
+    if (!parseUrn(urn))
+      d.fail(key(ptr, "urn"), `is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>), got ${quote(urn)}`);
     firstStep ??= { urn, ptr };
     if (op === "same") sameSteps++;
     if (GOAL_OPS.has(op)) {
-      if (step.newState === undefined || step.newState === null) d.fail(key(ptr, "newState"), `is required for a ${quote(op)} step`);
+      if (step.newState === undefined || step.newState === null)
+        d.fail(key(ptr, "newState"), `is required for a ${quote(op)} step`);
       const res = readResourceState(d, step.newState, key(ptr, "newState"));
       if (res.urn !== urn) d.fail(key(ptr, "newState.urn"), `is ${quote(res.urn)} but the step is for ${quote(urn)}`);
       goal.set(urn, { res, ptr: key(ptr, "newState") });
     } else if (REMOVE_OPS.has(op)) {
-      if (step.oldState !== undefined && step.oldState !== null) readResourceState(d, step.oldState, key(ptr, "oldState"));
+      if (step.oldState !== undefined && step.oldState !== null)
+        readResourceState(d, step.oldState, key(ptr, "oldState"));
       if (op === "delete" || op === "discard") goal.delete(urn);
     } else if (!OTHER_OPS.has(op)) {
-      d.fail(key(ptr, "op"), `is not a known step operation, got ${quote(op)} (known: ${[...GOAL_OPS, ...REMOVE_OPS, ...OTHER_OPS].join(", ")})`);
+      d.fail(
+        key(ptr, "op"),
+        `is not a known step operation, got ${quote(op)} (known: ${[...GOAL_OPS, ...REMOVE_OPS, ...OTHER_OPS].join(", ")})`,
+      );
     }
   }
   const unchanged = summary?.same;

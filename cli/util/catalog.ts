@@ -98,6 +98,7 @@ export class RuleCatalog {
  */
 export function helpBaseFromEnv(env: Readonly<Record<string, string | undefined>>): string | undefined {
   if (env.PARITY_DOCS_URL) return env.PARITY_DOCS_URL;
-  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY) return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/blob/${env.GITHUB_SHA ?? "HEAD"}/docs/RULES.md`;
+  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY)
+    return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/blob/${env.GITHUB_SHA ?? "HEAD"}/docs/RULES.md`;
   return undefined;
 }

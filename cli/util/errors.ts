@@ -36,11 +36,20 @@ export function asProgramFailure(e: unknown, projectDir: string, stack: string):
   if (!(e instanceof Error)) return undefined;
   const x = e as Error & { stackName?: unknown; firstLine?: unknown; detail?: unknown };
   if (x.name === "ProgramError" && typeof x.firstLine === "string") {
-    return new ProgramFailure(projectDir, typeof x.stackName === "string" ? x.stackName : stack, x.firstLine, typeof x.detail === "string" ? x.detail : undefined);
+    return new ProgramFailure(
+      projectDir,
+      typeof x.stackName === "string" ? x.stackName : stack,
+      x.firstLine,
+      typeof x.detail === "string" ? x.detail : undefined,
+    );
   }
   const m = /^planning stack (\S+) failed: (.*)$/s.exec(e.message);
   if (m) {
-    const line = m[2].split("\n").map((l) => l.trim()).find((l) => l !== "") ?? m[2];
+    const line =
+      m[2]
+        .split("\n")
+        .map((l) => l.trim())
+        .find((l) => l !== "") ?? m[2];
     return new ProgramFailure(projectDir, m[1], line, m[2]);
   }
   return undefined;

@@ -8,7 +8,13 @@ export function readTextFile(file: string): string {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
-      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, expected a file" : code === "EACCES" ? "permission denied" : String((e as Error).message);
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "is a directory, expected a file"
+          : code === "EACCES"
+            ? "permission denied"
+            : String((e as Error).message);
     throw new InputError(file, "", `cannot be read: ${why}`);
   }
 }
@@ -34,7 +40,10 @@ export function parseJsonText(file: string, text: string): unknown {
     } else if (/end of (JSON )?input/i.test(msg)) {
       where = " (truncated: unexpected end of input)";
     }
-    const what = msg.replace(/^JSON\.parse: /, "").replace(/ in JSON at position \d+.*$/s, "").replace(/, "[^"]*"\s*is not valid JSON$/s, "");
+    const what = msg
+      .replace(/^JSON\.parse: /, "")
+      .replace(/ in JSON at position \d+.*$/s, "")
+      .replace(/, "[^"]*"\s*is not valid JSON$/s, "");
     throw new InputError(file, "", `is not valid JSON${where}: ${what.split("\n")[0]}`);
   }
 }

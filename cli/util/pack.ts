@@ -17,11 +17,13 @@ export function defaultPackDir(): string {
 }
 
 export function checkPackDir(dir: string): string {
-  if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml"))) throw new InputError(dir, "", "is not a policy pack directory (no PulumiPolicy.yaml)");
+  if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml")))
+    throw new InputError(dir, "", "is not a policy pack directory (no PulumiPolicy.yaml)");
   const pkg = path.join(dir, "package.json");
   if (fs.existsSync(pkg)) {
     const main = (JSON.parse(fs.readFileSync(pkg, "utf8")) as { main?: string }).main;
-    if (main && !fs.existsSync(path.join(dir, main))) throw new InputError(pkg, "main", `names ${main}, which is not built: run \`npm run build\``);
+    if (main && !fs.existsSync(path.join(dir, main)))
+      throw new InputError(pkg, "main", `names ${main}, which is not built: run \`npm run build\``);
   }
   return dir;
 }
@@ -61,13 +63,24 @@ export function readPackConfigFile(file: string, info?: PackInfo, shown: string 
   } catch (e) {
     throw new InputError(shown, "", `is not valid JSON: ${(e as Error).message}`);
   }
-  if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new InputError(shown, "", "must be a JSON object of policy name → enforcement level or config object");
+  if (!doc || typeof doc !== "object" || Array.isArray(doc))
+    throw new InputError(shown, "", "must be a JSON object of policy name → enforcement level or config object");
   const names = info ? new Set(info.policies.map((p) => p.name)) : undefined;
   for (const [name, c] of Object.entries(doc as Record<string, unknown>)) {
-    if (names && name !== "all" && !names.has(name)) throw new InputError(shown, name, `names a policy the pack ${info!.name} does not have`);
-    const level = typeof c === "string" ? c : c && typeof c === "object" && !Array.isArray(c) ? (c as Record<string, unknown>).enforcementLevel : Symbol();
+    if (names && name !== "all" && !names.has(name))
+      throw new InputError(shown, name, `names a policy the pack ${info!.name} does not have`);
+    const level =
+      typeof c === "string"
+        ? c
+        : c && typeof c === "object" && !Array.isArray(c)
+          ? (c as Record<string, unknown>).enforcementLevel
+          : Symbol();
     if (level !== undefined && !LEVELS.has(level as string)) {
-      throw new InputError(shown, typeof c === "string" ? name : `${name}.enforcementLevel`, `must be one of ${[...LEVELS].join(", ")}`);
+      throw new InputError(
+        shown,
+        typeof c === "string" ? name : `${name}.enforcementLevel`,
+        `must be one of ${[...LEVELS].join(", ")}`,
+      );
     }
   }
   return doc as PolicyPackConfig;
@@ -92,7 +105,10 @@ export function envPackConfigFile(projectDir: string, env: string, explicit?: st
  *    as they are now, never the copy bundled when the pack was built;
  *  - `strict: true` to every policy that takes it, under --strict.
  */
-export function projectPackConfig(info: PackInfo, opts: { strict?: boolean; rules?: unknown; file?: PolicyPackConfig }): PolicyPackConfig {
+export function projectPackConfig(
+  info: PackInfo,
+  opts: { strict?: boolean; rules?: unknown; file?: PolicyPackConfig },
+): PolicyPackConfig {
   const out: Record<string, PolicyPackConfig[string]> = {};
   const all = opts.file?.all;
   for (const p of info.policies) {

@@ -37,7 +37,12 @@ export function readProject(dir: string): Project {
 export function findRulesFile(project: Project, explicit?: string): string {
   if (explicit) return explicit;
   const file = path.join(project.dir, "consistency-rules", `${project.name}.rules.json`);
-  if (!fs.existsSync(file)) throw new InputError(project.file, "", `names project ${quote(project.name)} but ${file} does not exist (pass --rules FILE)`);
+  if (!fs.existsSync(file))
+    throw new InputError(
+      project.file,
+      "",
+      `names project ${quote(project.name)} but ${file} does not exist (pass --rules FILE)`,
+    );
   return file;
 }
 
@@ -59,7 +64,8 @@ export function resolveRules(cwd: string, explicit?: string): { rules: RuleSet; 
     return { rules: loadRules(explicit), projectDir: findProjectDir(path.dirname(rulesFile)) ?? findProjectDir(cwd) };
   }
   const dir = findProjectDir(cwd);
-  if (!dir) throw new UsageError("no rule set: pass --rules FILE (no Pulumi.yaml found from the current directory upward)");
+  if (!dir)
+    throw new UsageError("no rule set: pass --rules FILE (no Pulumi.yaml found from the current directory upward)");
   return { rules: loadRules(findRulesFile(readProject(dir))), projectDir: dir };
 }
 
@@ -69,7 +75,9 @@ function suffixOf(projectDir: string | undefined, project: string, stack: string
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) return undefined;
   try {
-    const v = (parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config?.[`${project}:environmentSuffix`];
+    const v = (parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config?.[
+      `${project}:environmentSuffix`
+    ];
     return typeof v === "string" || typeof v === "number" ? String(v) : undefined;
   } catch {
     return undefined; // the config file itself is validated where it is a source; here it only helps naming
@@ -79,11 +87,18 @@ function suffixOf(projectDir: string | undefined, project: string, stack: string
 /** Maps stacks to environments through the rule set (never guessed: an unknown stack is a problem). */
 export function resolverFor(rules: RuleSet, projectDir?: string): EnvironmentResolver {
   return (stack, project): StackEnvironment | string => {
-    if (project && project !== rules.project) return `names project ${quote(project)} but the rules (${rules.origin}) are for ${quote(rules.project)}`;
+    if (project && project !== rules.project)
+      return `names project ${quote(project)} but the rules (${rules.origin}) are for ${quote(rules.project)}`;
     const env = rules.envForStack(stack);
-    if (!env) return `names stack ${quote(stack)}, which is not a stack of any environment in ${rules.origin} (unknown stack; known: ${rules.envNames.join(", ")})`;
+    if (!env)
+      return `names stack ${quote(stack)}, which is not a stack of any environment in ${rules.origin} (unknown stack; known: ${rules.envNames.join(", ")})`;
     const e = rules.environments[env];
     const suffix = suffixOf(projectDir, project, stack);
-    return { env, ...(e.accountId && { accountId: e.accountId }), ...(e.region && { region: e.region }), ...(suffix && { suffix }) };
+    return {
+      env,
+      ...(e.accountId && { accountId: e.accountId }),
+      ...(e.region && { region: e.region }),
+      ...(suffix && { suffix }),
+    };
   };
 }

@@ -23,7 +23,8 @@ export function parseSnapshotDocument(doc: unknown, file: string): Snapshot {
   const deep = (ptr: string) => (): never => d.fail(ptr, `nests more than ${MAX_VALUE_DEPTH} levels deep`);
   const top = d.object(doc, "");
   if (top.kind !== SNAPSHOT_KIND) d.fail("kind", `must be ${quote(SNAPSHOT_KIND)}, got ${quote(top.kind)}`);
-  if (top.version !== SNAPSHOT_FORMAT_VERSION) d.fail("version", `must be ${SNAPSHOT_FORMAT_VERSION}, got ${quote(top.version)}`);
+  if (top.version !== SNAPSHOT_FORMAT_VERSION)
+    d.fail("version", `must be ${SNAPSHOT_FORMAT_VERSION}, got ${quote(top.version)}`);
   const s = d.object(top.snapshot, "snapshot");
   const c = d.object(s.context, "snapshot.context");
   const env = d.string(c.env, "snapshot.context.env");
@@ -33,7 +34,8 @@ export function parseSnapshotDocument(doc: unknown, file: string): Snapshot {
   const region = d.optString(c.region, "snapshot.context.region");
   const suffix = d.optString(c.suffix, "snapshot.context.suffix");
   const source = d.string(s.source, "snapshot.source") as SnapshotSource;
-  if (!SOURCES.includes(source)) d.fail("snapshot.source", `must be one of ${SOURCES.join(", ")}, got ${quote(source)}`);
+  if (!SOURCES.includes(source))
+    d.fail("snapshot.source", `must be one of ${SOURCES.join(", ")}, got ${quote(source)}`);
   const list = d.array(s.resources, "snapshot.resources");
   const resources = list.map((v, i) => {
     const ptr = idx("snapshot.resources", i);
@@ -56,13 +58,22 @@ export function parseSnapshotDocument(doc: unknown, file: string): Snapshot {
       ...(provider !== undefined && { provider }),
       ...(protect !== undefined && { protect }),
       ...(retainOnDelete !== undefined && { retainOnDelete }),
-      ...(outputs !== undefined && { outputs: stripSecrets(outputs, deep(key(ptr, "outputs"))) as Record<string, unknown> }),
+      ...(outputs !== undefined && {
+        outputs: stripSecrets(outputs, deep(key(ptr, "outputs"))) as Record<string, unknown>,
+      }),
     };
   });
   const config = d.optObject(s.config, "snapshot.config");
   const outputs = d.optObject(s.outputs, "snapshot.outputs");
   return {
-    context: { env, stack, project, ...(accountId && { accountId }), ...(region && { region }), ...(suffix && { suffix }) },
+    context: {
+      env,
+      stack,
+      project,
+      ...(accountId && { accountId }),
+      ...(region && { region }),
+      ...(suffix && { suffix }),
+    },
     source,
     origin: file,
     resources,

@@ -8,7 +8,8 @@ import { MAX_VALUE_DEPTH, stripSecrets } from "./secrets";
 export function loadConfigSchema(rules: RuleSet): object | undefined {
   if (!rules.configSchemaPath) return undefined;
   const schema = readJsonFile(rules.configSchemaPath);
-  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) throw new InputError(rules.configSchemaPath, "", "must be a JSON schema object");
+  if (typeof schema !== "object" || schema === null || Array.isArray(schema))
+    throw new InputError(rules.configSchemaPath, "", "must be a JSON schema object");
   return schema;
 }
 
@@ -41,7 +42,12 @@ export function checkYamlLimits(file: string, text: string): void {
     col++;
     if (atLineStart) {
       if (c === 32 || c === 9 || c === 45 /* - */) {
-        if (++indent > MAX_YAML_INDENT) throw new InputError(file, "", `line ${line}: is indented more than ${MAX_YAML_INDENT} columns (nesting too deep for a stack config)`);
+        if (++indent > MAX_YAML_INDENT)
+          throw new InputError(
+            file,
+            "",
+            `line ${line}: is indented more than ${MAX_YAML_INDENT} columns (nesting too deep for a stack config)`,
+          );
         continue;
       }
       atLineStart = false;
@@ -50,11 +56,17 @@ export function checkYamlLimits(file: string, text: string): void {
       while (i + 1 < text.length && text.charCodeAt(i + 1) !== 10) i++;
     } else if (c === 34 /* " */ || c === 39 /* ' */) {
       let j = i + 1;
-      while (j < text.length && text.charCodeAt(j) !== c && text.charCodeAt(j) !== 10) j += text.charCodeAt(j) === 92 && c === 34 ? 2 : 1;
+      while (j < text.length && text.charCodeAt(j) !== c && text.charCodeAt(j) !== 10)
+        j += text.charCodeAt(j) === 92 && c === 34 ? 2 : 1;
       col += j - i;
       i = j;
     } else if (c === 91 || c === 123) {
-      if (++depth > MAX_YAML_DEPTH) throw new InputError(file, "", `line ${line}:${col} nests more than ${MAX_YAML_DEPTH} levels deep (not a stack config Pulumi writes)`);
+      if (++depth > MAX_YAML_DEPTH)
+        throw new InputError(
+          file,
+          "",
+          `line ${line}:${col} nests more than ${MAX_YAML_DEPTH} levels deep (not a stack config Pulumi writes)`,
+        );
     } else if ((c === 93 || c === 125) && depth > 0) depth--;
   }
   const doc = parseDocument(text);
@@ -63,14 +75,21 @@ export function checkYamlLimits(file: string, text: string): void {
   try {
     value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
-    const why = /alias/i.test(String((e as Error).message)) ? `expands its YAML aliases beyond ${MAX_YAML_ALIASES} copies (an alias bomb?)` : "cannot be expanded";
+    const why = /alias/i.test(String((e as Error).message))
+      ? `expands its YAML aliases beyond ${MAX_YAML_ALIASES} copies (an alias bomb?)`
+      : "cannot be expanded";
     throw new InputError(file, "", why);
   }
   // The values as the readers bound them (below the normaliser's and comparer's own bounds; see MAX_VALUE_DEPTH).
   const config = typeof value === "object" && value !== null ? (value as Record<string, unknown>).config : undefined;
   if (typeof config === "object" && config !== null) {
-    stripSecrets(config, () => { // walks (and may mark) our own throwaway copy
-      throw new InputError(file, "config", `nests more than ${MAX_VALUE_DEPTH} levels deep (not a stack config Pulumi writes)`);
+    stripSecrets(config, () => {
+      // walks (and may mark) our own throwaway copy
+      throw new InputError(
+        file,
+        "config",
+        `nests more than ${MAX_VALUE_DEPTH} levels deep (not a stack config Pulumi writes)`,
+      );
     });
   }
 }

@@ -16,7 +16,10 @@ export class StrictDoc {
   }
 
   private wrong(ptr: string, want: string, v: unknown): never {
-    return this.fail(ptr || "(document)", `must be ${want}, got ${v === undefined ? "nothing (missing)" : typeName(v)}`);
+    return this.fail(
+      ptr || "(document)",
+      `must be ${want}, got ${v === undefined ? "nothing (missing)" : typeName(v)}`,
+    );
   }
 
   object(v: unknown, ptr: string): Record<string, unknown> {

@@ -53,7 +53,9 @@ export class Timings {
 
   print(io: CliIO): void {
     if (!this.enabled) return;
-    const lines = this.phases.map((p) => `parity: timing ${p.name} ${p.ms.toFixed(0)} ms (at ${p.startMs.toFixed(0)} ms)\n`);
+    const lines = this.phases.map(
+      (p) => `parity: timing ${p.name} ${p.ms.toFixed(0)} ms (at ${p.startMs.toFixed(0)} ms)\n`,
+    );
     io.stderr(`${lines.join("")}parity: timing total ${this.elapsed().toFixed(0)} ms\n`);
   }
 }

@@ -2,7 +2,8 @@ import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 
 /** IPv4 CIDR block (`10.0.0.0/16`), which ajv-formats does not have. */
-export const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+export const IPV4_CIDR =
+  /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
 
 /** The one ajv instance of the project: all formats, all errors, strict schemas. */
 export function createAjv(): Ajv {
@@ -25,9 +26,15 @@ export function sharedAjv(): Ajv {
  * Renders ajv errors as `<path> must …, got <value>` fragments (path in dotted form, root = "").
  * `data` is the validated document, used to quote the offending value.
  */
-export function describeAjvErrors(errors: readonly ErrorObject[] | null | undefined, data: unknown): { path: string; message: string }[] {
+export function describeAjvErrors(
+  errors: readonly ErrorObject[] | null | undefined,
+  data: unknown,
+): { path: string; message: string }[] {
   return (errors ?? []).map((e) => {
-    let path = e.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+    let path = e.instancePath
+      .split("/")
+      .slice(1)
+      .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
     let message = e.message ?? "is invalid";
     if (e.keyword === "required") {
       path = [...path, String((e.params as { missingProperty: string }).missingProperty)];
@@ -38,7 +45,8 @@ export function describeAjvErrors(errors: readonly ErrorObject[] | null | undefi
     } else {
       let v: unknown = data;
       for (const seg of path) v = v == null ? undefined : (v as Record<string, unknown>)[seg];
-      if (e.keyword === "enum") message = `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((x) => JSON.stringify(x)).join(", ")}`;
+      if (e.keyword === "enum")
+        message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((x) => JSON.stringify(x)).join(", ")}`;
       message += `, got ${JSON.stringify(v)}`;
     }
     return { path: path.join("."), message };

@@ -29,7 +29,8 @@ export function parseIpv4Cidr(cidr: string): Ipv4Range {
   const prefix = Number(bits);
   const ip = addr.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
   const size = 2 ** (32 - prefix);
-  if (ip % size !== 0) throw new RangeError(`"${cidr}" has host bits set (network address is ${formatIpv4(ip - (ip % size))}/${prefix})`);
+  if (ip % size !== 0)
+    throw new RangeError(`"${cidr}" has host bits set (network address is ${formatIpv4(ip - (ip % size))}/${prefix})`);
   return { cidr, prefix, first: ip, last: ip + size - 1 };
 }
 
@@ -134,7 +135,17 @@ export const CIDR_OVERLAP_PATH = "$cidrOverlap";
 
 /** What the overlap check needs of the rules (kept structural: this module does not import rules.ts). */
 interface OverlapApprovals {
-  approvalsFor(type: string, logicalId: string): readonly { readonly id: string; readonly path: string; readonly values: Readonly<Record<string, unknown>>; readonly reason: string; readonly owner: string; readonly expires?: string }[];
+  approvalsFor(
+    type: string,
+    logicalId: string,
+  ): readonly {
+    readonly id: string;
+    readonly path: string;
+    readonly values: Readonly<Record<string, unknown>>;
+    readonly reason: string;
+    readonly owner: string;
+    readonly expires?: string;
+  }[];
 }
 
 /** Resource types whose `cidrBlock` input is a range of the VPC address space. */
@@ -154,13 +165,15 @@ interface CidrCandidate {
 }
 
 /** A candidate's value, checked: a range, unknown, secret, or a problem (one line, never the value of a secret). */
-function classify(c: CidrCandidate): { cidr: EnvironmentCidr } | { unknown: true } | { secret: true } | { problem: string } {
+function classify(
+  c: CidrCandidate,
+): { cidr: EnvironmentCidr } | { unknown: true } | { secret: true } | { problem: string } {
   const v = c.value;
   if (containsUnknown(v)) return { unknown: true };
   if (isSecret(v)) return { secret: true };
   if (typeof v !== "string") {
     // Never print an object: it may hold a secret somewhere inside.
-    const got = typeof v === "object" ? (Array.isArray(v) ? "an array" : "an object") : JSON.stringify(v) ?? typeof v;
+    const got = typeof v === "object" ? (Array.isArray(v) ? "an array" : "an object") : (JSON.stringify(v) ?? typeof v);
     return { problem: `must be an IPv4 CIDR string, got ${got}` };
   }
   try {
@@ -177,7 +190,13 @@ function rawCandidates(snapshot: Snapshot): CidrCandidate[] {
     if (!VPC_CIDR_TYPES.includes(r.type)) continue;
     const v = r.props.cidrBlock;
     if (v === undefined || v === null) continue;
-    out.push({ env: snapshot.context.env, value: v, urn: r.urn, resource: `${r.type}::${r.name}`, file: snapshot.origin });
+    out.push({
+      env: snapshot.context.env,
+      value: v,
+      urn: r.urn,
+      resource: `${r.type}::${r.name}`,
+      file: snapshot.origin,
+    });
   }
   return out;
 }
@@ -194,13 +213,16 @@ export function vpcCidrsOf(snapshot: Snapshot): { known: EnvironmentCidr[]; unkn
     const k = classify(c);
     if ("cidr" in k) known.push(k.cidr);
     else if ("problem" in k) throw new InputError(snapshot.origin, `${c.urn}.cidrBlock`, k.problem);
-    else if ("secret" in k) throw new InputError(snapshot.origin, `${c.urn}.cidrBlock`, "is a secret; a VPC range must be plain text");
+    else if ("secret" in k)
+      throw new InputError(snapshot.origin, `${c.urn}.cidrBlock`, "is a secret; a VPC range must be plain text");
     else unknown.push({ urn: c.urn, env: c.env });
   }
   return { known, unknown };
 }
 
-function finding(f: Omit<Finding, "ruleId" | "severity" | "kind" | "path"> & { severity?: Finding["severity"] }): Finding {
+function finding(
+  f: Omit<Finding, "ruleId" | "severity" | "kind" | "path"> & { severity?: Finding["severity"] },
+): Finding {
   return { ruleId: CIDR_OVERLAP_RULE_ID, severity: "high", kind: "parity", path: "cidrBlock", ...f };
 }
 
@@ -214,7 +236,9 @@ function overlapApproval(o: EnvironmentPairOverlap, rules: OverlapApprovals | un
   for (const c of [o.a, o.b]) {
     const tr = splitResource(c.resource);
     if (!tr) continue;
-    const hit = rules.approvalsFor(tr[0], tr[1]).find((a) => a.path === CIDR_OVERLAP_PATH && o.a.env in a.values && o.b.env in a.values);
+    const hit = rules
+      .approvalsFor(tr[0], tr[1])
+      .find((a) => a.path === CIDR_OVERLAP_PATH && o.a.env in a.values && o.b.env in a.values);
     if (hit) return hit;
   }
   return undefined;
@@ -225,12 +249,18 @@ function isExpiredOn(expires: string | undefined, now: Date): boolean {
 }
 
 /** Overlap (once per environment pair), indeterminate and pass findings from already classified ranges. */
-function overlapFindings(known: readonly EnvironmentCidr[], findings: Finding[], rules?: OverlapApprovals, now: Date = new Date()): Finding[] {
+function overlapFindings(
+  known: readonly EnvironmentCidr[],
+  findings: Finding[],
+  rules?: OverlapApprovals,
+  now: Date = new Date(),
+): Finding[] {
   const overlaps = findEnvironmentOverlaps(known);
   let failed = false;
   for (const o of overlaps) {
     const { a, b } = o;
-    const more = o.countA + o.countB > 2 ? ` (${o.countA} ${a.env} and ${o.countB} ${b.env} ranges overlap in all)` : "";
+    const more =
+      o.countA + o.countB > 2 ? ` (${o.countA} ${a.env} and ${o.countB} ${b.env} ranges overlap in all)` : "";
     const what = `${a.env} ${a.cidr} overlaps ${b.env} ${b.cidr}${more}`;
     const approval = overlapApproval(o, rules);
     const live = approval && !isExpiredOn(approval.expires, now);
@@ -247,7 +277,16 @@ function overlapFindings(known: readonly EnvironmentCidr[], findings: Finding[],
         urn: a.urn,
         values: { [a.env]: a.cidr, [b.env]: b.cidr },
         file: a.file,
-        ...(approval ? { approval: { id: approval.id, reason: approval.reason, owner: approval.owner, ...(approval.expires ? { expires: approval.expires } : {}) } } : {}),
+        ...(approval
+          ? {
+              approval: {
+                id: approval.id,
+                reason: approval.reason,
+                owner: approval.owner,
+                ...(approval.expires ? { expires: approval.expires } : {}),
+              },
+            }
+          : {}),
       }),
     );
   }
@@ -264,7 +303,12 @@ function overlapFindings(known: readonly EnvironmentCidr[], findings: Finding[],
         status: "pass",
         message: `VPC ranges of ${envs.join(", ")} are disjoint`,
         environments: envs,
-        values: Object.fromEntries([...byEnv].map(([env, l]) => [env, l.length > 10 ? `${l.slice(0, 10).join(", ")} … ${l.length - 10} more` : l.join(", ")])),
+        values: Object.fromEntries(
+          [...byEnv].map(([env, l]) => [
+            env,
+            l.length > 10 ? `${l.slice(0, 10).join(", ")} … ${l.length - 10} more` : l.join(", "),
+          ]),
+        ),
       }),
     );
   }
@@ -305,7 +349,11 @@ export function checkCidrOverlaps(snapshots: readonly Snapshot[], rules?: Overla
  * normalised) `cidrBlock`, names resources by their environment-neutral identity, and never throws — a value that is
  * not an IPv4 CIDR is a `fail` finding naming the file and the URN, a secret one is indeterminate (never printed).
  */
-export function checkNormalisedCidrOverlaps(snapshots: readonly NormalisedSnapshot[], rules?: OverlapApprovals, now?: Date): Finding[] {
+export function checkNormalisedCidrOverlaps(
+  snapshots: readonly NormalisedSnapshot[],
+  rules?: OverlapApprovals,
+  now?: Date,
+): Finding[] {
   const known: EnvironmentCidr[] = [];
   const findings: Finding[] = [];
   for (const s of snapshots) {
@@ -316,9 +364,11 @@ export function checkNormalisedCidrOverlaps(snapshots: readonly NormalisedSnapsh
       if (!isPlainObject(r) || !VPC_CIDR_TYPES.includes(String(r.type))) continue;
       const original: unknown = r.original;
       const props: unknown = isPlainObject(original) ? original.props : undefined;
-      const value = typeof props === "object" && props !== null ? (props as Record<string, unknown>).cidrBlock : undefined;
+      const value =
+        typeof props === "object" && props !== null ? (props as Record<string, unknown>).cidrBlock : undefined;
       if (value === undefined || value === null) continue;
-      const urn = isPlainObject(original) && typeof original.urn === "string" ? original.urn : `${r.type}::${r.logicalId}`;
+      const urn =
+        isPlainObject(original) && typeof original.urn === "string" ? original.urn : `${r.type}::${r.logicalId}`;
       const c: CidrCandidate = { env, value, urn, resource: `${r.type}::${r.logicalId}`, file };
       const k = classify(c);
       if ("cidr" in k) known.push(k.cidr);
@@ -326,7 +376,14 @@ export function checkNormalisedCidrOverlaps(snapshots: readonly NormalisedSnapsh
       else if ("secret" in k) findings.push(unknownFinding(c, "is a secret"));
       else {
         findings.push(
-          finding({ status: "fail", message: `${file}: ${urn}.cidrBlock ${k.problem}`, environments: [env], resource: c.resource, urn, file }),
+          finding({
+            status: "fail",
+            message: `${file}: ${urn}.cidrBlock ${k.problem}`,
+            environments: [env],
+            resource: c.resource,
+            urn,
+            file,
+          }),
         );
       }
     }

@@ -109,7 +109,9 @@ function valuesOf(rows: readonly Row[], get: (r: Row) => unknown): Record<string
 function secretEverywhere(values: Record<string, unknown>): Record<string, unknown> {
   const vs = Object.values(values);
   if (!vs.includes(SECRET_PLACEHOLDER)) return values;
-  return Object.fromEntries(Object.keys(values).map((k) => [k, values[k] === undefined ? undefined : SECRET_PLACEHOLDER]));
+  return Object.fromEntries(
+    Object.keys(values).map((k) => [k, values[k] === undefined ? undefined : SECRET_PLACEHOLDER]),
+  );
 }
 
 function renderValues(values: Record<string, unknown>): string {
@@ -119,10 +121,17 @@ function renderValues(values: Record<string, unknown>): string {
 }
 
 /** A spec written in raw terms (`"dev"`, `"arn:aws:…:111111111111:…"`) normalised like the env's values. */
-function specFor(spec: ValueSpec, row: Row, at?: { readonly type: string; readonly segs: readonly string[] }): ValueSpec {
+function specFor(
+  spec: ValueSpec,
+  row: Row,
+  at?: { readonly type: string; readonly segs: readonly string[] },
+): ValueSpec {
   let norm = normaliserOf(row.snap) ?? normalisers.get(row.snap);
-  if (!norm) normalisers.set(row.snap, (norm = stringNormaliser(isPlainObject(row.snap.context) ? row.snap.context : {})));
-  return mapSpecLiterals(spec, (v) => (at ? setsAt(at.type, at.segs, normaliseValue(v, norm)) : normaliseValue(v, norm)));
+  if (!norm)
+    normalisers.set(row.snap, (norm = stringNormaliser(isPlainObject(row.snap.context) ? row.snap.context : {})));
+  return mapSpecLiterals(spec, (v) =>
+    at ? setsAt(at.type, at.segs, normaliseValue(v, norm)) : normaliseValue(v, norm),
+  );
 }
 const normalisers = new WeakMap<object, ReturnType<typeof stringNormaliser>>();
 
@@ -141,7 +150,10 @@ interface Base {
   readonly path: string;
 }
 
-function finding(b: Base, f: Omit<Finding, "kind" | "environments" | "resource" | "urn" | "path" | "file"> & { environments?: string[] }): Finding {
+function finding(
+  b: Base,
+  f: Omit<Finding, "kind" | "environments" | "resource" | "urn" | "path" | "file"> & { environments?: string[] },
+): Finding {
   const first = b.rows[0];
   return {
     kind: "parity",
@@ -158,7 +170,12 @@ function head(b: Base): string {
   return `${subjectLabel(b.subject)}: ${b.path}`;
 }
 
-function approvalInfo(a: { readonly id: string; readonly reason: string; readonly owner: string; readonly expires?: string }): NonNullable<Finding["approval"]> {
+function approvalInfo(a: {
+  readonly id: string;
+  readonly reason: string;
+  readonly owner: string;
+  readonly expires?: string;
+}): NonNullable<Finding["approval"]> {
   return { id: a.id, reason: a.reason, owner: a.owner, ...(a.expires ? { expires: a.expires } : {}) };
 }
 
@@ -166,7 +183,9 @@ function approvalInfo(a: { readonly id: string; readonly reason: string; readonl
 
 function configRows(snap: NormalisedSnapshot, project: string): Record<string, unknown> {
   const prefix = `${project}:`;
-  return Object.fromEntries(Object.entries(snap.config ?? {}).map(([k, v]) => [k.startsWith(prefix) ? k.slice(prefix.length) : k, v]));
+  return Object.fromEntries(
+    Object.entries(snap.config ?? {}).map(([k, v]) => [k.startsWith(prefix) ? k.slice(prefix.length) : k, v]),
+  );
 }
 
 function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): Subject[] {
@@ -186,13 +205,37 @@ function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): 
       const opts = isPlainObject(r.options) ? r.options : undefined;
       const extra = ic || opts ? { ...opts, ...(ic ? { [IGNORE_CHANGES_PATH]: ic } : {}) } : undefined;
       const props = extra && isPlainObject(r.props) ? { ...r.props, ...extra } : r.props;
-      const rawProps = r.crossEnvironment === true ? undefined : isPlainObject(r.rawProps) ? r.rawProps : isPlainObject(r.original?.props) ? r.original.props : undefined;
+      const rawProps =
+        r.crossEnvironment === true
+          ? undefined
+          : isPlainObject(r.rawProps)
+            ? r.rawProps
+            : isPlainObject(r.original?.props)
+              ? r.original.props
+              : undefined;
       const raw = rawProps && extra ? { ...rawProps, ...extra } : rawProps;
       const pairKey = typeof r.key === "string" ? r.key : undefined;
-      add(i, String(r.type), String(r.logicalId), { env, props, urn: typeof r.original?.urn === "string" ? r.original.urn : undefined, file, snap, resource: r, raw }, pairKey);
+      add(
+        i,
+        String(r.type),
+        String(r.logicalId),
+        {
+          env,
+          props,
+          urn: typeof r.original?.urn === "string" ? r.original.urn : undefined,
+          file,
+          snap,
+          resource: r,
+          raw,
+        },
+        pairKey,
+      );
     }
     if (isPlainObject(snap?.config)) {
-      const raw = isPlainObject(snap.rawConfig) && snap.configCrossEnvironment !== true ? configRows({ ...snap, config: snap.rawConfig }, rules.project) : undefined;
+      const raw =
+        isPlainObject(snap.rawConfig) && snap.configCrossEnvironment !== true
+          ? configRows({ ...snap, config: snap.rawConfig }, rules.project)
+          : undefined;
       add(i, CONFIG_TYPE, CONFIG_TYPE, { env, props: configRows(snap, rules.project), file, snap, raw });
     }
   });
@@ -235,7 +278,9 @@ function destroyableFindings(subject: Subject, rows: readonly Row[]): Finding[] 
   const out: Finding[] = [];
   for (const row of rows) {
     const o = row.resource?.original;
-    const opts = [o?.protect === true ? "protect" : "", o?.retainOnDelete === true ? "retainOnDelete" : ""].filter(Boolean);
+    const opts = [o?.protect === true ? "protect" : "", o?.retainOnDelete === true ? "retainOnDelete" : ""].filter(
+      Boolean,
+    );
     if (opts.length === 0) continue;
     out.push({
       ruleId: PARITY_RULES.destroyable,
@@ -257,7 +302,12 @@ function destroyableFindings(subject: Subject, rows: readonly Row[]): Finding[] 
 function invariantFindings(subject: Subject, rows: readonly Row[], inv: Invariant): Finding[] {
   if (inv.path === PRESENT_PATH || (!inv.hasExpect && rows.length < 2)) return [];
   const pattern = splitPath(inv.path);
-  const expanded = pattern.includes("*") ? expandPath(rows.map((r) => r.props), pattern) : [pattern];
+  const expanded = pattern.includes("*")
+    ? expandPath(
+        rows.map((r) => r.props),
+        pattern,
+      )
+    : [pattern];
   const concrete = expanded.length > 0 ? expanded : [pattern];
   return concrete.flatMap((segs) => {
     const b: Base = { subject, rows, path: joinPath(segs) };
@@ -265,18 +315,40 @@ function invariantFindings(subject: Subject, rows: readonly Row[], inv: Invarian
     if (!inv.hasExpect && Object.values(values).every((v) => v === undefined)) return [];
     const base = { ruleId: inv.id, severity: inv.severity, values };
     if (Object.values(values).some(containsUnknown)) {
-      return [finding(b, { ...base, status: "indeterminate", message: `${head(b)} is unknown until apply in ${unknownEnvs(values)}; cannot check (${inv.id})` })];
+      return [
+        finding(b, {
+          ...base,
+          status: "indeterminate",
+          message: `${head(b)} is unknown until apply in ${unknownEnvs(values)}; cannot check (${inv.id})`,
+        }),
+      ];
     }
-    const verdicts = inv.hasExpect ? rows.map((r) => judge(specFor(inv.expect, r, { type: subject.type, segs }), values[r.env])) : [];
+    const verdicts = inv.hasExpect
+      ? rows.map((r) => judge(specFor(inv.expect, r, { type: subject.type, segs }), values[r.env]))
+      : [];
     const differs = !Object.values(values).every((v) => deepEqual(v, Object.values(values)[0]));
     const bad = verdicts.includes("bad");
     if (!differs && !bad && verdicts.includes("unknown")) {
-      return [finding(b, { ...base, status: "indeterminate", message: `${head(b)} is secret; cannot check against ${describeSpec(inv.expect)} (${inv.id})` })];
+      return [
+        finding(b, {
+          ...base,
+          status: "indeterminate",
+          message: `${head(b)} is secret; cannot check against ${describeSpec(inv.expect)} (${inv.id})`,
+        }),
+      ];
     }
     if (!differs && !bad) {
-      return [finding(b, { ...base, status: "pass", message: `${head(b)} is ${renderValue(Object.values(values)[0])} in ${rows.map((r) => r.env).join(", ")} (${inv.id})` })];
+      return [
+        finding(b, {
+          ...base,
+          status: "pass",
+          message: `${head(b)} is ${renderValue(Object.values(values)[0])} in ${rows.map((r) => r.env).join(", ")} (${inv.id})`,
+        }),
+      ];
     }
-    const what = differs ? `differs: ${renderValues(values)}` : `is ${renderValue(Object.values(values)[0])} in ${rows.map((r) => r.env).join(", ")}`;
+    const what = differs
+      ? `differs: ${renderValues(values)}`
+      : `is ${renderValue(Object.values(values)[0])} in ${rows.map((r) => r.env).join(", ")}`;
     const expected = inv.hasExpect ? `; expected ${describeSpec(inv.expect)}` : "";
     return [finding(b, { ...base, status: "fail", message: `${head(b)} ${what}${expected} (${inv.id})` })];
   });
@@ -293,13 +365,26 @@ function unknownEnvs(values: Record<string, unknown>): string {
 function approvalVerdict(b: Base, a: Approval, segs: readonly string[], now: Date): Finding {
   const values = valuesOf(b.rows, (r) => getAt(r.props, segs));
   const base = { ruleId: PARITY_RULES.unapproved, values };
-  const verdicts = b.rows.map((r) => (r.env in a.values ? judge(specFor(a.values[r.env], r, { type: b.subject.type, segs }), values[r.env]) : "bad"));
+  const verdicts = b.rows.map((r) =>
+    r.env in a.values ? judge(specFor(a.values[r.env], r, { type: b.subject.type, segs }), values[r.env]) : "bad",
+  );
   const expired = isExpired(a, now);
   if (!expired && verdicts.includes("unknown") && !verdicts.includes("bad")) {
-    return finding(b, { ...base, severity: SEVERITY.unapproved, status: "indeterminate", message: `${head(b)} is unknown until apply in ${unknownEnvs(values) || "some environment"}; cannot check approval ${a.id} (${PARITY_RULES.unapproved})` });
+    return finding(b, {
+      ...base,
+      severity: SEVERITY.unapproved,
+      status: "indeterminate",
+      message: `${head(b)} is unknown until apply in ${unknownEnvs(values) || "some environment"}; cannot check approval ${a.id} (${PARITY_RULES.unapproved})`,
+    });
   }
   if (!expired && verdicts.every((v) => v === "ok")) {
-    return finding(b, { ...base, severity: SEVERITY.approved, status: "approved", approval: approvalInfo(a), message: `${head(b)} differs as approved by ${a.id}: ${renderValues(values)} (${a.reason})` });
+    return finding(b, {
+      ...base,
+      severity: SEVERITY.approved,
+      status: "approved",
+      approval: approvalInfo(a),
+      message: `${head(b)} differs as approved by ${a.id}: ${renderValues(values)} (${a.reason})`,
+    });
   }
   const why = expired
     ? `approval ${a.id} expired on ${a.expires}`
@@ -307,7 +392,12 @@ function approvalVerdict(b: Base, a: Approval, segs: readonly string[], now: Dat
         .filter((_, i) => verdicts[i] !== "ok")
         .map((r) => `${r.env}=${r.env in a.values ? describeSpec(a.values[r.env]) : "nothing"}`)
         .join(", ")}`;
-  return finding(b, { ...base, severity: SEVERITY.unapproved, status: "fail", message: `${head(b)} differs: ${renderValues(values)}; ${why} (${PARITY_RULES.unapproved})` });
+  return finding(b, {
+    ...base,
+    severity: SEVERITY.unapproved,
+    status: "fail",
+    message: `${head(b)} differs: ${renderValues(values)}; ${why} (${PARITY_RULES.unapproved})`,
+  });
 }
 
 /** Marks "no value at this path" in a walk (distinct from a value that is `undefined`). */
@@ -328,7 +418,8 @@ function childSlot(c: unknown[] | Record<string, unknown> | undefined, key: stri
 function sameKnown(a: unknown, b: unknown, depth = 0): boolean {
   if (a === UNKNOWN || b === UNKNOWN) return false;
   if (a === b) return typeof a !== "object" || a === null ? true : !containsUnknown(a);
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || depth > 200) return deepEqual(a, b) && !containsUnknown(a);
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || depth > 200)
+    return deepEqual(a, b) && !containsUnknown(a);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!sameKnown(a[i], b[i], depth + 1)) return false;
@@ -337,7 +428,8 @@ function sameKnown(a: unknown, b: unknown, depth = 0): boolean {
   if (Array.isArray(b) || !isPlainObject(a) || !isPlainObject(b)) return deepEqual(a, b) && !containsUnknown(a);
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (!Object.prototype.hasOwnProperty.call(b, k) || !sameKnown(a[k], b[k], depth + 1)) return false;
+  for (const k of ka)
+    if (!Object.prototype.hasOwnProperty.call(b, k) || !sameKnown(a[k], b[k], depth + 1)) return false;
   return true;
 }
 
@@ -365,7 +457,12 @@ function unionKeys(cs: readonly (unknown[] | Record<string, unknown> | undefined
  * by key, arrays by index, JSON-object strings by key; identical values (same reference or same string) are skipped
  * whole. `$ignoreChanges` is compared as a whole list.
  */
-function walkDifferences(slots: Slot[], segs: string[], onLeaf: (segs: string[], values: unknown[]) => void, raws?: Slot[]): void {
+function walkDifferences(
+  slots: Slot[],
+  segs: string[],
+  onLeaf: (segs: string[], values: unknown[]) => void,
+  raws?: Slot[],
+): void {
   const n = slots.length;
   let same = true;
   for (let i = 1; i < n && same; i++) same = slots[i] === slots[0];
@@ -376,7 +473,11 @@ function walkDifferences(slots: Slot[], segs: string[], onLeaf: (segs: string[],
   }
   // A value secret in any environment compares as `[secret]` in every one: never walked, never printed.
   if (slots.includes(SECRET_PLACEHOLDER)) {
-    if (slots.includes(ABSENT) && segs.length > 0) onLeaf(segs, slots.map((v) => (v === ABSENT ? undefined : SECRET_PLACEHOLDER)));
+    if (slots.includes(ABSENT) && segs.length > 0)
+      onLeaf(
+        segs,
+        slots.map((v) => (v === ABSENT ? undefined : SECRET_PLACEHOLDER)),
+      );
     return;
   }
   // Identical before normalisation is identical, whatever normalisation did to each environment's copy (e.g. a stack
@@ -436,7 +537,8 @@ function differenceFindings(subject: Subject, rows: readonly Row[], rules: RuleS
       // Unknown in every environment is undecided: only an approval that allows anything in each of these
       // environments (`{ "any": true }`, "whatever it turns out to be") decides it; any narrower approval cannot.
       const unknownEverywhere = leafValues.every((v) => v === UNKNOWN);
-      const allowsAnything = a !== undefined && rows.every((r) => a.values[r.env] !== undefined && specKind(a.values[r.env]) === "any");
+      const allowsAnything =
+        a !== undefined && rows.every((r) => a.values[r.env] !== undefined && specKind(a.values[r.env]) === "any");
       if (a && (!unknownEverywhere || allowsAnything)) {
         out.push(approvalVerdict(b, a, covered, now));
         return;
@@ -471,10 +573,25 @@ function inventoryFinding(subject: Subject, envs: readonly string[], rules: Rule
   const ok = a && !isExpired(a, now) && envs.every((e, i) => e in a.values && satisfies(a.values[e], present[i]));
   const common = { ruleId: PARITY_RULES.inventory, values, environments: [...envs] };
   if (a && ok) {
-    return finding(b, { ...common, severity: SEVERITY.approved, status: "approved", approval: approvalInfo(a), message: `${subjectLabel(subject)}: ${where}, as approved by ${a.id} (${a.reason})` });
+    return finding(b, {
+      ...common,
+      severity: SEVERITY.approved,
+      status: "approved",
+      approval: approvalInfo(a),
+      message: `${subjectLabel(subject)}: ${where}, as approved by ${a.id} (${a.reason})`,
+    });
   }
-  const why = a ? (isExpired(a, now) ? `; approval ${a.id} expired on ${a.expires}` : `; approval ${a.id} does not allow this`) : "";
-  return finding(b, { ...common, severity: SEVERITY.inventory, status: "fail", message: `${subjectLabel(subject)}: ${where}${why} (${PARITY_RULES.inventory})` });
+  const why = a
+    ? isExpired(a, now)
+      ? `; approval ${a.id} expired on ${a.expires}`
+      : `; approval ${a.id} does not allow this`
+    : "";
+  return finding(b, {
+    ...common,
+    severity: SEVERITY.inventory,
+    status: "fail",
+    message: `${subjectLabel(subject)}: ${where}${why} (${PARITY_RULES.inventory})`,
+  });
 }
 
 function safeSnaps(snaps: readonly NormalisedSnapshot[]): NormalisedSnapshot[] {
@@ -485,7 +602,11 @@ function safeSnaps(snaps: readonly NormalisedSnapshot[]): NormalisedSnapshot[] {
  * Compares environments: inventory, invariants (equality and `expect`), every differing leaf path against the
  * approvals, expired approvals. Config snapshots compare their config maps as `config::config`.
  */
-export function compareSnapshots(snapshots: readonly NormalisedSnapshot[], rules: RuleSet, now: Date = new Date()): Finding[] {
+export function compareSnapshots(
+  snapshots: readonly NormalisedSnapshot[],
+  rules: RuleSet,
+  now: Date = new Date(),
+): Finding[] {
   const snaps = safeSnaps(snapshots);
   const envs = snaps.map(envOf);
   const findings = expiredFindings(rules, now);
@@ -494,7 +615,8 @@ export function compareSnapshots(snapshots: readonly NormalisedSnapshot[], rules
   };
   for (const subject of collectSubjects(snaps, rules)) {
     const rows = withIgnoreChanges(subject.rows.filter((r): r is Row => r !== undefined));
-    if (subject.type !== CONFIG_TYPE && rows.length < snaps.length) findings.push(inventoryFinding(subject, envs, rules, now));
+    if (subject.type !== CONFIG_TYPE && rows.length < snaps.length)
+      findings.push(inventoryFinding(subject, envs, rules, now));
     if (subject.type !== CONFIG_TYPE) add(destroyableFindings(subject, rows));
     for (const inv of rules.invariantsFor(subject.type, subject.logicalId)) add(invariantFindings(subject, rows, inv));
     if (rows.length >= 2) add(differenceFindings(subject, rows, rules, now));
@@ -515,7 +637,12 @@ function sharedCiphertextFindings(snaps: readonly NormalisedSnapshot[], rules: R
     if (!isPlainObject(snap.rawConfig)) continue;
     const env = envOf(snap);
     for (const [k, v] of Object.entries(snap.rawConfig)) {
-      const ct = isSecret(v) && typeof v.ciphertext === "string" && v.ciphertext ? v.ciphertext : isPlainObject(v) && typeof v.secure === "string" ? v.secure : undefined;
+      const ct =
+        isSecret(v) && typeof v.ciphertext === "string" && v.ciphertext
+          ? v.ciphertext
+          : isPlainObject(v) && typeof v.secure === "string"
+            ? v.secure
+            : undefined;
       if (!ct) continue;
       const key = k.startsWith(prefix) ? k.slice(prefix.length) : k;
       const list = seen.get(ct);
@@ -548,7 +675,11 @@ function sharedCiphertextFindings(snaps: readonly NormalisedSnapshot[], rules: R
 /** When some environment has `ignoreChanges` on a resource, the others compare as `[]` (none), not as absent. */
 function withIgnoreChanges(rows: Row[]): Row[] {
   if (!rows.some((r) => r.resource?.ignoreChanges)) return rows;
-  return rows.map((r) => (r.resource?.ignoreChanges || !isPlainObject(r.props) ? r : { ...r, props: { ...r.props, [IGNORE_CHANGES_PATH]: [] } }));
+  return rows.map((r) =>
+    r.resource?.ignoreChanges || !isPlainObject(r.props)
+      ? r
+      : { ...r, props: { ...r.props, [IGNORE_CHANGES_PATH]: [] } },
+  );
 }
 
 /** One approval's value spec for this stack's environment, on every concrete path it names. */
@@ -559,22 +690,55 @@ function approvalStackFindings(subject: Subject, row: Row, a: Approval, rules: R
     // The same matching as compareSnapshots: only the most specific `$present` approval of the resource governs.
     if (rules.approvalFor(subject.type, subject.logicalId, PRESENT_PATH) !== a || satisfies(spec, true)) return [];
     const b: Base = { subject, rows: [row], path: PRESENT_PATH };
-    return [finding(b, { ruleId: PARITY_RULES.inventory, severity: SEVERITY.inventory, status: "fail", values: { [row.env]: "present" }, message: `${subjectLabel(subject)}: present in ${row.env}; approval ${a.id} allows ${describeSpec(spec)} (${PARITY_RULES.inventory})` })];
+    return [
+      finding(b, {
+        ruleId: PARITY_RULES.inventory,
+        severity: SEVERITY.inventory,
+        status: "fail",
+        values: { [row.env]: "present" },
+        message: `${subjectLabel(subject)}: present in ${row.env}; approval ${a.id} allows ${describeSpec(spec)} (${PARITY_RULES.inventory})`,
+      }),
+    ];
   }
   const pattern = splitPath(a.path);
   const concrete = pattern.includes("*") ? expandPath([row.props], pattern) : [pattern];
   return concrete.flatMap((segs) => {
     const value = getAt(row.props, segs);
     const path = joinPath(segs);
-    const governs = !rules.invariantFor(subject.type, subject.logicalId, segs) && rules.approvalFor(subject.type, subject.logicalId, segs) === a;
+    const governs =
+      !rules.invariantFor(subject.type, subject.logicalId, segs) &&
+      rules.approvalFor(subject.type, subject.logicalId, segs) === a;
     if (value === undefined || !governs) return [];
     const b: Base = { subject, rows: [row], path };
     const values = { [row.env]: redact(value) };
     const base = { ruleId: PARITY_RULES.unapproved, values, approval: approvalInfo(a) };
     const verdict = judge(specFor(spec, row, { type: subject.type, segs }), value);
-    if (verdict === "unknown") return [finding(b, { ...base, severity: SEVERITY.unapproved, status: "indeterminate", message: `${head(b)} is not known in ${row.env}; cannot check approval ${a.id} (${PARITY_RULES.unapproved})` })];
-    if (verdict === "ok") return [finding(b, { ...base, severity: SEVERITY.approved, status: "pass", message: `${head(b)} is ${renderValue(values[row.env])} in ${row.env} as approved by ${a.id} (${PARITY_RULES.unapproved})` })];
-    return [finding(b, { ...base, severity: SEVERITY.unapproved, status: "fail", message: `${head(b)} is ${renderValue(values[row.env])} in ${row.env}; approval ${a.id} allows ${describeSpec(spec)} (${PARITY_RULES.unapproved})` })];
+    if (verdict === "unknown")
+      return [
+        finding(b, {
+          ...base,
+          severity: SEVERITY.unapproved,
+          status: "indeterminate",
+          message: `${head(b)} is not known in ${row.env}; cannot check approval ${a.id} (${PARITY_RULES.unapproved})`,
+        }),
+      ];
+    if (verdict === "ok")
+      return [
+        finding(b, {
+          ...base,
+          severity: SEVERITY.approved,
+          status: "pass",
+          message: `${head(b)} is ${renderValue(values[row.env])} in ${row.env} as approved by ${a.id} (${PARITY_RULES.unapproved})`,
+        }),
+      ];
+    return [
+      finding(b, {
+        ...base,
+        severity: SEVERITY.unapproved,
+        status: "fail",
+        message: `${head(b)} is ${renderValue(values[row.env])} in ${row.env}; approval ${a.id} allows ${describeSpec(spec)} (${PARITY_RULES.unapproved})`,
+      }),
+    ];
   });
 }
 
@@ -603,7 +767,8 @@ export function checkStack(snap: NormalisedSnapshot, rules: RuleSet, now: Date =
     const row = subject.rows[0];
     if (!row) continue;
     if (subject.type !== CONFIG_TYPE) for (const f of destroyableFindings(subject, [row])) findings.push(f);
-    for (const inv of rules.invariantsFor(subject.type, subject.logicalId)) for (const f of invariantFindings(subject, [row], inv)) findings.push(f);
+    for (const inv of rules.invariantsFor(subject.type, subject.logicalId))
+      for (const f of invariantFindings(subject, [row], inv)) findings.push(f);
     if (!known) continue;
     for (const a of rules.approvalsFor(subject.type, subject.logicalId)) {
       if (!isExpired(a, now)) for (const f of approvalStackFindings(subject, row, a, rules)) findings.push(f);

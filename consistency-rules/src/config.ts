@@ -88,8 +88,14 @@ export function readStackConfigFile(file: string): StackConfigFile {
     );
   }
   const root: unknown = doc.toJS();
-  if (!isPlainObject(root) || !("config" in root)) throw new InputError(file, "config", "is required (a map of <namespace>:<key> to value)");
-  if (!isPlainObject(root.config)) throw new InputError(file, "config", `must be a map of <namespace>:<key> to value, got ${root.config === null ? "nothing" : typeof root.config}`);
+  if (!isPlainObject(root) || !("config" in root))
+    throw new InputError(file, "config", "is required (a map of <namespace>:<key> to value)");
+  if (!isPlainObject(root.config))
+    throw new InputError(
+      file,
+      "config",
+      `must be a map of <namespace>:<key> to value, got ${root.config === null ? "nothing" : typeof root.config}`,
+    );
   const project = projectNextTo(file);
   const values = Object.fromEntries(
     Object.entries(root.config).map(([k, v]) => [!k.includes(":") && project ? `${project}:${k}` : k, liftSecure(v)]),
@@ -171,14 +177,23 @@ function maskSecrets(v: unknown, pointer: string, out: string[]): unknown {
     return SECRET_PLACEHOLDER;
   }
   if (Array.isArray(v)) return v.map((x, i) => maskSecrets(x, `${pointer}/${i}`, out));
-  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskSecrets(x, `${pointer}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`, out)]));
+  if (isPlainObject(v))
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [
+        k,
+        maskSecrets(x, `${pointer}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`, out),
+      ]),
+    );
   return v;
 }
 
 function schemaAt(root: unknown, schemaPath: string): Record<string, unknown> | undefined {
   let s: unknown = root;
   for (const seg of schemaPath.replace(/^#\/?/, "").split("/").filter(Boolean).slice(0, -1)) {
-    s = isPlainObject(s) || Array.isArray(s) ? (s as Record<string, unknown>)[seg.replace(/~1/g, "/").replace(/~0/g, "~")] : undefined;
+    s =
+      isPlainObject(s) || Array.isArray(s)
+        ? (s as Record<string, unknown>)[seg.replace(/~1/g, "/").replace(/~0/g, "~")]
+        : undefined;
   }
   return isPlainObject(s) ? s : undefined;
 }
@@ -202,10 +217,24 @@ function renderError(e: ErrorObject, data: unknown, schema: object): Rendered | 
     return { path: d.path ? `${d.path}.${name}` : name, message: "is not an allowed key name", rank: 1 };
   }
   const isNumeric = typesOf(parent).some((t) => t === "integer" || t === "number");
-  if (RANGE_KEYWORDS.has(e.keyword) && isNumeric && typeof parent?.minimum === "number" && typeof parent?.maximum === "number") {
-    return { path: d.path, message: `must be one of ${parent.minimum}..${parent.maximum}, ${got}`, rank: PRIORITY.range };
+  if (
+    RANGE_KEYWORDS.has(e.keyword) &&
+    isNumeric &&
+    typeof parent?.minimum === "number" &&
+    typeof parent?.maximum === "number"
+  ) {
+    return {
+      path: d.path,
+      message: `must be one of ${parent.minimum}..${parent.maximum}, ${got}`,
+      rank: PRIORITY.range,
+    };
   }
-  if (e.keyword === "format") return { path: d.path, message: `must be a valid ${String((e.params as { format: string }).format)}, ${got}`, rank: PRIORITY.format };
+  if (e.keyword === "format")
+    return {
+      path: d.path,
+      message: `must be a valid ${String((e.params as { format: string }).format)}, ${got}`,
+      rank: PRIORITY.format,
+    };
   return { path: d.path, message: d.message, rank: PRIORITY[e.keyword] ?? 1 };
 }
 
@@ -223,15 +252,27 @@ function underAny(instancePath: string, pointers: readonly string[]): boolean {
   return pointers.some((p) => instancePath === p || instancePath.startsWith(`${p}/`));
 }
 
-function secretRuleErrors(values: Record<string, unknown>, schema: object, key: (k: string) => string, file: string): InputError[] {
+function secretRuleErrors(
+  values: Record<string, unknown>,
+  schema: object,
+  key: (k: string) => string,
+  file: string,
+): InputError[] {
   const props = propertiesOf(schema);
   return Object.entries(values).flatMap(([k, v]) => {
     const ks = props[k];
     if (ks === undefined) return [];
     if (isSecret(v) && !isSecretSchema(ks) && !typesOf(ks).includes("string")) {
-      return [new InputError(file, key(k), `must not be a secret (the schema expects ${typesOf(ks).join(" or ") || "a non-string value"})`)];
+      return [
+        new InputError(
+          file,
+          key(k),
+          `must not be a secret (the schema expects ${typesOf(ks).join(" or ") || "a non-string value"})`,
+        ),
+      ];
     }
-    if (!isSecret(v) && isSecretSchema(ks)) return [new InputError(file, key(k), "must be a secret (set it with `pulumi config set --secret`)")];
+    if (!isSecret(v) && isSecretSchema(ks))
+      return [new InputError(file, key(k), "must be a secret (set it with `pulumi config set --secret`)")];
     return [];
   });
 }
@@ -241,16 +282,34 @@ function ruleErrors(values: Readonly<Record<string, unknown>>, opts: ValidateCon
   if (!rules) return [];
   const where = path.basename(rules.origin);
   const env = rules.environments[opts.env];
-  if (!env) return [new InputError(file, "", `stack "${opts.stack}" maps to no environment of ${where} (known: ${rules.envNames.join(", ")})`)];
+  if (!env)
+    return [
+      new InputError(
+        file,
+        "",
+        `stack "${opts.stack}" maps to no environment of ${where} (known: ${rules.envNames.join(", ")})`,
+      ),
+    ];
   const errors: InputError[] = [];
   // [key, value the rules pin, name, must be set] — a missing accountId is the schema's business.
   const pinned: [string, string | undefined, string, boolean][] = [["aws:region", env.region, "region", true]];
-  if ("accountId" in propertiesOf(opts.schema)) pinned.push([`${opts.project}:accountId`, env.accountId, "accountId", false]);
+  if ("accountId" in propertiesOf(opts.schema))
+    pinned.push([`${opts.project}:accountId`, env.accountId, "accountId", false]);
   for (const [key, expected, what, mustBeSet] of pinned) {
     const actual = values[key];
     if (expected === undefined || isSecret(actual) || (actual === undefined && !mustBeSet)) continue;
-    if (actual === undefined) errors.push(new InputError(file, key, `is required (environment ${opts.env} has ${what} "${expected}" in ${where})`));
-    else if (actual !== expected) errors.push(new InputError(file, key, `must be "${expected}" (environment ${opts.env} in ${where}), got ${JSON.stringify(actual)}`));
+    if (actual === undefined)
+      errors.push(
+        new InputError(file, key, `is required (environment ${opts.env} has ${what} "${expected}" in ${where})`),
+      );
+    else if (actual !== expected)
+      errors.push(
+        new InputError(
+          file,
+          key,
+          `must be "${expected}" (environment ${opts.env} in ${where}), got ${JSON.stringify(actual)}`,
+        ),
+      );
   }
   return errors;
 }
@@ -259,7 +318,10 @@ function ruleErrors(values: Readonly<Record<string, unknown>>, opts: ValidateCon
  * Validates one stack's config. Returns one {@link InputError} per problem, e.g.
  * `Pulumi.staging.yaml: data-platform:lambdaMemoryMb must be one of 128..10240, got "lots"`. Never prints a secret.
  */
-export function validateStackConfig(values: Readonly<Record<string, unknown>>, opts: ValidateConfigOptions): InputError[] {
+export function validateStackConfig(
+  values: Readonly<Record<string, unknown>>,
+  opts: ValidateConfigOptions,
+): InputError[] {
   const prefix = `${opts.project}:`;
   const local: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(values)) {

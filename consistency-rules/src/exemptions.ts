@@ -81,8 +81,16 @@ export function expiryNotes(
     if (!expires) return;
     const left = daysLeft(expires, now);
     const what = `${baseline ? "baseline " : ""}${kind} ${id}`;
-    if (isExpired({ expires }, now)) notes.push({ kind, id, expires, expired: true, message: `${what} expired on ${expires}` });
-    else if (left <= EXPIRY_WARNING_DAYS) notes.push({ kind, id, expires, expired: false, message: `${what} expires on ${expires} (in ${left} day${left === 1 ? "" : "s"})` });
+    if (isExpired({ expires }, now))
+      notes.push({ kind, id, expires, expired: true, message: `${what} expired on ${expires}` });
+    else if (left <= EXPIRY_WARNING_DAYS)
+      notes.push({
+        kind,
+        id,
+        expires,
+        expired: false,
+        message: `${what} expires on ${expires} (in ${left} day${left === 1 ? "" : "s"})`,
+      });
   };
   for (const a of approvals) add("approval", a.id, a.expires, a.baseline);
   for (const e of exemptions) add("exemption", `${e.policy} on ${e.resource}`, e.expires, e.baseline);

@@ -47,7 +47,8 @@ type Part = { readonly literal: string } | { readonly placeholder: Placeholder }
 
 const NAME_SEGMENT = "[^*?/:\\s]+";
 const ACCOUNT = "\\d{12}";
-const REGION = "(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-\\d";
+const REGION =
+  "(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-\\d";
 
 /** Splits a pattern into literals and placeholders; throws a message (for an InputError) on an unknown `{…}`. */
 export function parseIamPattern(pattern: string): Part[] {
@@ -57,16 +58,20 @@ export function parseIamPattern(pattern: string): Part[] {
     const open = rest.indexOf("{");
     const close = rest.indexOf("}");
     if (open < 0) {
-      if (close >= 0) throw new Error(`has "}" without "{" (placeholders: ${IAM_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")})`);
+      if (close >= 0)
+        throw new Error(`has "}" without "{" (placeholders: ${IAM_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")})`);
       parts.push({ literal: rest });
       break;
     }
-    if (close >= 0 && close < open) throw new Error(`has "}" without "{" (placeholders: ${IAM_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")})`);
+    if (close >= 0 && close < open)
+      throw new Error(`has "}" without "{" (placeholders: ${IAM_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")})`);
     if (open > 0) parts.push({ literal: rest.slice(0, open) });
     if (close < 0) throw new Error(`has "{" without "}"`);
     const name = rest.slice(open + 1, close);
     if (!(IAM_PLACEHOLDERS as readonly string[]).includes(name)) {
-      throw new Error(`has unknown placeholder "{${name}}" (known: ${IAM_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")})`);
+      throw new Error(
+        `has unknown placeholder "{${name}}" (known: ${IAM_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")})`,
+      );
     }
     parts.push({ placeholder: name as Placeholder });
     rest = rest.slice(close + 1);
@@ -118,8 +123,16 @@ export function matchesIamPattern(pattern: string, resource: string, ctx: IamCon
 }
 
 /** An exception covers a statement when it lists every one of the statement's actions and its pattern matches. */
-export function iamExceptionCovers(e: IamException, actions: readonly string[], resource: string, ctx: IamContext): boolean {
+export function iamExceptionCovers(
+  e: IamException,
+  actions: readonly string[],
+  resource: string,
+  ctx: IamContext,
+): boolean {
   if (actions.length === 0) return false;
   const allowed = new Set(e.actions.map((a) => a.toLowerCase()));
-  return actions.every((a) => typeof a === "string" && allowed.has(a.toLowerCase())) && matchesIamPattern(e.resource, resource, ctx);
+  return (
+    actions.every((a) => typeof a === "string" && allowed.has(a.toLowerCase())) &&
+    matchesIamPattern(e.resource, resource, ctx)
+  );
 }

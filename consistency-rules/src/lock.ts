@@ -110,7 +110,11 @@ function walk(v: unknown, segs: string[], out: Leaves, depth: number): void {
 }
 
 /** A resource's leaves as the lock sees them (props, `$parent`, `$ignoreChanges`). */
-export function lockLeaves(props: unknown, parent: string | undefined, ignoreChanges: readonly string[] | undefined): Leaves {
+export function lockLeaves(
+  props: unknown,
+  parent: string | undefined,
+  ignoreChanges: readonly string[] | undefined,
+): Leaves {
   const out: Leaves = new Map();
   walk(props, [], out, 0);
   if (parent) out.set(PARENT_PATH, { segs: [PARENT_PATH], value: parent });
@@ -148,7 +152,11 @@ function envName(s: NormalisedSnapshot): string {
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]]),
+  );
 }
 
 /** sha256 of the canonical content (sorted keys, no `hash`). */
@@ -159,7 +167,11 @@ export function lockHash(lock: Omit<ParityLock, "hash"> & { hash?: string }): st
 
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (isPlainObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(",")}}`;
+  if (isPlainObject(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(",")}}`;
   return JSON.stringify(v) ?? "null";
 }
 
@@ -167,8 +179,12 @@ function canonical(v: unknown): string {
  * The lock of a project from its normalised stacks (one per environment). `contexts` are the snapshots as read (for
  * the suffix each environment normalised with); omitted, no suffix is recorded.
  */
-export function buildLock(snaps: readonly NormalisedSnapshot[], rules: RuleSet, contexts?: readonly Snapshot[]): ParityLock {
-  const order = (e: string) => (rules.envNames.indexOf(e) + 1 || 1e6);
+export function buildLock(
+  snaps: readonly NormalisedSnapshot[],
+  rules: RuleSet,
+  contexts?: readonly Snapshot[],
+): ParityLock {
+  const order = (e: string) => rules.envNames.indexOf(e) + 1 || 1e6;
   const envs = snaps.map(envName);
   const environments: Record<string, { suffix?: string }> = {};
   snaps.forEach((s, i) => {
@@ -180,7 +196,9 @@ export function buildLock(snaps: readonly NormalisedSnapshot[], rules: RuleSet, 
   for (const s of snaps) for (const k of s.resources.keys()) keys.add(k);
   const resources: Record<string, LockedResource> = {};
   for (const key of [...keys].sort()) {
-    const rows = snaps.map((s, i) => ({ env: envs[i], r: s.resources.get(key), ids: ids[i] })).filter((x): x is { env: string; r: NormalisedResource; ids: Map<string, string> } => x.r !== undefined);
+    const rows = snaps
+      .map((s, i) => ({ env: envs[i], r: s.resources.get(key), ids: ids[i] }))
+      .filter((x): x is { env: string; r: NormalisedResource; ids: Map<string, string> } => x.r !== undefined);
     const { type, logicalId } = rows[0].r;
     if (type === CONFIG_TYPE) continue;
     const leaves = rows.map((x) => resourceLeaves(x.r, x.ids));
@@ -234,13 +252,18 @@ export function packView(snapshot: Snapshot): Snapshot {
 }
 
 /** One snapshot per environment: the first stack of each (a lock describes environments). */
-export function firstPerEnvironment<T extends { readonly context: { readonly env: string } }>(snapshots: readonly T[]): T[] {
+export function firstPerEnvironment<T extends { readonly context: { readonly env: string } }>(
+  snapshots: readonly T[],
+): T[] {
   const seen = new Set<string>();
   return snapshots.filter((s) => !seen.has(s.context.env) && seen.add(s.context.env));
 }
 
 /** Policy config with the lock given to `parity-consistency-rules` (beside whatever config it already has). */
-export function withLockConfig<C extends Readonly<Record<string, unknown>>>(config: C, lock: ParityLock | undefined): C {
+export function withLockConfig<C extends Readonly<Record<string, unknown>>>(
+  config: C,
+  lock: ParityLock | undefined,
+): C {
   if (!lock) return config;
   const policy = "parity-consistency-rules";
   const prev = config[policy];
@@ -252,7 +275,12 @@ export function withLockConfig<C extends Readonly<Record<string, unknown>>>(conf
 export function serialiseLock(lock: ParityLock): string {
   const sorted = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sorted);
-    if (isPlainObject(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])]));
+    if (isPlainObject(v))
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sorted(v[k])]),
+      );
     return v;
   };
   const { hash, ...rest } = lock;
@@ -281,26 +309,36 @@ export function parseLock(obj: unknown, origin: string): ParityLock {
     const [d] = describeAjvErrors(validateLock.errors, obj);
     if (d && d.path !== "version") fail(origin, d.path, d.message);
   }
-  if (obj.version !== LOCK_VERSION) fail(origin, "version", `must be ${LOCK_VERSION} (got ${renderValue(obj.version)})`);
+  if (obj.version !== LOCK_VERSION)
+    fail(origin, "version", `must be ${LOCK_VERSION} (got ${renderValue(obj.version)})`);
   if (typeof obj.project !== "string" || !obj.project) fail(origin, "project", "must be a non-empty string");
-  if (typeof obj.hash !== "string" || !/^sha256:[0-9a-f]{64}$/.test(obj.hash)) fail(origin, "hash", "must be sha256:<64 hex digits>");
+  if (typeof obj.hash !== "string" || !/^sha256:[0-9a-f]{64}$/.test(obj.hash))
+    fail(origin, "hash", "must be sha256:<64 hex digits>");
   if (!isPlainObject(obj.environments)) fail(origin, "environments", "must be an object");
   for (const [e, v] of Object.entries(obj.environments)) {
-    if (!isPlainObject(v) || (v.suffix !== undefined && typeof v.suffix !== "string")) fail(origin, `environments.${e}`, "must be an object with an optional string suffix");
+    if (!isPlainObject(v) || (v.suffix !== undefined && typeof v.suffix !== "string"))
+      fail(origin, `environments.${e}`, "must be an object with an optional string suffix");
   }
   if (!isPlainObject(obj.resources)) fail(origin, "resources", "must be an object");
   for (const [k, r] of Object.entries(obj.resources)) {
     const at = `resources["${k}"]`;
     if (!isPlainObject(r)) fail(origin, at, "must be an object");
     if (typeof r.type !== "string") fail(origin, `${at}.type`, "must be a string");
-    if (!Array.isArray(r.in) || !r.in.every((e) => typeof e === "string")) fail(origin, `${at}.in`, "must be a list of environment names");
+    if (!Array.isArray(r.in) || !r.in.every((e) => typeof e === "string"))
+      fail(origin, `${at}.in`, "must be a list of environment names");
     if (!isPlainObject(r.props)) fail(origin, `${at}.props`, "must be an object");
     if (r.exact !== undefined && !isPlainObject(r.exact)) fail(origin, `${at}.exact`, "must be an object");
-    if (r.varies !== undefined && (!Array.isArray(r.varies) || !r.varies.every((p) => typeof p === "string"))) fail(origin, `${at}.varies`, "must be a list of paths");
+    if (r.varies !== undefined && (!Array.isArray(r.varies) || !r.varies.every((p) => typeof p === "string")))
+      fail(origin, `${at}.varies`, "must be a list of paths");
   }
   const lock = obj as unknown as ParityLock;
   const actual = lockHash(lock);
-  if (actual !== lock.hash) fail(origin, "hash", `does not match the content (${actual}): the lock was edited by hand; run \`parity lock\` to rewrite it`);
+  if (actual !== lock.hash)
+    fail(
+      origin,
+      "hash",
+      `does not match the content (${actual}): the lock was edited by hand; run \`parity lock\` to rewrite it`,
+    );
   return lock;
 }
 
@@ -343,7 +381,8 @@ function label(key: string): string {
 }
 
 function isUnknownHere(leaves: Leaves, segs: readonly string[]): boolean {
-  for (let i = segs.length - 1; i > 0; i--) if (leaves.get(segs.slice(0, i).join("."))?.value === LOCK_UNKNOWN) return true;
+  for (let i = segs.length - 1; i > 0; i--)
+    if (leaves.get(segs.slice(0, i).join("."))?.value === LOCK_UNKNOWN) return true;
   return false;
 }
 
@@ -374,7 +413,15 @@ export function checkAgainstLock(snap: NormalisedSnapshot, lock: ParityLock, rul
     const locked = lock.resources[key];
     if (!locked || !locked.in.includes(env)) {
       const where = locked ? `only in ${locked.in.join(", ")}` : "in no environment";
-      out.push({ ...base(key, r), ruleId: LOCK_RULES.inventory, status: "fail", severity: "high", path: "$present", values: { [env]: "present", lock: locked ? locked.in.join(", ") : "absent" }, message: `${label(key)} exists in ${env}; the lock expects it ${where} (${LOCK_RULES.inventory})` });
+      out.push({
+        ...base(key, r),
+        ruleId: LOCK_RULES.inventory,
+        status: "fail",
+        severity: "high",
+        path: "$present",
+        values: { [env]: "present", lock: locked ? locked.in.join(", ") : "absent" },
+        message: `${label(key)} exists in ${env}; the lock expects it ${where} (${LOCK_RULES.inventory})`,
+      });
       continue;
     }
     const here = resourceLeaves(r, ids);
@@ -384,11 +431,27 @@ export function checkAgainstLock(snap: NormalisedSnapshot, lock: ParityLock, rul
       const segs = here.get(p)?.segs ?? p.split(".");
       if (value === undefined && isUnknownHere(here, segs)) value = LOCK_UNKNOWN;
       if (value === LOCK_UNKNOWN) {
-        out.push({ ...base(key, r), ruleId: LOCK_RULES.mismatch, status: "indeterminate", severity: "high", path: p, values: { lock: lockedValue, [env]: LOCK_UNKNOWN }, message: `${label(key)}: ${p} is unknown at preview in ${env}; the lock says ${renderValue(lockedValue)} (${LOCK_RULES.mismatch})` });
+        out.push({
+          ...base(key, r),
+          ruleId: LOCK_RULES.mismatch,
+          status: "indeterminate",
+          severity: "high",
+          path: p,
+          values: { lock: lockedValue, [env]: LOCK_UNKNOWN },
+          message: `${label(key)}: ${p} is unknown at preview in ${env}; the lock says ${renderValue(lockedValue)} (${LOCK_RULES.mismatch})`,
+        });
         return;
       }
       if (value !== undefined && deepEqual(value, lockedValue)) return;
-      out.push({ ...base(key, r), ruleId: LOCK_RULES.mismatch, status: "fail", severity: "high", path: p, values: { lock: lockedValue, [env]: value }, message: `${label(key)}: ${p} is ${renderValue(value)} in ${env}; the lock says ${renderValue(lockedValue)} (${LOCK_RULES.mismatch})` });
+      out.push({
+        ...base(key, r),
+        ruleId: LOCK_RULES.mismatch,
+        status: "fail",
+        severity: "high",
+        path: p,
+        values: { lock: lockedValue, [env]: value },
+        message: `${label(key)}: ${p} is ${renderValue(value)} in ${env}; the lock says ${renderValue(lockedValue)} (${LOCK_RULES.mismatch})`,
+      });
     };
     for (const [p, v] of Object.entries(locked.props)) mismatch(p, v, here.get(p)?.value);
     if (locked.exact) {
@@ -399,12 +462,31 @@ export function checkAgainstLock(snap: NormalisedSnapshot, lock: ParityLock, rul
       if (p in locked.props || (locked.exact && p in locked.exact) || varies?.has(p)) continue;
       if (rules.approvalFor(r.type, r.logicalId, segs)) continue;
       if (underLockedUnknown(locked.props, segs)) continue;
-      out.push({ ...base(key, r), ruleId: LOCK_RULES.mismatch, status: "fail", severity: "high", path: p, values: { lock: "<absent>", [env]: value }, message: `${label(key)}: ${p} is ${renderValue(value)} in ${env}; the lock has no value there (not agreed by all environments) (${LOCK_RULES.mismatch})` });
+      out.push({
+        ...base(key, r),
+        ruleId: LOCK_RULES.mismatch,
+        status: "fail",
+        severity: "high",
+        path: p,
+        values: { lock: "<absent>", [env]: value },
+        message: `${label(key)}: ${p} is ${renderValue(value)} in ${env}; the lock has no value there (not agreed by all environments) (${LOCK_RULES.mismatch})`,
+      });
     }
   }
   for (const [key, locked] of Object.entries(lock.resources)) {
     if (!locked.in.includes(env) || snap.resources.has(key)) continue;
-    out.push({ kind: "parity", environments: [env], resource: key, file, ruleId: LOCK_RULES.inventory, status: "fail", severity: "high", path: "$present", values: { [env]: "absent", lock: locked.in.join(", ") }, message: `${label(key)} is missing in ${env}; the lock expects it in ${locked.in.join(", ")} (${LOCK_RULES.inventory})` });
+    out.push({
+      kind: "parity",
+      environments: [env],
+      resource: key,
+      file,
+      ruleId: LOCK_RULES.inventory,
+      status: "fail",
+      severity: "high",
+      path: "$present",
+      values: { [env]: "absent", lock: locked.in.join(", ") },
+      message: `${label(key)} is missing in ${env}; the lock expects it in ${locked.in.join(", ")} (${LOCK_RULES.inventory})`,
+    });
   }
   return out;
 }
@@ -428,7 +510,8 @@ export function diffLocks(old: ParityLock, now: ParityLock): string[] {
   const lines: string[] = [];
   if (old.project !== now.project) lines.push(`project: ${old.project} → ${now.project}`);
   for (const e of new Set([...Object.keys(old.environments), ...Object.keys(now.environments)])) {
-    if (!deepEqual(old.environments[e], now.environments[e])) lines.push(`environments.${e}: ${renderValue(old.environments[e])} → ${renderValue(now.environments[e])}`);
+    if (!deepEqual(old.environments[e], now.environments[e]))
+      lines.push(`environments.${e}: ${renderValue(old.environments[e])} → ${renderValue(now.environments[e])}`);
   }
   const keys = [...new Set([...Object.keys(old.resources), ...Object.keys(now.resources)])].sort();
   for (const k of keys) {
@@ -445,8 +528,10 @@ export function diffLocks(old: ParityLock, now: ParityLock): string[] {
     if (a.in.join() !== b.in.join()) lines.push(`${k}: in ${a.in.join(", ")} → ${b.in.join(", ")}`);
     const va = new Set(a.varies ?? []);
     const vb = new Set(b.varies ?? []);
-    for (const p of [...vb].filter((x) => !va.has(x) && !(x in a.props) && !(x in (a.exact ?? {}))).sort()) lines.push(`${k}: ${p}: now differs between environments (was pinned or absent)`);
-    for (const p of [...va].filter((x) => !vb.has(x) && !(x in b.props) && !(x in (b.exact ?? {}))).sort()) lines.push(`${k}: ${p}: no longer differs between environments`);
+    for (const p of [...vb].filter((x) => !va.has(x) && !(x in a.props) && !(x in (a.exact ?? {}))).sort())
+      lines.push(`${k}: ${p}: now differs between environments (was pinned or absent)`);
+    for (const p of [...va].filter((x) => !vb.has(x) && !(x in b.props) && !(x in (b.exact ?? {}))).sort())
+      lines.push(`${k}: ${p}: no longer differs between environments`);
     for (const field of ["props", "exact"] as const) {
       const pa = a[field] ?? {};
       const pb = b[field] ?? {};
@@ -455,7 +540,8 @@ export function diffLocks(old: ParityLock, now: ParityLock): string[] {
         const vb = pb[p];
         if (va !== undefined && vb !== undefined && deepEqual(va, vb)) continue;
         const where = field === "exact" ? `${p} (exact)` : p;
-        if (vb === undefined) lines.push(`${k}: ${where}: ${renderValue(va)} → no longer agreed (environments differ or the path is gone)`);
+        if (vb === undefined)
+          lines.push(`${k}: ${where}: ${renderValue(va)} → no longer agreed (environments differ or the path is gone)`);
         else if (va === undefined) lines.push(`${k}: ${where}: not locked → ${renderValue(vb)}`);
         else lines.push(`${k}: ${where}: ${renderValue(va)} → ${renderValue(vb)}`);
       }

@@ -148,7 +148,12 @@ export interface Finding {
   /** Value per environment (already redacted), for differences. */
   readonly values?: Readonly<Record<string, unknown>>;
   /** For `approved`: the approval that covered it. */
-  readonly approval?: { readonly id: string; readonly reason: string; readonly owner: string; readonly expires?: string };
+  readonly approval?: {
+    readonly id: string;
+    readonly reason: string;
+    readonly owner: string;
+    readonly expires?: string;
+  };
   /** Policy enforcement level, for policy findings. */
   readonly enforcement?: "advisory" | "mandatory" | "remediate" | "disabled";
   /** File the finding points to (stack config, export file, rules file), if any. */

@@ -15,7 +15,13 @@ import { escapeRegExp, isPlainObject, stableStringify } from "./paths";
 import type { RuleSet } from "./rules";
 import { ARCHIVE_SIG, ASSET_SIG, isSecret, SECRET_PLACEHOLDER, SIG_KEY, UNKNOWN } from "./sentinels";
 
-export const PLACEHOLDERS = { env: "{env}", suffix: "{suffix}", account: "{account}", region: "{region}", id: "{id}" } as const;
+export const PLACEHOLDERS = {
+  env: "{env}",
+  suffix: "{suffix}",
+  account: "{account}",
+  region: "{region}",
+  id: "{id}",
+} as const;
 
 /** Keys that differ per deployment by nature and are never compared. */
 export const VOLATILE_KEYS: ReadonlySet<string> = new Set(["__defaults"]);
@@ -27,10 +33,38 @@ const DELIM = "-_/:.";
  * *chooses* (`ami-…`, `snap-…`) are not here: another image is a difference.
  */
 export const AWS_GENERATED_ID_PREFIXES: readonly string[] = [
-  "subnet", "sg", "vpc", "eni", "igw", "eigw", "nat", "rtb", "rtbassoc", "vpce", "acl", "aclassoc", "eipalloc", "eipassoc",
-  "i", "lt", "vol", "tgw", "tgw-attach", "tgw-rtb", "pcx", "dopt", "fl", "sgr", "vgw", "cgw", "vpn",
+  "subnet",
+  "sg",
+  "vpc",
+  "eni",
+  "igw",
+  "eigw",
+  "nat",
+  "rtb",
+  "rtbassoc",
+  "vpce",
+  "acl",
+  "aclassoc",
+  "eipalloc",
+  "eipassoc",
+  "i",
+  "lt",
+  "vol",
+  "tgw",
+  "tgw-attach",
+  "tgw-rtb",
+  "pcx",
+  "dopt",
+  "fl",
+  "sgr",
+  "vgw",
+  "cgw",
+  "vpn",
 ];
-const AWS_ID_RE = new RegExp(`(?<![A-Za-z0-9-])(?:${AWS_GENERATED_ID_PREFIXES.map(escapeRegExp).join("|")})-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![A-Za-z0-9])`, "g");
+const AWS_ID_RE = new RegExp(
+  `(?<![A-Za-z0-9-])(?:${AWS_GENERATED_ID_PREFIXES.map(escapeRegExp).join("|")})-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![A-Za-z0-9])`,
+  "g",
+);
 /** Pulumi auto-naming appends `-` and 7 lowercase hex characters to the resource's name. */
 const AUTONAME_RE = /-[0-9a-f]{7}(?![A-Za-z0-9])/g;
 const MAX_DEPTH = 100;
@@ -79,7 +113,11 @@ const CACHE_LIMIT = 200_000;
 const ok = (x: unknown): x is string => typeof x === "string" && x.length > 0 && !/[{}]/.test(x);
 
 /** Groups other environments by a value (two envs may share an account): value → `env|env`. */
-function foreignByValue(others: readonly ForeignEnvironment[], key: "accountId" | "region", own: string | undefined): Map<string, string> {
+function foreignByValue(
+  others: readonly ForeignEnvironment[],
+  key: "accountId" | "region",
+  own: string | undefined,
+): Map<string, string> {
   const m = new Map<string, string[]>();
   for (const o of others) {
     const v = o[key];
@@ -115,24 +153,50 @@ export function stringNormaliser(ctx: Partial<EnvironmentContext>, opts: Normali
   }
   const account = ok(ctx.accountId) ? ctx.accountId : undefined;
   const region = ok(ctx.region) ? ctx.region : undefined;
-  if (account) steps.push({ re: new RegExp(`(?<!\\d)${escapeRegExp(account)}(?!\\d)`, "g"), placeholder: PLACEHOLDERS.account, mayMatch: literal(account) });
+  if (account)
+    steps.push({
+      re: new RegExp(`(?<!\\d)${escapeRegExp(account)}(?!\\d)`, "g"),
+      placeholder: PLACEHOLDERS.account,
+      mayMatch: literal(account),
+    });
   for (const [v, envs] of foreignByValue(opts.others ?? [], "accountId", account)) {
-    steps.push({ re: new RegExp(`(?<!\\d)${escapeRegExp(v)}(?!\\d)`, "g"), placeholder: `{account:${envs}}`, mayMatch: literal(v) });
+    steps.push({
+      re: new RegExp(`(?<!\\d)${escapeRegExp(v)}(?!\\d)`, "g"),
+      placeholder: `{account:${envs}}`,
+      mayMatch: literal(v),
+    });
   }
-  if (region) steps.push({ re: new RegExp(`(?<![a-z])${escapeRegExp(region)}(?!\\d)`, "g"), placeholder: PLACEHOLDERS.region, mayMatch: literal(region) });
+  if (region)
+    steps.push({
+      re: new RegExp(`(?<![a-z])${escapeRegExp(region)}(?!\\d)`, "g"),
+      placeholder: PLACEHOLDERS.region,
+      mayMatch: literal(region),
+    });
   for (const [v, envs] of foreignByValue(opts.others ?? [], "region", region)) {
-    steps.push({ re: new RegExp(`(?<![a-z])${escapeRegExp(v)}(?!\\d)`, "g"), placeholder: `{region:${envs}}`, mayMatch: literal(v) });
+    steps.push({
+      re: new RegExp(`(?<![a-z])${escapeRegExp(v)}(?!\\d)`, "g"),
+      placeholder: `{region:${envs}}`,
+      mayMatch: literal(v),
+    });
   }
   const envNames = [ctx.stack, ...(opts.aliases ?? []), ctx.env].filter(ok);
   if (ok(ctx.stack) && ctx.stack.includes("/")) envNames.unshift(ctx.stack.split("/").pop()!);
   // Longest first: `shop-prd-eu` before `prd`.
-  for (const n of [...new Set(envNames)].sort((a, b) => b.length - a.length)) steps.push({ re: tokenRegExp(n), placeholder: PLACEHOLDERS.env, mayMatch: literal(n) });
-  if (ok(ctx.suffix)) steps.push({ re: tokenRegExp(ctx.suffix), placeholder: PLACEHOLDERS.suffix, mayMatch: literal(ctx.suffix) });
+  for (const n of [...new Set(envNames)].sort((a, b) => b.length - a.length))
+    steps.push({ re: tokenRegExp(n), placeholder: PLACEHOLDERS.env, mayMatch: literal(n) });
+  if (ok(ctx.suffix))
+    steps.push({ re: tokenRegExp(ctx.suffix), placeholder: PLACEHOLDERS.suffix, mayMatch: literal(ctx.suffix) });
   steps.push({ re: AWS_ID_RE, placeholder: PLACEHOLDERS.id, mayMatch: literal("-") });
   // Keys and many values (tags, types, policies) repeat across resources: each distinct string is rewritten once.
   const cache = new Map<string, string>();
   const foreign = new Set<string>();
-  const foreignSteps = new Set(steps.filter((st) => typeof st.placeholder === "string" && (st.placeholder.startsWith("{account:") || st.placeholder.startsWith("{region:"))));
+  const foreignSteps = new Set(
+    steps.filter(
+      (st) =>
+        typeof st.placeholder === "string" &&
+        (st.placeholder.startsWith("{account:") || st.placeholder.startsWith("{region:")),
+    ),
+  );
   let hits = 0;
   const fn = (s: string): string => {
     if (s === UNKNOWN) return s;
@@ -146,7 +210,10 @@ export function stringNormaliser(ctx: Partial<EnvironmentContext>, opts: Normali
     for (const step of steps) {
       if (!step.mayMatch(cur)) continue;
       step.re.lastIndex = 0;
-      const next: string = typeof step.placeholder === "string" ? cur.replace(step.re, step.placeholder) : cur.replace(step.re, step.placeholder);
+      const next: string =
+        typeof step.placeholder === "string"
+          ? cur.replace(step.re, step.placeholder)
+          : cur.replace(step.re, step.placeholder);
       if (next !== cur && foreignSteps.has(step)) crossed = true;
       cur = next;
     }
@@ -195,7 +262,9 @@ function str(v: unknown, fallback = ""): string {
 
 /** The names of an environment as they appear in resource names: stack (full and short), env, aliases. */
 function envTokens(ctx: Partial<EnvironmentContext>, aliases: readonly string[] = []): string[][] {
-  const names = [ctx.stack, ctx.stack?.split("/").pop(), ctx.env, ...aliases].filter((x): x is string => typeof x === "string" && x.length > 0 && !x.includes("/"));
+  const names = [ctx.stack, ctx.stack?.split("/").pop(), ctx.env, ...aliases].filter(
+    (x): x is string => typeof x === "string" && x.length > 0 && !x.includes("/"),
+  );
   const seqs = [...new Set(names)].map((n) => n.split("-"));
   // Longest token sequence first: `shop-prd-eu` is stripped whole before `prd` alone is tried.
   return seqs.sort((a, b) => b.length - a.length);
@@ -229,7 +298,8 @@ function logicalIdWith(name: string, tokens: readonly string[][], suffix: string
     }
   }
   if (parts.length > 1 && /^[0-9a-f]{7}$/.test(parts[parts.length - 1])) parts = parts.slice(0, -1);
-  if (parts.length > 1 && typeof suffix === "string" && suffix && parts[parts.length - 1] === suffix) parts = parts.slice(0, -1);
+  if (parts.length > 1 && typeof suffix === "string" && suffix && parts[parts.length - 1] === suffix)
+    parts = parts.slice(0, -1);
   return parts.join("-");
 }
 
@@ -260,7 +330,12 @@ function identityOf(type: string, name: string, ctx: Partial<EnvironmentContext>
 }
 
 /** A resource reference (parent URN, or provider reference `<urn>::<id>`) as an environment-neutral `type::logicalId`. */
-function referenceOf(ref: unknown, ctx: Partial<EnvironmentContext>, aliases: readonly string[], provider: boolean): string | undefined {
+function referenceOf(
+  ref: unknown,
+  ctx: Partial<EnvironmentContext>,
+  aliases: readonly string[],
+  provider: boolean,
+): string | undefined {
   if (typeof ref !== "string" || !ref) return undefined;
   const urn = provider ? ref.slice(0, Math.max(0, ref.lastIndexOf("::"))) : ref;
   const u = parseUrn(urn);
@@ -275,15 +350,28 @@ export function effectiveContext(snapshot: Snapshot, rules?: RuleSet): Partial<E
   const project = str(ctx.project) || rules?.project || "";
   const config = isPlainObject(snapshot?.config) ? snapshot.config : {};
   const suffix = str(ctx.suffix) || str(config[`${project}:environmentSuffix`]) || undefined;
-  return { ...ctx, project, accountId: str(ctx.accountId) || env?.accountId, region: str(ctx.region) || env?.region, suffix };
+  return {
+    ...ctx,
+    project,
+    accountId: str(ctx.accountId) || env?.accountId,
+    region: str(ctx.region) || env?.region,
+    suffix,
+  };
 }
 
 /** The other environments of the rules (for cross-environment references), and this one's aliases. */
 function rulesFacts(env: string | undefined, rules?: RuleSet): { others: ForeignEnvironment[]; aliases: string[] } {
   const all = rules && isPlainObject(rules.environments) ? Object.values(rules.environments) : [];
-  const others = all.filter((e) => e.name !== env).map((e) => ({ env: e.name, accountId: e.accountId, region: e.region }));
+  const others = all
+    .filter((e) => e.name !== env)
+    .map((e) => ({ env: e.name, accountId: e.accountId, region: e.region }));
   const own = all.find((e) => e.name === env);
-  return { others, aliases: Array.isArray(own?.aliases) ? own.aliases.filter((a): a is string => typeof a === "string" && a.length > 0) : [] };
+  return {
+    others,
+    aliases: Array.isArray(own?.aliases)
+      ? own.aliases.filter((a): a is string => typeof a === "string" && a.length > 0)
+      : [],
+  };
 }
 
 /**
@@ -292,7 +380,14 @@ function rulesFacts(env: string | undefined, rules?: RuleSet): { others: Foreign
  * list is equal; index paths (`subnetIds.2`) keep their meaning for approvals.
  */
 export const SET_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
-  "*": ["subnetIds", "securityGroupIds", "vpcSecurityGroupIds", "managedPolicyArns", "availabilityZones", "vpcZoneIdentifiers"],
+  "*": [
+    "subnetIds",
+    "securityGroupIds",
+    "vpcSecurityGroupIds",
+    "managedPolicyArns",
+    "availabilityZones",
+    "vpcZoneIdentifiers",
+  ],
   "aws:dynamodb/table:Table": ["attributes", "globalSecondaryIndexes", "localSecondaryIndexes", "replicas"],
   "aws:iam/role:Role": ["inlinePolicies"],
   "aws:ec2/securityGroup:SecurityGroup": ["ingress", "egress"],
@@ -312,7 +407,11 @@ export const SET_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
 const setPathCache = new Map<string, string[][]>();
 function setPathsOf(type: string): string[][] {
   let paths = setPathCache.get(type);
-  if (!paths) setPathCache.set(type, (paths = [...(SET_PROPERTIES["*"] ?? []), ...(SET_PROPERTIES[type] ?? [])].map((p) => p.split("."))));
+  if (!paths)
+    setPathCache.set(
+      type,
+      (paths = [...(SET_PROPERTIES["*"] ?? []), ...(SET_PROPERTIES[type] ?? [])].map((p) => p.split("."))),
+    );
   return paths;
 }
 
@@ -350,7 +449,11 @@ export function setsAt(type: string, segs: readonly string[], value: unknown): u
 }
 
 /** The array at `segs` inside `root` and its parent; with `copy`, the containers on the way are copied first. */
-function arrayAt(root: Record<string, unknown>, segs: readonly string[], copy: boolean): { parent: Record<string, unknown>; key: string; list: unknown[] } | undefined {
+function arrayAt(
+  root: Record<string, unknown>,
+  segs: readonly string[],
+  copy: boolean,
+): { parent: Record<string, unknown>; key: string; list: unknown[] } | undefined {
   let parent: Record<string, unknown> = root;
   for (let i = 0; i < segs.length - 1; i++) {
     const next = parent[segs[i]];
@@ -366,7 +469,11 @@ function arrayAt(root: Record<string, unknown>, segs: readonly string[], copy: b
  * Puts the set-typed properties of normalised `props` in canonical order, and the raw props' elements in the same
  * order (the comparer walks both together). Returns the raw props to pair with, copied where a set was reordered.
  */
-function applySets(props: Record<string, unknown>, raw: Record<string, unknown>, type: string): Record<string, unknown> {
+function applySets(
+  props: Record<string, unknown>,
+  raw: Record<string, unknown>,
+  type: string,
+): Record<string, unknown> {
   let rawOut = raw;
   for (const segs of setPathsOf(type)) {
     const n = arrayAt(props, segs, false);
@@ -393,11 +500,14 @@ function foldTags(props: Record<string, unknown>): Record<string, unknown> {
 /** Properties secret in any form: `additionalSecretOutputs` on the resource, or a secret output of the same name. */
 function secretKeys(r: SnapshotResource): Set<string> | undefined {
   let out: Set<string> | undefined;
-  if (Array.isArray(r.additionalSecretOutputs)) for (const k of r.additionalSecretOutputs) if (typeof k === "string") (out ??= new Set()).add(k);
+  if (Array.isArray(r.additionalSecretOutputs))
+    for (const k of r.additionalSecretOutputs) if (typeof k === "string") (out ??= new Set()).add(k);
   // A secret output whose input already marks its secret parts (an env var map with one secret variable becomes one
   // secret output as a whole) is compared by the input's finer marks; otherwise the whole property is secret.
   const props = isPlainObject(r.props) ? r.props : {};
-  if (isPlainObject(r.outputs)) for (const k of Object.keys(r.outputs)) if (isSecret(r.outputs[k]) && !holdsSecret(props[k], 0)) (out ??= new Set()).add(k);
+  if (isPlainObject(r.outputs))
+    for (const k of Object.keys(r.outputs))
+      if (isSecret(r.outputs[k]) && !holdsSecret(props[k], 0)) (out ??= new Set()).add(k);
   return out;
 }
 
@@ -409,7 +519,13 @@ function holdsSecret(v: unknown, depth: number): boolean {
 }
 
 /** Options that change what a deploy does, compared as `$`-paths (absent = the default, so a default is never a difference). */
-function optionsOf(r: SnapshotResource, ctx: Partial<EnvironmentContext>, aliases: readonly string[], norm: ValueNormaliser, refs: Map<string, string | undefined>): Record<string, unknown> | undefined {
+function optionsOf(
+  r: SnapshotResource,
+  ctx: Partial<EnvironmentContext>,
+  aliases: readonly string[],
+  norm: ValueNormaliser,
+  refs: Map<string, string | undefined>,
+): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   // Parents and providers repeat across a stack's resources: each reference is resolved once.
   const ref = (v: unknown, provider: boolean): string | undefined => {
@@ -425,14 +541,19 @@ function optionsOf(r: SnapshotResource, ctx: Partial<EnvironmentContext>, aliase
   if (parent && !parent.startsWith(`${STACK_TYPE}::`)) out[OPTION_PATHS.parent] = parent;
   const provider = ref(r.provider, true);
   if (provider) out[OPTION_PATHS.provider] = provider;
-  const list = (v: unknown) => (Array.isArray(v) ? [...new Set(v.filter((x): x is string => typeof x === "string"))].sort() : undefined);
+  const list = (v: unknown) =>
+    Array.isArray(v) ? [...new Set(v.filter((x): x is string => typeof x === "string"))].sort() : undefined;
   const roc = list(r.replaceOnChanges);
   if (roc?.length) out[OPTION_PATHS.replaceOnChanges] = roc;
   if (r.deleteBeforeReplace === true) out[OPTION_PATHS.deleteBeforeReplace] = true;
-  const al = Array.isArray(r.aliases) ? list(r.aliases.map((a) => (typeof a === "string" ? norm(a) : stableStringify(normaliseValue(a, norm))))) : undefined;
+  const al = Array.isArray(r.aliases)
+    ? list(r.aliases.map((a) => (typeof a === "string" ? norm(a) : stableStringify(normaliseValue(a, norm)))))
+    : undefined;
   if (al?.length) out[OPTION_PATHS.aliases] = al;
   if (isPlainObject(r.customTimeouts)) {
-    const ct = Object.fromEntries(Object.entries(r.customTimeouts).filter(([, v]) => v !== undefined && v !== null && v !== "" && v !== 0));
+    const ct = Object.fromEntries(
+      Object.entries(r.customTimeouts).filter(([, v]) => v !== undefined && v !== null && v !== "" && v !== 0),
+    );
     if (Object.keys(ct).length) out[OPTION_PATHS.customTimeouts] = ct;
   }
   return Object.keys(out).length ? out : undefined;
@@ -489,7 +610,8 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
     const key = `${qualified}::${logicalId}`;
     pending.push({ r, type, logicalId, key });
   }
-  const order = (p: Pending) => `${p.key}\u0000${norm(str(p.r.name))}\u0000${norm(str(p.r.urn))}\u0000${norm(str(p.r.parent))}`;
+  const order = (p: Pending) =>
+    `${p.key}\u0000${norm(str(p.r.name))}\u0000${norm(str(p.r.urn))}\u0000${norm(str(p.r.parent))}`;
   // Numbered in an order that does not depend on the file: by pairing key (parent chain), then normalised name/URN.
   const numbering = (keyOf: (p: Pending) => string): Map<Pending, number> => {
     const count = new Map<string, number>();
@@ -522,9 +644,12 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
     const props = normaliseValue(folded, norm) as Record<string, unknown>;
     const crossEnvironment = norm.crossEnvironmentHits!() !== before;
     const secrets = secretKeys(r);
-    if (secrets) for (const s of secrets) if (Object.prototype.hasOwnProperty.call(props, s)) props[s] = SECRET_PLACEHOLDER;
+    if (secrets)
+      for (const s of secrets) if (Object.prototype.hasOwnProperty.call(props, s)) props[s] = SECRET_PLACEHOLDER;
     const rawProps = applySets(props, folded, type);
-    const ignoreChanges = Array.isArray(r.ignoreChanges) ? [...new Set(r.ignoreChanges.filter((x): x is string => typeof x === "string"))].sort() : undefined;
+    const ignoreChanges = Array.isArray(r.ignoreChanges)
+      ? [...new Set(r.ignoreChanges.filter((x): x is string => typeof x === "string"))].sort()
+      : undefined;
     const options = optionsOf(r, ctx, aliases, norm, refs);
     resources.set(mapKey, {
       logicalId,
@@ -539,7 +664,9 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
     });
   }
   const beforeConfig = norm.crossEnvironmentHits!();
-  const config = isPlainObject(snapshot?.config) ? (normaliseValue(snapshot.config, norm) as Record<string, unknown>) : undefined;
+  const config = isPlainObject(snapshot?.config)
+    ? (normaliseValue(snapshot.config, norm) as Record<string, unknown>)
+    : undefined;
   const configCrossEnvironment = norm.crossEnvironmentHits!() !== beforeConfig;
   const out: NormalisedSnapshot = {
     context: { ...(ctx as EnvironmentContext), env: str(ctx.env), stack: str(ctx.stack), project: str(ctx.project) },

@@ -154,7 +154,12 @@ function unionKeys(values: readonly unknown[]): string[] {
 }
 
 /** Every leaf of a value as [path, value]; empty objects/arrays are leaves; JSON-object strings are descended. */
-export function leaves(v: unknown, prefix: string[] = [], out: [string[], unknown][] = [], depth = 0): [string[], unknown][] {
+export function leaves(
+  v: unknown,
+  prefix: string[] = [],
+  out: [string[], unknown][] = [],
+  depth = 0,
+): [string[], unknown][] {
   const c = depth < 64 ? children(v) : undefined;
   if (!c || c.length === 0) {
     if (prefix.length > 0) out.push([prefix, v]);
@@ -226,7 +231,9 @@ export function satisfies(spec: ValueSpec, value: unknown): boolean {
     case "oneOf":
       return Array.isArray(s.oneOf) && s.oneOf.some((o) => deepEqual(o, value));
     case "range":
-      return typeof value === "number" && (s.min === undefined || value >= s.min) && (s.max === undefined || value <= s.max);
+      return (
+        typeof value === "number" && (s.min === undefined || value >= s.min) && (s.max === undefined || value <= s.max)
+      );
     default:
       return deepEqual(spec, value);
   }

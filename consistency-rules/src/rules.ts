@@ -134,7 +134,16 @@ export class RuleSet {
     this.source = raw;
     this.project = raw.project;
     this.environments = Object.fromEntries(
-      Object.entries(raw.environments).map(([name, e]) => [name, { name, stacks: e.stacks, accountId: e.accountId, region: e.region, ...(e.aliases ? { aliases: e.aliases } : {}) }]),
+      Object.entries(raw.environments).map(([name, e]) => [
+        name,
+        {
+          name,
+          stacks: e.stacks,
+          accountId: e.accountId,
+          region: e.region,
+          ...(e.aliases ? { aliases: e.aliases } : {}),
+        },
+      ]),
     );
     this.invariants = (raw.invariants ?? []).map((i) => ({
       ...i,
@@ -144,7 +153,8 @@ export class RuleSet {
     }));
     this.approvals = raw.approvals ?? [];
     this.iamExceptions = raw.iamExceptions ?? [];
-    this.configSchemaPath = raw.configSchema && baseDir !== undefined ? path.resolve(baseDir, raw.configSchema) : raw.configSchema;
+    this.configSchemaPath =
+      raw.configSchema && baseDir !== undefined ? path.resolve(baseDir, raw.configSchema) : raw.configSchema;
     this.orderedInvariants = bySpecificity(this.invariants);
     this.orderedApprovals = bySpecificity(this.approvals);
   }
@@ -210,7 +220,12 @@ export class RuleSet {
    * resource must match its pattern in `ctx` (account and region default to the environment's in the rules).
    * Expired exceptions apply to nothing.
    */
-  iamExceptionFor(actions: readonly string[], resource: string, ctx: IamContext, now: Date = new Date()): IamException | undefined {
+  iamExceptionFor(
+    actions: readonly string[],
+    resource: string,
+    ctx: IamContext,
+    now: Date = new Date(),
+  ): IamException | undefined {
     const env = this.environments[ctx.env];
     const full: IamContext = { ...ctx, accountId: ctx.accountId ?? env?.accountId, region: ctx.region ?? env?.region };
     return this.iamExceptions.find((e) => !isExpired(e, now) && iamExceptionCovers(e, actions, resource, full));
@@ -220,7 +235,13 @@ export class RuleSet {
    * What `path` of a resource must be in `env`: the invariant's `expect`, else the value spec of the matching,
    * non-expired approval for that environment; undefined if nothing pins it.
    */
-  expectation(env: string, type: string, logicalId: string, path: string, now: Date = new Date()): ValueSpec | undefined {
+  expectation(
+    env: string,
+    type: string,
+    logicalId: string,
+    path: string,
+    now: Date = new Date(),
+  ): ValueSpec | undefined {
     const inv = this.invariantFor(type, logicalId, path);
     if (inv) return inv.hasExpect ? inv.expect : undefined;
     const approval = this.approvalFor(type, logicalId, path);
@@ -247,12 +268,15 @@ function specErrors(spec: unknown, origin: string, pointer: string): InputError[
   if (!isPlainObject(spec)) return [];
   const kind = specKind(spec);
   const s = spec as { any?: unknown; oneOf?: unknown; min?: unknown; max?: unknown };
-  if (kind === "any" && s.any !== true) return [new InputError(origin, pointer, "must be {\"any\": true}")];
-  if (kind === "oneOf" && (!Array.isArray(s.oneOf) || s.oneOf.length === 0)) return [new InputError(origin, `${pointer}.oneOf`, "must be a non-empty array")];
+  if (kind === "any" && s.any !== true) return [new InputError(origin, pointer, 'must be {"any": true}')];
+  if (kind === "oneOf" && (!Array.isArray(s.oneOf) || s.oneOf.length === 0))
+    return [new InputError(origin, `${pointer}.oneOf`, "must be a non-empty array")];
   if (kind === "range") {
     const bad = (["min", "max"] as const).filter((k) => s[k] !== undefined && typeof s[k] !== "number");
-    if (bad.length) return bad.map((k) => new InputError(origin, `${pointer}.${k}`, `must be a number, got ${JSON.stringify(s[k])}`));
-    if (typeof s.min === "number" && typeof s.max === "number" && s.min > s.max) return [new InputError(origin, pointer, "min must not exceed max")];
+    if (bad.length)
+      return bad.map((k) => new InputError(origin, `${pointer}.${k}`, `must be a number, got ${JSON.stringify(s[k])}`));
+    if (typeof s.min === "number" && typeof s.max === "number" && s.min > s.max)
+      return [new InputError(origin, pointer, "min must not exceed max")];
   }
   return [];
 }
@@ -271,7 +295,10 @@ function semanticErrors(raw: RawRules, origin: string): InputError[] {
   for (const [env, e] of Object.entries(raw.environments)) {
     for (const s of e.stacks) {
       const other = stackOwner.get(s);
-      if (other) errors.push(new InputError(origin, `environments.${env}.stacks`, `names stack "${s}" already in environment ${other}`));
+      if (other)
+        errors.push(
+          new InputError(origin, `environments.${env}.stacks`, `names stack "${s}" already in environment ${other}`),
+        );
       else stackOwner.set(s, env);
     }
   }
@@ -284,19 +311,34 @@ function semanticErrors(raw: RawRules, origin: string): InputError[] {
     } catch (err) {
       errors.push(new InputError(origin, `${p}.resource`, (err as Error).message));
     }
-    if (e.expires && Number.isNaN(Date.parse(`${e.expires}T00:00:00Z`))) errors.push(new InputError(origin, `${p}.expires`, `is not a valid date, got "${e.expires}"`));
+    if (e.expires && Number.isNaN(Date.parse(`${e.expires}T00:00:00Z`)))
+      errors.push(new InputError(origin, `${p}.expires`, `is not a valid date, got "${e.expires}"`));
   });
   (raw.approvals ?? []).forEach((a, i) => {
     const p = `approvals[${i}]`;
     checkId(a.id, p);
     for (const [env, spec] of Object.entries(a.values)) {
-      if (!envs.has(env)) errors.push(new InputError(origin, `${p}.values.${env}`, `names unknown environment "${env}" (known: ${[...envs].join(", ")})`));
+      if (!envs.has(env))
+        errors.push(
+          new InputError(
+            origin,
+            `${p}.values.${env}`,
+            `names unknown environment "${env}" (known: ${[...envs].join(", ")})`,
+          ),
+        );
       errors.push(...specErrors(spec, origin, `${p}.values.${env}`));
     }
-    if (a.expires && Number.isNaN(Date.parse(`${a.expires}T00:00:00Z`))) errors.push(new InputError(origin, `${p}.expires`, `is not a valid date, got "${a.expires}"`));
-    if (a.type === CONFIG_TYPE && a.resource !== CONFIG_TYPE) errors.push(new InputError(origin, `${p}.resource`, `must be "config" for type "config", got "${a.resource}"`));
-    const clash = (raw.invariants ?? []).find((inv) => inv.type === a.type && (inv.resource ?? "*") === a.resource && inv.path === a.path);
-    if (clash) errors.push(new InputError(origin, p, `approves ${a.path} which invariant ${clash.id} pins (invariants win; remove one)`));
+    if (a.expires && Number.isNaN(Date.parse(`${a.expires}T00:00:00Z`)))
+      errors.push(new InputError(origin, `${p}.expires`, `is not a valid date, got "${a.expires}"`));
+    if (a.type === CONFIG_TYPE && a.resource !== CONFIG_TYPE)
+      errors.push(new InputError(origin, `${p}.resource`, `must be "config" for type "config", got "${a.resource}"`));
+    const clash = (raw.invariants ?? []).find(
+      (inv) => inv.type === a.type && (inv.resource ?? "*") === a.resource && inv.path === a.path,
+    );
+    if (clash)
+      errors.push(
+        new InputError(origin, p, `approves ${a.path} which invariant ${clash.id} pins (invariants win; remove one)`),
+      );
   });
   return errors;
 }

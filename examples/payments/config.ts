@@ -40,10 +40,27 @@ export function loadPaymentsConfig(): PaymentsConfig {
   const schema = JSON.parse(fs.readFileSync(CONFIG_SCHEMA_FILE, "utf8")) as object;
   const { project, env, region, ns } = readStackConfig({ schema, rules });
   const keys: (keyof PaymentsConfig)[] = [
-    "accountId", "service", "environmentSuffix", "team", "costCenter", "vpcCidr", "egressMode", "natGateways", "natInstanceType",
-    "dbInstanceClass", "dbInstanceCount", "dbBackupRetentionDays", "dbCpuAlarmThresholdPercent", "lambdaMemoryMb",
-    "lambdaTimeoutSec", "logRetentionDays", "tableCapacity", "tablePointInTimeRecovery", "receiptsGlacierTransitionDays",
-    "receiptsGlacierTransitionEnabled", "sseAlgorithm",
+    "accountId",
+    "service",
+    "environmentSuffix",
+    "team",
+    "costCenter",
+    "vpcCidr",
+    "egressMode",
+    "natGateways",
+    "natInstanceType",
+    "dbInstanceClass",
+    "dbInstanceCount",
+    "dbBackupRetentionDays",
+    "dbCpuAlarmThresholdPercent",
+    "lambdaMemoryMb",
+    "lambdaTimeoutSec",
+    "logRetentionDays",
+    "tableCapacity",
+    "tablePointInTimeRecovery",
+    "receiptsGlacierTransitionDays",
+    "receiptsGlacierTransitionEnabled",
+    "sseAlgorithm",
   ];
   const picked = Object.fromEntries(keys.filter((k) => ns(k) !== undefined).map((k) => [k, ns(k)]));
   return Object.freeze({ ...picked, project, env, region, rules }) as PaymentsConfig;

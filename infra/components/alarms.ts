@@ -29,32 +29,41 @@ export class Alarms extends pulumi.ComponentResource {
     const physical = (resource: string) => n.physical(resource);
     const tags = (resource: string) => ({ ...(args.tags ?? {}), Name: physical(resource) });
     const t = args.dbCpuThresholdPercent;
-    if (t !== undefined && !(t > 0 && t <= 100)) throw new Error(`alarms ${name}: dbCpuThresholdPercent must be in (0, 100], got ${t}`);
+    if (t !== undefined && !(t > 0 && t <= 100))
+      throw new Error(`alarms ${name}: dbCpuThresholdPercent must be in (0, 100], got ${t}`);
 
-    const topic = new aws.sns.Topic(n.resource(`alarms-topic`), {
-      name: physical("alarms-topic"),
-      kmsMasterKeyId: "alias/aws/sns",
-      tags: tags("alarms-topic"),
-    }, { parent: this });
+    const topic = new aws.sns.Topic(
+      n.resource(`alarms-topic`),
+      {
+        name: physical("alarms-topic"),
+        kmsMasterKeyId: "alias/aws/sns",
+        tags: tags("alarms-topic"),
+      },
+      { parent: this },
+    );
     this.topicArn = topic.arn;
 
     if (t !== undefined) {
-      const alarm = new aws.cloudwatch.MetricAlarm(n.resource(`db-cpu-alarm`), {
-        name: physical("db-cpu-alarm"),
-        alarmDescription: "Aurora cluster average CPU above the environment's threshold for 15 minutes",
-        namespace: "AWS/RDS",
-        metricName: "CPUUtilization",
-        dimensions: { DBClusterIdentifier: args.dbClusterIdentifier },
-        statistic: "Average",
-        period: 300,
-        evaluationPeriods: 3,
-        threshold: t,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "missing",
-        alarmActions: [topic.arn],
-        okActions: [topic.arn],
-        tags: tags("db-cpu-alarm"),
-      }, { parent: this });
+      const alarm = new aws.cloudwatch.MetricAlarm(
+        n.resource(`db-cpu-alarm`),
+        {
+          name: physical("db-cpu-alarm"),
+          alarmDescription: "Aurora cluster average CPU above the environment's threshold for 15 minutes",
+          namespace: "AWS/RDS",
+          metricName: "CPUUtilization",
+          dimensions: { DBClusterIdentifier: args.dbClusterIdentifier },
+          statistic: "Average",
+          period: 300,
+          evaluationPeriods: 3,
+          threshold: t,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "missing",
+          alarmActions: [topic.arn],
+          okActions: [topic.arn],
+          tags: tags("db-cpu-alarm"),
+        },
+        { parent: this },
+      );
       this.dbCpuAlarmArn = alarm.arn;
     }
 

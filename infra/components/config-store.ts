@@ -14,7 +14,10 @@ export function ssmParameterArn(region: string, accountId: string, name: string)
 
 /** A config key as a kebab-case name token: `batchSize` → `batch-size`, `a.b_c` → `a-b-c`. */
 export function configKeyToken(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/[._]/g, "-").toLowerCase();
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .replace(/[._]/g, "-")
+    .toLowerCase();
 }
 
 export interface ConfigStoreArgs {
@@ -50,10 +53,14 @@ export class ConfigStore extends pulumi.ComponentResource {
   constructor(name: string, args: ConfigStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("env-parity:config:ConfigStore", name, {}, opts);
     const bad = Object.keys(args.values).filter((k) => !CONFIG_KEY_PATTERN.test(k));
-    if (bad.length) throw new Error(`ConfigStore ${name}: config keys must match ${CONFIG_KEY_PATTERN}: ${bad.join(", ")}`);
+    if (bad.length)
+      throw new Error(`ConfigStore ${name}: config keys must match ${CONFIG_KEY_PATTERN}: ${bad.join(", ")}`);
     const token = (key: string) => `config-${configKeyToken(key)}`;
     const clash = Object.keys(args.values).filter((k, i, all) => all.findIndex((o) => token(o) === token(k)) !== i);
-    if (clash.length) throw new Error(`ConfigStore ${name}: config keys collide once kebab-cased for resource names: ${clash.join(", ")}`);
+    if (clash.length)
+      throw new Error(
+        `ConfigStore ${name}: config keys collide once kebab-cased for resource names: ${clash.join(", ")}`,
+      );
     const secret = new Set(args.secretKeys ?? []);
     const replica = new Set(args.replicaKeys ?? []);
     const parameters: Record<string, aws.ssm.Parameter> = {};
@@ -62,13 +69,17 @@ export class ConfigStore extends pulumi.ComponentResource {
     for (const key of Object.keys(args.values).sort()) {
       names[key] = parameterName(args.project, args.env, key);
       arns[key] = ssmParameterArn(args.region, args.accountId, names[key]);
-      parameters[key] = new aws.ssm.Parameter(args.naming.resource(token(key)), {
-        name: names[key],
-        type: secret.has(key) ? "SecureString" : "String",
-        value: secret.has(key) ? pulumi.secret(args.values[key]) : args.values[key],
-        description: `Application configuration ${names[key]}`,
-        tags: args.tags,
-      }, { parent: this, ...(replica.has(key) ? { ignoreChanges: ["value"] } : {}) });
+      parameters[key] = new aws.ssm.Parameter(
+        args.naming.resource(token(key)),
+        {
+          name: names[key],
+          type: secret.has(key) ? "SecureString" : "String",
+          value: secret.has(key) ? pulumi.secret(args.values[key]) : args.values[key],
+          description: `Application configuration ${names[key]}`,
+          tags: args.tags,
+        },
+        { parent: this, ...(replica.has(key) ? { ignoreChanges: ["value"] } : {}) },
+      );
     }
     this.parameters = parameters;
     this.parameterNames = names;

@@ -50,69 +50,105 @@ export class Database extends pulumi.ComponentResource {
       throw new Error(`database ${name}: instanceCount must be a positive integer, got ${args.instanceCount}`);
     }
 
-    const subnetGroup = new aws.rds.SubnetGroup(n.resource(`db-subnet-group`), {
-      name: physical("db-subnet-group"),
-      subnetIds: args.subnetIds,
-      description: "Private subnets of the database",
-      tags: tags("db-subnet-group"),
-    }, child);
+    const subnetGroup = new aws.rds.SubnetGroup(
+      n.resource(`db-subnet-group`),
+      {
+        name: physical("db-subnet-group"),
+        subnetIds: args.subnetIds,
+        description: "Private subnets of the database",
+        tags: tags("db-subnet-group"),
+      },
+      child,
+    );
 
-    const sg = new aws.ec2.SecurityGroup(n.resource(`db-sg`), {
-      vpcId: args.vpcId,
-      name: physical("db-sg"),
-      description: "Aurora PostgreSQL: 5432 from the app security group only",
-      tags: tags("db-sg"),
-    }, child);
+    const sg = new aws.ec2.SecurityGroup(
+      n.resource(`db-sg`),
+      {
+        vpcId: args.vpcId,
+        name: physical("db-sg"),
+        description: "Aurora PostgreSQL: 5432 from the app security group only",
+        tags: tags("db-sg"),
+      },
+      child,
+    );
     this.securityGroupId = sg.id;
-    new aws.vpc.SecurityGroupIngressRule(n.resource(`db-sg-postgres-in`), {
-      securityGroupId: sg.id, ipProtocol: "tcp", fromPort: 5432, toPort: 5432,
-      referencedSecurityGroupId: args.appSecurityGroupId, description: "PostgreSQL from the app security group",
-      tags: tags("db-sg-postgres-in"),
-    }, child);
-    new aws.vpc.SecurityGroupEgressRule(n.resource(`app-sg-postgres-out`), {
-      securityGroupId: args.appSecurityGroupId, ipProtocol: "tcp", fromPort: 5432, toPort: 5432,
-      referencedSecurityGroupId: sg.id, description: "PostgreSQL to the database",
-      tags: tags("app-sg-postgres-out"),
-    }, child);
+    new aws.vpc.SecurityGroupIngressRule(
+      n.resource(`db-sg-postgres-in`),
+      {
+        securityGroupId: sg.id,
+        ipProtocol: "tcp",
+        fromPort: 5432,
+        toPort: 5432,
+        referencedSecurityGroupId: args.appSecurityGroupId,
+        description: "PostgreSQL from the app security group",
+        tags: tags("db-sg-postgres-in"),
+      },
+      child,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      n.resource(`app-sg-postgres-out`),
+      {
+        securityGroupId: args.appSecurityGroupId,
+        ipProtocol: "tcp",
+        fromPort: 5432,
+        toPort: 5432,
+        referencedSecurityGroupId: sg.id,
+        description: "PostgreSQL to the database",
+        tags: tags("app-sg-postgres-out"),
+      },
+      child,
+    );
 
-    const cluster = new aws.rds.Cluster(n.resource("db-cluster"), {
-      clusterIdentifier: physical("db-cluster"),
-      engine: "aurora-postgresql",
-      engineVersion: AURORA_POSTGRES_VERSION,
-      databaseName: args.databaseName ?? "app",
-      masterUsername: args.masterUsername ?? "app_admin",
-      manageMasterUserPassword: true,
-      storageEncrypted: true,
-      dbSubnetGroupName: subnetGroup.name,
-      vpcSecurityGroupIds: [sg.id],
-      backupRetentionPeriod: args.backupRetentionDays,
-      preferredBackupWindow: "03:00-04:00",
-      copyTagsToSnapshot: true,
-      iamDatabaseAuthenticationEnabled: true,
-      enabledCloudwatchLogsExports: ["postgresql"],
-      skipFinalSnapshot: true,
-      deletionProtection: false,
-      deleteAutomatedBackups: true,
-      applyImmediately: true,
-      tags: tags("db-cluster"),
-    }, child);
+    const cluster = new aws.rds.Cluster(
+      n.resource("db-cluster"),
+      {
+        clusterIdentifier: physical("db-cluster"),
+        engine: "aurora-postgresql",
+        engineVersion: AURORA_POSTGRES_VERSION,
+        databaseName: args.databaseName ?? "app",
+        masterUsername: args.masterUsername ?? "app_admin",
+        manageMasterUserPassword: true,
+        storageEncrypted: true,
+        dbSubnetGroupName: subnetGroup.name,
+        vpcSecurityGroupIds: [sg.id],
+        backupRetentionPeriod: args.backupRetentionDays,
+        preferredBackupWindow: "03:00-04:00",
+        copyTagsToSnapshot: true,
+        iamDatabaseAuthenticationEnabled: true,
+        enabledCloudwatchLogsExports: ["postgresql"],
+        skipFinalSnapshot: true,
+        deletionProtection: false,
+        deleteAutomatedBackups: true,
+        applyImmediately: true,
+        tags: tags("db-cluster"),
+      },
+      child,
+    );
     this.clusterIdentifier = cluster.clusterIdentifier;
     this.endpoint = cluster.endpoint;
     this.readerEndpoint = cluster.readerEndpoint;
     this.masterUserSecretArn = cluster.masterUserSecrets.apply((s) => s?.[0]?.secretArn);
 
-    const instances = Array.from({ length: args.instanceCount }, (_, i) => new aws.rds.ClusterInstance(n.resource(`db-instance-${i + 1}`), {
-      identifier: physical(`db-instance-${i + 1}`),
-      clusterIdentifier: cluster.id,
-      engine: "aurora-postgresql",
-      engineVersion: AURORA_POSTGRES_VERSION,
-      instanceClass: args.instanceClass,
-      dbSubnetGroupName: subnetGroup.name,
-      publiclyAccessible: false,
-      promotionTier: i,
-      applyImmediately: true,
-      tags: tags(`db-instance-${i + 1}`),
-    }, child));
+    const instances = Array.from(
+      { length: args.instanceCount },
+      (_, i) =>
+        new aws.rds.ClusterInstance(
+          n.resource(`db-instance-${i + 1}`),
+          {
+            identifier: physical(`db-instance-${i + 1}`),
+            clusterIdentifier: cluster.id,
+            engine: "aurora-postgresql",
+            engineVersion: AURORA_POSTGRES_VERSION,
+            instanceClass: args.instanceClass,
+            dbSubnetGroupName: subnetGroup.name,
+            publiclyAccessible: false,
+            promotionTier: i,
+            applyImmediately: true,
+            tags: tags(`db-instance-${i + 1}`),
+          },
+          child,
+        ),
+    );
     this.instanceIdentifiers = instances.map((inst) => inst.identifier);
 
     this.registerOutputs({

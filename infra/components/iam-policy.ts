@@ -23,7 +23,11 @@ export function lambdaVpcAccessGrants(region: string, accountId: string): Policy
   const ec2 = (resource: string) => `arn:aws:ec2:${region}:${accountId}:${resource}/*`;
   return [
     { sid: "VpcDescribe", actions: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], resources: ["*"] },
-    { sid: "VpcCreateNetworkInterfaces", actions: ["ec2:CreateNetworkInterface"], resources: [ec2("network-interface"), ec2("subnet"), ec2("security-group")] },
+    {
+      sid: "VpcCreateNetworkInterfaces",
+      actions: ["ec2:CreateNetworkInterface"],
+      resources: [ec2("network-interface"), ec2("subnet"), ec2("security-group")],
+    },
     {
       sid: "VpcManageNetworkInterfaces",
       actions: ["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
@@ -53,7 +57,9 @@ export function assertNoUnscopedWildcards(grants: readonly PolicyGrant[], allowe
     for (const r of g.resources) {
       if (!/[*?]/.test(r)) continue;
       if (!allowed(g.actions, r)) {
-        throw new Error(`IAM statement ${g.sid}: wildcard resource ${r} for ${g.actions.join(", ")} is not an iamExceptions entry of the consistency rules`);
+        throw new Error(
+          `IAM statement ${g.sid}: wildcard resource ${r} for ${g.actions.join(", ")} is not an iamExceptions entry of the consistency rules`,
+        );
       }
     }
   }

@@ -4,7 +4,13 @@ import type { Tags } from "./tags";
 
 import { policyDocument, type PolicyGrant, type WildcardCheck } from "./iam-policy";
 
-export { assertNoUnscopedWildcards, policyDocument, wildcardCheckFor, type PolicyGrant, type WildcardCheck } from "./iam-policy";
+export {
+  assertNoUnscopedWildcards,
+  policyDocument,
+  wildcardCheckFor,
+  type PolicyGrant,
+  type WildcardCheck,
+} from "./iam-policy";
 
 export interface FunctionRoleArgs {
   /** Pulumi name of the role (`{env}-{service}-{fn}-role`); the inline policy is `<name>-policy`. */
@@ -26,19 +32,27 @@ export class FunctionRole extends pulumi.ComponentResource {
 
   constructor(name: string, args: FunctionRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("env-parity:iam:FunctionRole", name, {}, opts);
-    this.role = new aws.iam.Role(args.resourceName, {
-      name: args.roleName,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
-      tags: args.tags,
-    }, { parent: this });
-    this.policy = new aws.iam.RolePolicy(`${args.resourceName}-policy`, {
-      name: `${args.roleName}-policy`,
-      role: this.role.id,
-      policy: policyDocument(args.grants, args.iamExceptions),
-    }, { parent: this });
+    this.role = new aws.iam.Role(
+      args.resourceName,
+      {
+        name: args.roleName,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    this.policy = new aws.iam.RolePolicy(
+      `${args.resourceName}-policy`,
+      {
+        name: `${args.roleName}-policy`,
+        role: this.role.id,
+        policy: policyDocument(args.grants, args.iamExceptions),
+      },
+      { parent: this },
+    );
     this.registerOutputs({ roleArn: this.role.arn });
   }
 }

@@ -35,41 +35,61 @@ export class Messaging extends pulumi.ComponentResource {
 
     const topicName = naming.physical("alerts-topic");
     this.alertsTopicArn = naming.snsTopicArn(topicName);
-    this.alertsTopic = new aws.sns.Topic(naming.resource("alerts-topic"), {
-      name: topicName,
-      kmsMasterKeyId: "alias/aws/sns",
-      tags: args.tags,
-    }, { parent: this });
+    this.alertsTopic = new aws.sns.Topic(
+      naming.resource("alerts-topic"),
+      {
+        name: topicName,
+        kmsMasterKeyId: "alias/aws/sns",
+        tags: args.tags,
+      },
+      { parent: this },
+    );
     args.alertEmails.forEach((endpoint, index) => {
-      new aws.sns.TopicSubscription(naming.resource(`alerts-email-${index}`), {
-        topic: this.alertsTopic.arn,
-        protocol: "email",
-        endpoint,
-      }, { parent: this });
+      new aws.sns.TopicSubscription(
+        naming.resource(`alerts-email-${index}`),
+        {
+          topic: this.alertsTopic.arn,
+          protocol: "email",
+          endpoint,
+        },
+        { parent: this },
+      );
     });
 
     const dlqName = naming.physical("tasks-dlq");
     this.tasksDlqArn = naming.sqsQueueArn(dlqName);
     this.tasksDlqUrl = naming.sqsQueueUrl(dlqName);
-    this.tasksDlq = new aws.sqs.Queue(naming.resource("tasks-dlq"), {
-      name: dlqName,
-      messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
-      sqsManagedSseEnabled: true,
-      tags: args.tags,
-    }, { parent: this });
+    this.tasksDlq = new aws.sqs.Queue(
+      naming.resource("tasks-dlq"),
+      {
+        name: dlqName,
+        messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
+        sqsManagedSseEnabled: true,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
 
     this.tasksQueueName = naming.physical("tasks-queue");
     this.tasksQueueArn = naming.sqsQueueArn(this.tasksQueueName);
     this.tasksQueueUrl = naming.sqsQueueUrl(this.tasksQueueName);
-    this.tasksQueue = new aws.sqs.Queue(naming.resource("tasks-queue"), {
-      name: this.tasksQueueName,
-      messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
-      sqsManagedSseEnabled: true,
-      // The DLQ ARN is built from its name so the policy is known at preview; dependsOn keeps the order.
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.tasksDlqArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
-      tags: args.tags,
-    }, { parent: this, dependsOn: [this.tasksDlq] });
+    this.tasksQueue = new aws.sqs.Queue(
+      naming.resource("tasks-queue"),
+      {
+        name: this.tasksQueueName,
+        messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
+        sqsManagedSseEnabled: true,
+        // The DLQ ARN is built from its name so the policy is known at preview; dependsOn keeps the order.
+        redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.tasksDlqArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: [this.tasksDlq] },
+    );
 
-    this.registerOutputs({ alertsTopicArn: this.alertsTopicArn, tasksQueueUrl: this.tasksQueueUrl, tasksDlqUrl: this.tasksDlqUrl });
+    this.registerOutputs({
+      alertsTopicArn: this.alertsTopicArn,
+      tasksQueueUrl: this.tasksQueueUrl,
+      tasksDlqUrl: this.tasksDlqUrl,
+    });
   }
 }

@@ -27,24 +27,30 @@ export class Metadata extends pulumi.ComponentResource {
     const { naming } = args;
     this.tableName = naming.physical("metadata-table");
     this.tableArn = naming.dynamodbTableArn(this.tableName);
-    this.table = new aws.dynamodb.Table(naming.resource("metadata-table"), {
-      name: this.tableName,
-      billingMode: "PAY_PER_REQUEST",
-      hashKey: "id",
-      attributes: [
-        { name: "id", type: "S" },
-        { name: "timestamp", type: "S" },
-      ],
-      globalSecondaryIndexes: [{
-        name: TIMESTAMP_INDEX,
-        keySchemas: [{ attributeName: "timestamp", keyType: "HASH" }],
-        projectionType: "ALL",
-      }],
-      pointInTimeRecovery: { enabled: true },
-      serverSideEncryption: { enabled: true },
-      deletionProtectionEnabled: false,
-      tags: args.tags,
-    }, { parent: this });
+    this.table = new aws.dynamodb.Table(
+      naming.resource("metadata-table"),
+      {
+        name: this.tableName,
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: "id",
+        attributes: [
+          { name: "id", type: "S" },
+          { name: "timestamp", type: "S" },
+        ],
+        globalSecondaryIndexes: [
+          {
+            name: TIMESTAMP_INDEX,
+            keySchemas: [{ attributeName: "timestamp", keyType: "HASH" }],
+            projectionType: "ALL",
+          },
+        ],
+        pointInTimeRecovery: { enabled: true },
+        serverSideEncryption: { enabled: true },
+        deletionProtectionEnabled: false,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
     this.registerOutputs({ tableName: this.tableName, tableArn: this.tableArn });
   }
 }

@@ -48,7 +48,9 @@ export function availabilityZoneIdsFor(region: string, count: number): string[] 
   const ids = AVAILABILITY_ZONE_IDS[region];
   if (!ids) throw new Error(`network: region ${region} has no AZ table entry; pass availabilityZoneIds explicitly`);
   if (ids.length < count) {
-    throw new Error(`network: region ${region} offers ${ids.length} usable AZs (${ids.join(", ")}), ${count} requested`);
+    throw new Error(
+      `network: region ${region} offers ${ids.length} usable AZs (${ids.join(", ")}), ${count} requested`,
+    );
   }
   return ids.slice(0, count);
 }
@@ -148,38 +150,61 @@ export class Network extends pulumi.ComponentResource {
     const child = { parent: this };
 
     const azCount = args.azCount ?? 3;
-    const azIds = args.availabilityZoneIds ? [...args.availabilityZoneIds] : availabilityZoneIdsFor(args.region, azCount);
-    if (azIds.length !== azCount) throw new Error(`network ${name}: ${azIds.length} availabilityZoneIds given for azCount ${azCount}`);
+    const azIds = args.availabilityZoneIds
+      ? [...args.availabilityZoneIds]
+      : availabilityZoneIdsFor(args.region, azCount);
+    if (azIds.length !== azCount)
+      throw new Error(`network ${name}: ${azIds.length} availabilityZoneIds given for azCount ${azCount}`);
     const withPublic = args.publicSubnets ?? args.egress !== "endpoints";
-    if (args.egress !== "endpoints" && !withPublic) throw new Error(`network ${name}: egress ${args.egress} needs public subnets`);
+    if (args.egress !== "endpoints" && !withPublic)
+      throw new Error(`network ${name}: egress ${args.egress} needs public subnets`);
     const layout = subnetLayout(args.cidrBlock, azCount);
     this.cidrBlock = args.cidrBlock;
     this.availabilityZoneIds = azIds;
 
-    const vpc = new aws.ec2.Vpc(n.resource(`vpc`), {
-      cidrBlock: args.cidrBlock,
-      enableDnsHostnames: true, // both needed for private DNS of interface endpoints
-      enableDnsSupport: true,
-      tags: tags("vpc"),
-    }, child);
+    const vpc = new aws.ec2.Vpc(
+      n.resource(`vpc`),
+      {
+        cidrBlock: args.cidrBlock,
+        enableDnsHostnames: true, // both needed for private DNS of interface endpoints
+        enableDnsSupport: true,
+        tags: tags("vpc"),
+      },
+      child,
+    );
     this.vpcId = vpc.id;
 
     // Remove every rule from the VPC's default security group, so nothing can fall back to it.
     new aws.ec2.DefaultSecurityGroup(n.resource(`default-sg`), { vpcId: vpc.id, tags: tags("default-sg") }, child);
 
-    const privateSubnets = azIds.map((az, i) => new aws.ec2.Subnet(n.resource(`private-subnet-${i + 1}`), {
-      vpcId: vpc.id,
-      cidrBlock: layout.privateCidrs[i],
-      availabilityZoneId: az,
-      mapPublicIpOnLaunch: false,
-      tags: { ...tags(`private-subnet-${i + 1}`), Tier: "private" },
-    }, child));
+    const privateSubnets = azIds.map(
+      (az, i) =>
+        new aws.ec2.Subnet(
+          n.resource(`private-subnet-${i + 1}`),
+          {
+            vpcId: vpc.id,
+            cidrBlock: layout.privateCidrs[i],
+            availabilityZoneId: az,
+            mapPublicIpOnLaunch: false,
+            tags: { ...tags(`private-subnet-${i + 1}`), Tier: "private" },
+          },
+          child,
+        ),
+    );
     this.privateSubnetIds = privateSubnets.map((s) => s.id);
 
     // One route table per private subnet: per-AZ NAT routes need it, and the other modes keep the same shape.
     const privateRouteTables = privateSubnets.map((s, i) => {
-      const rt = new aws.ec2.RouteTable(n.resource(`private-rt-${i + 1}`), { vpcId: vpc.id, tags: tags(`private-rt-${i + 1}`) }, child);
-      new aws.ec2.RouteTableAssociation(n.resource(`private-rta-${i + 1}`), { subnetId: s.id, routeTableId: rt.id }, child);
+      const rt = new aws.ec2.RouteTable(
+        n.resource(`private-rt-${i + 1}`),
+        { vpcId: vpc.id, tags: tags(`private-rt-${i + 1}`) },
+        child,
+      );
+      new aws.ec2.RouteTableAssociation(
+        n.resource(`private-rta-${i + 1}`),
+        { subnetId: s.id, routeTableId: rt.id },
+        child,
+      );
       return rt;
     });
     this.privateRouteTableIds = privateRouteTables.map((rt) => rt.id);
@@ -187,76 +212,139 @@ export class Network extends pulumi.ComponentResource {
     let publicSubnets: aws.ec2.Subnet[] = [];
     if (withPublic) {
       const igw = new aws.ec2.InternetGateway(n.resource(`igw`), { vpcId: vpc.id, tags: tags("igw") }, child);
-      const publicRt = new aws.ec2.RouteTable(n.resource(`public-rt`), { vpcId: vpc.id, tags: tags("public-rt") }, child);
-      new aws.ec2.Route(n.resource(`public-default-route`), {
-        routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id,
-      }, child);
+      const publicRt = new aws.ec2.RouteTable(
+        n.resource(`public-rt`),
+        { vpcId: vpc.id, tags: tags("public-rt") },
+        child,
+      );
+      new aws.ec2.Route(
+        n.resource(`public-default-route`),
+        {
+          routeTableId: publicRt.id,
+          destinationCidrBlock: "0.0.0.0/0",
+          gatewayId: igw.id,
+        },
+        child,
+      );
       publicSubnets = azIds.map((az, i) => {
-        const s = new aws.ec2.Subnet(n.resource(`public-subnet-${i + 1}`), {
-          vpcId: vpc.id,
-          cidrBlock: layout.publicCidrs[i],
-          availabilityZoneId: az,
-          mapPublicIpOnLaunch: false, // only NAT/load balancers live here, and they get addresses explicitly
-          tags: { ...tags(`public-subnet-${i + 1}`), Tier: "public" },
-        }, child);
-        new aws.ec2.RouteTableAssociation(n.resource(`public-rta-${i + 1}`), { subnetId: s.id, routeTableId: publicRt.id }, child);
+        const s = new aws.ec2.Subnet(
+          n.resource(`public-subnet-${i + 1}`),
+          {
+            vpcId: vpc.id,
+            cidrBlock: layout.publicCidrs[i],
+            availabilityZoneId: az,
+            mapPublicIpOnLaunch: false, // only NAT/load balancers live here, and they get addresses explicitly
+            tags: { ...tags(`public-subnet-${i + 1}`), Tier: "public" },
+          },
+          child,
+        );
+        new aws.ec2.RouteTableAssociation(
+          n.resource(`public-rta-${i + 1}`),
+          { subnetId: s.id, routeTableId: publicRt.id },
+          child,
+        );
         return s;
       });
     }
     this.publicSubnetIds = publicSubnets.map((s) => s.id);
 
     // Gateway endpoints in every mode: free, and S3/DynamoDB traffic never crosses NAT or the internet.
-    const gatewayEndpoints = ["s3", "dynamodb"].map((svc) => new aws.ec2.VpcEndpoint(n.resource(`${svc}-endpoint`), {
-      vpcId: vpc.id,
-      serviceName: `com.amazonaws.${args.region}.${svc}`,
-      vpcEndpointType: "Gateway",
-      routeTableIds: privateRouteTables.map((rt) => rt.id),
-      tags: tags(`${svc}-endpoint`),
-    }, child));
+    const gatewayEndpoints = ["s3", "dynamodb"].map(
+      (svc) =>
+        new aws.ec2.VpcEndpoint(
+          n.resource(`${svc}-endpoint`),
+          {
+            vpcId: vpc.id,
+            serviceName: `com.amazonaws.${args.region}.${svc}`,
+            vpcEndpointType: "Gateway",
+            routeTableIds: privateRouteTables.map((rt) => rt.id),
+            tags: tags(`${svc}-endpoint`),
+          },
+          child,
+        ),
+    );
 
-    const appSg = new aws.ec2.SecurityGroup(n.resource(`app-sg`), {
-      vpcId: vpc.id,
-      name: physical("app-sg"),
-      description: "Workloads in the private subnets: no ingress",
-      tags: tags("app-sg"),
-    }, child);
+    const appSg = new aws.ec2.SecurityGroup(
+      n.resource(`app-sg`),
+      {
+        vpcId: vpc.id,
+        name: physical("app-sg"),
+        description: "Workloads in the private subnets: no ingress",
+        tags: tags("app-sg"),
+      },
+      child,
+    );
     this.appSecurityGroupId = appSg.id;
-    gatewayEndpoints.forEach((ep, i) => new aws.vpc.SecurityGroupEgressRule(n.resource(`app-sg-${["s3", "dynamodb"][i]}-out`), {
-      securityGroupId: appSg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, prefixListId: ep.prefixListId,
-      description: `HTTPS to ${["S3", "DynamoDB"][i]} through the gateway endpoint`,
-      tags: tags(`app-sg-${["s3", "dynamodb"][i]}-out`),
-    }, child));
-    new aws.vpc.SecurityGroupEgressRule(n.resource(`app-sg-https-out`), {
-      securityGroupId: appSg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443,
-      // endpoints mode: only the interface endpoints inside the VPC; NAT modes: HTTPS to anywhere through NAT
-      cidrIpv4: args.egress === "endpoints" ? args.cidrBlock : "0.0.0.0/0",
-      description: args.egress === "endpoints" ? "HTTPS to interface endpoints in the VPC" : "HTTPS out through NAT",
-      tags: tags("app-sg-https-out"),
-    }, child);
+    gatewayEndpoints.forEach(
+      (ep, i) =>
+        new aws.vpc.SecurityGroupEgressRule(
+          n.resource(`app-sg-${["s3", "dynamodb"][i]}-out`),
+          {
+            securityGroupId: appSg.id,
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            prefixListId: ep.prefixListId,
+            description: `HTTPS to ${["S3", "DynamoDB"][i]} through the gateway endpoint`,
+            tags: tags(`app-sg-${["s3", "dynamodb"][i]}-out`),
+          },
+          child,
+        ),
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      n.resource(`app-sg-https-out`),
+      {
+        securityGroupId: appSg.id,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        // endpoints mode: only the interface endpoints inside the VPC; NAT modes: HTTPS to anywhere through NAT
+        cidrIpv4: args.egress === "endpoints" ? args.cidrBlock : "0.0.0.0/0",
+        description: args.egress === "endpoints" ? "HTTPS to interface endpoints in the VPC" : "HTTPS out through NAT",
+        tags: tags("app-sg-https-out"),
+      },
+      child,
+    );
 
     if (args.egress === "endpoints") {
-      const endpointSg = new aws.ec2.SecurityGroup(n.resource(`endpoint-sg`), {
-        vpcId: vpc.id,
-        name: physical("endpoint-sg"),
-        description: "Interface endpoints: HTTPS from the VPC only",
-        tags: tags("endpoint-sg"),
-      }, child);
-      new aws.vpc.SecurityGroupIngressRule(n.resource(`endpoint-sg-https-in`), {
-        securityGroupId: endpointSg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: args.cidrBlock,
-        description: "HTTPS from the VPC",
-        tags: tags("endpoint-sg-https-in"),
-      }, child);
+      const endpointSg = new aws.ec2.SecurityGroup(
+        n.resource(`endpoint-sg`),
+        {
+          vpcId: vpc.id,
+          name: physical("endpoint-sg"),
+          description: "Interface endpoints: HTTPS from the VPC only",
+          tags: tags("endpoint-sg"),
+        },
+        child,
+      );
+      new aws.vpc.SecurityGroupIngressRule(
+        n.resource(`endpoint-sg-https-in`),
+        {
+          securityGroupId: endpointSg.id,
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: args.cidrBlock,
+          description: "HTTPS from the VPC",
+          tags: tags("endpoint-sg-https-in"),
+        },
+        child,
+      );
       this.endpointSecurityGroupId = endpointSg.id;
       for (const svc of args.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS) {
-        new aws.ec2.VpcEndpoint(n.resource(`${svc}-endpoint`), {
-          vpcId: vpc.id,
-          serviceName: `com.amazonaws.${args.region}.${svc}`,
-          vpcEndpointType: "Interface",
-          privateDnsEnabled: true,
-          subnetIds: privateSubnets.map((s) => s.id),
-          securityGroupIds: [endpointSg.id],
-          tags: tags(`${svc}-endpoint`),
-        }, child);
+        new aws.ec2.VpcEndpoint(
+          n.resource(`${svc}-endpoint`),
+          {
+            vpcId: vpc.id,
+            serviceName: `com.amazonaws.${args.region}.${svc}`,
+            vpcEndpointType: "Interface",
+            privateDnsEnabled: true,
+            subnetIds: privateSubnets.map((s) => s.id),
+            securityGroupIds: [endpointSg.id],
+            tags: tags(`${svc}-endpoint`),
+          },
+          child,
+        );
       }
     }
 
@@ -265,52 +353,103 @@ export class Network extends pulumi.ComponentResource {
       const layoutKind = args.natGateways ?? "per-az";
       const count = layoutKind === "per-az" ? azCount : 1;
       const gateways = publicSubnets.slice(0, count).map((s, i) => {
-        const eip = new aws.ec2.Eip(n.resource(`nat-eip-${i + 1}`), { domain: "vpc", tags: tags(`nat-eip-${i + 1}`) }, child);
-        return new aws.ec2.NatGateway(n.resource(`nat-gateway-${i + 1}`), {
-          subnetId: s.id, allocationId: eip.id, connectivityType: "public", tags: tags(`nat-gateway-${i + 1}`),
-        }, { parent: this, dependsOn: [eip] });
+        const eip = new aws.ec2.Eip(
+          n.resource(`nat-eip-${i + 1}`),
+          { domain: "vpc", tags: tags(`nat-eip-${i + 1}`) },
+          child,
+        );
+        return new aws.ec2.NatGateway(
+          n.resource(`nat-gateway-${i + 1}`),
+          {
+            subnetId: s.id,
+            allocationId: eip.id,
+            connectivityType: "public",
+            tags: tags(`nat-gateway-${i + 1}`),
+          },
+          { parent: this, dependsOn: [eip] },
+        );
       });
       this.natGatewayIds = gateways.map((g) => g.id);
-      privateRouteTables.forEach((rt, i) => new aws.ec2.Route(n.resource(`private-default-route-${i + 1}`), {
-        routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: gateways[Math.min(i, gateways.length - 1)].id,
-      }, child));
+      privateRouteTables.forEach(
+        (rt, i) =>
+          new aws.ec2.Route(
+            n.resource(`private-default-route-${i + 1}`),
+            {
+              routeTableId: rt.id,
+              destinationCidrBlock: "0.0.0.0/0",
+              natGatewayId: gateways[Math.min(i, gateways.length - 1)].id,
+            },
+            child,
+          ),
+      );
     }
 
     if (args.egress === "nat-instance") {
-      const natSg = new aws.ec2.SecurityGroup(n.resource(`nat-sg`), {
-        vpcId: vpc.id,
-        name: physical("nat-sg"),
-        description: "NAT instance: all traffic from the VPC in, anything out",
-        tags: tags("nat-sg"),
-      }, child);
-      new aws.vpc.SecurityGroupIngressRule(n.resource(`nat-sg-vpc-in`), {
-        securityGroupId: natSg.id, ipProtocol: "-1", cidrIpv4: args.cidrBlock, description: "Traffic to NAT from the VPC",
-        tags: tags("nat-sg-vpc-in"),
-      }, child);
-      new aws.vpc.SecurityGroupEgressRule(n.resource(`nat-sg-all-out`), {
-        securityGroupId: natSg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "NATed traffic to the internet",
-        tags: tags("nat-sg-all-out"),
-      }, child);
+      const natSg = new aws.ec2.SecurityGroup(
+        n.resource(`nat-sg`),
+        {
+          vpcId: vpc.id,
+          name: physical("nat-sg"),
+          description: "NAT instance: all traffic from the VPC in, anything out",
+          tags: tags("nat-sg"),
+        },
+        child,
+      );
+      new aws.vpc.SecurityGroupIngressRule(
+        n.resource(`nat-sg-vpc-in`),
+        {
+          securityGroupId: natSg.id,
+          ipProtocol: "-1",
+          cidrIpv4: args.cidrBlock,
+          description: "Traffic to NAT from the VPC",
+          tags: tags("nat-sg-vpc-in"),
+        },
+        child,
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        n.resource(`nat-sg-all-out`),
+        {
+          securityGroupId: natSg.id,
+          ipProtocol: "-1",
+          cidrIpv4: "0.0.0.0/0",
+          description: "NATed traffic to the internet",
+          tags: tags("nat-sg-all-out"),
+        },
+        child,
+      );
       const ami = args.natInstance?.amiId ?? lookupAl2023Ami(args.region, this);
-      const instance = new aws.ec2.Instance(n.resource(`nat-instance`), {
-        ami,
-        instanceType: args.natInstance?.instanceType ?? "t3.micro",
-        subnetId: publicSubnets[0].id,
-        vpcSecurityGroupIds: [natSg.id],
-        associatePublicIpAddress: true,
-        sourceDestCheck: false, // it forwards packets that are not addressed to it
-        userData: natInstanceUserData(args.cidrBlock),
-        userDataReplaceOnChange: true,
-        metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
-        rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: 8 },
-        monitoring: false,
-        tags: tags("nat-instance"),
-        volumeTags: tags("nat-instance"),
-      }, { parent: this, ignoreChanges: args.natInstance?.amiId ? [] : ["ami"] });
+      const instance = new aws.ec2.Instance(
+        n.resource(`nat-instance`),
+        {
+          ami,
+          instanceType: args.natInstance?.instanceType ?? "t3.micro",
+          subnetId: publicSubnets[0].id,
+          vpcSecurityGroupIds: [natSg.id],
+          associatePublicIpAddress: true,
+          sourceDestCheck: false, // it forwards packets that are not addressed to it
+          userData: natInstanceUserData(args.cidrBlock),
+          userDataReplaceOnChange: true,
+          metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
+          rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: 8 },
+          monitoring: false,
+          tags: tags("nat-instance"),
+          volumeTags: tags("nat-instance"),
+        },
+        { parent: this, ignoreChanges: args.natInstance?.amiId ? [] : ["ami"] },
+      );
       this.natInstanceId = instance.id;
-      privateRouteTables.forEach((rt, i) => new aws.ec2.Route(n.resource(`private-default-route-${i + 1}`), {
-        routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", networkInterfaceId: instance.primaryNetworkInterfaceId,
-      }, child));
+      privateRouteTables.forEach(
+        (rt, i) =>
+          new aws.ec2.Route(
+            n.resource(`private-default-route-${i + 1}`),
+            {
+              routeTableId: rt.id,
+              destinationCidrBlock: "0.0.0.0/0",
+              networkInterfaceId: instance.primaryNetworkInterfaceId,
+            },
+            child,
+          ),
+      );
     }
 
     this.registerOutputs({
@@ -328,16 +467,21 @@ export class Network extends pulumi.ComponentResource {
  * image (e.g. a mock that does not answer `aws:ec2/getAmi:getAmi`).
  */
 function lookupAl2023Ami(region: string, parent: pulumi.Resource): pulumi.Output<string> {
-  return aws.ec2.getAmiOutput({
-    owners: ["amazon"],
-    mostRecent: true,
-    filters: [
-      { name: "name", values: [AL2023_AMI_NAME] },
-      { name: "architecture", values: ["x86_64"] },
-      { name: "virtualization-type", values: ["hvm"] },
-      { name: "root-device-type", values: ["ebs"] },
-    ],
-  }, { parent }).apply((img) => checkedAl2023ImageId(img, region));
+  return aws.ec2
+    .getAmiOutput(
+      {
+        owners: ["amazon"],
+        mostRecent: true,
+        filters: [
+          { name: "name", values: [AL2023_AMI_NAME] },
+          { name: "architecture", values: ["x86_64"] },
+          { name: "virtualization-type", values: ["hvm"] },
+          { name: "root-device-type", values: ["ebs"] },
+        ],
+      },
+      { parent },
+    )
+    .apply((img) => checkedAl2023ImageId(img, region));
 }
 
 /**
@@ -346,7 +490,9 @@ function lookupAl2023Ami(region: string, parent: pulumi.Resource): pulumi.Output
  */
 export function checkedAl2023ImageId(img: { readonly id?: string; readonly name?: string }, region: string): string {
   if (!img.id || !/^al2023-ami-2023\./.test(img.name ?? "")) {
-    throw new Error(`network: AL2023 AMI lookup in ${region} returned ${JSON.stringify({ id: img.id, name: img.name })}, not an al2023-ami-2023.* image`);
+    throw new Error(
+      `network: AL2023 AMI lookup in ${region} returned ${JSON.stringify({ id: img.id, name: img.name })}, not an al2023-ami-2023.* image`,
+    );
   }
   return img.id;
 }

@@ -59,44 +59,68 @@ export class ValidatorFunction extends pulumi.ComponentResource {
     this.functionArn = naming.lambdaFunctionArn(this.functionName);
     this.logGroupName = `/aws/lambda/${this.functionName}`;
 
-    this.logGroup = new aws.cloudwatch.LogGroup(naming.resource(`${resource}-logs`), {
-      name: this.logGroupName,
-      retentionInDays: args.logRetentionDays,
-      tags: args.tags,
-    }, { parent: this });
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      naming.resource(`${resource}-logs`),
+      {
+        name: this.logGroupName,
+        retentionInDays: args.logRetentionDays,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
 
-    this.function = new aws.lambda.Function(fnRes, {
-      name: this.functionName,
-      runtime: LAMBDA_RUNTIME,
-      handler: "index.handler",
-      code: args.code,
-      role: args.roleArn,
-      memorySize: args.memorySize,
-      timeout: args.timeout,
-      tracingConfig: { mode: args.tracingMode },
-      loggingConfig: { logFormat: "JSON", logGroup: this.logGroupName },
-      environment: { variables: args.environment },
-      ...(args.vpcConfig && { vpcConfig: { subnetIds: args.vpcConfig.subnetIds, securityGroupIds: args.vpcConfig.securityGroupIds } }),
-      tags: args.tags,
-    }, { parent: this, dependsOn: [this.logGroup] });
+    this.function = new aws.lambda.Function(
+      fnRes,
+      {
+        name: this.functionName,
+        runtime: LAMBDA_RUNTIME,
+        handler: "index.handler",
+        code: args.code,
+        role: args.roleArn,
+        memorySize: args.memorySize,
+        timeout: args.timeout,
+        tracingConfig: { mode: args.tracingMode },
+        loggingConfig: { logFormat: "JSON", logGroup: this.logGroupName },
+        environment: { variables: args.environment },
+        ...(args.vpcConfig && {
+          vpcConfig: { subnetIds: args.vpcConfig.subnetIds, securityGroupIds: args.vpcConfig.securityGroupIds },
+        }),
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: [this.logGroup] },
+    );
 
-    const permission = new aws.lambda.Permission(`${fnRes}-s3-invoke`, {
-      action: "lambda:InvokeFunction",
-      function: this.function.name,
-      principal: "s3.amazonaws.com",
-      sourceArn: args.triggerBucket.arn,
-      sourceAccount: args.accountId,
-    }, { parent: this });
+    const permission = new aws.lambda.Permission(
+      `${fnRes}-s3-invoke`,
+      {
+        action: "lambda:InvokeFunction",
+        function: this.function.name,
+        principal: "s3.amazonaws.com",
+        sourceArn: args.triggerBucket.arn,
+        sourceAccount: args.accountId,
+      },
+      { parent: this },
+    );
 
-    new aws.s3.BucketNotification(`${fnRes}-s3-trigger`, {
-      bucket: args.triggerBucket.id,
-      lambdaFunctions: [{
-        lambdaFunctionArn: this.function.arn,
-        events: ["s3:ObjectCreated:*"],
-        filterPrefix: args.triggerPrefix,
-      }],
-    }, { parent: this, dependsOn: [permission] });
+    new aws.s3.BucketNotification(
+      `${fnRes}-s3-trigger`,
+      {
+        bucket: args.triggerBucket.id,
+        lambdaFunctions: [
+          {
+            lambdaFunctionArn: this.function.arn,
+            events: ["s3:ObjectCreated:*"],
+            filterPrefix: args.triggerPrefix,
+          },
+        ],
+      },
+      { parent: this, dependsOn: [permission] },
+    );
 
-    this.registerOutputs({ functionName: this.functionName, functionArn: this.functionArn, logGroupName: this.logGroupName });
+    this.registerOutputs({
+      functionName: this.functionName,
+      functionArn: this.functionArn,
+      logGroupName: this.logGroupName,
+    });
   }
 }

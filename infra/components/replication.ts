@@ -103,26 +103,40 @@ export class ReplicationSource extends pulumi.ComponentResource {
     const { naming } = args;
     const timeout = args.timeoutSeconds ?? 120;
     if (timeout < 1 || timeout > MAX_REPLICATOR_TIMEOUT_SECONDS) {
-      throw new Error(`ReplicationSource ${name}: timeoutSeconds must be 1..${MAX_REPLICATOR_TIMEOUT_SECONDS}, got ${timeout}`);
+      throw new Error(
+        `ReplicationSource ${name}: timeoutSeconds must be 1..${MAX_REPLICATOR_TIMEOUT_SECONDS}, got ${timeout}`,
+      );
     }
-    const arn = (service: string, resource: string) => `arn:aws:${service}:${args.region}:${args.accountId}:${resource}`;
+    const arn = (service: string, resource: string) =>
+      `arn:aws:${service}:${args.region}:${args.accountId}:${resource}`;
 
     const dlqName = naming.physical("config-replication-dlq");
     const dlqArn = naming.sqsQueueArn(dlqName);
-    this.dlq = new aws.sqs.Queue(naming.resource("config-replication-dlq"), {
-      name: dlqName,
-      messageRetentionSeconds: DLQ_RETENTION_SECONDS,
-      sqsManagedSseEnabled: true,
-      tags: args.tags,
-    }, { parent: this });
+    this.dlq = new aws.sqs.Queue(
+      naming.resource("config-replication-dlq"),
+      {
+        name: dlqName,
+        messageRetentionSeconds: DLQ_RETENTION_SECONDS,
+        sqsManagedSseEnabled: true,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
 
     const topic = (resource: string) => {
       const topicName = naming.physical(resource);
-      return [naming.snsTopicArn(topicName), new aws.sns.Topic(naming.resource(resource), {
-        name: topicName,
-        kmsMasterKeyId: "alias/aws/sns",
-        tags: args.tags,
-      }, { parent: this })] as const;
+      return [
+        naming.snsTopicArn(topicName),
+        new aws.sns.Topic(
+          naming.resource(resource),
+          {
+            name: topicName,
+            kmsMasterKeyId: "alias/aws/sns",
+            tags: args.tags,
+          },
+          { parent: this },
+        ),
+      ] as const;
     };
     const [successTopicArn, successTopic] = topic("config-replication-success-topic");
     const [failureTopicArn, failureTopic] = topic("config-replication-failure-topic");
@@ -131,127 +145,196 @@ export class ReplicationSource extends pulumi.ComponentResource {
 
     const functionName = naming.physical("config-replicator-function");
     const logGroupName = `/aws/lambda/${functionName}`;
-    this.logGroup = new aws.cloudwatch.LogGroup(naming.resource("config-replicator-logs"), {
-      name: logGroupName,
-      retentionInDays: args.logRetentionDays,
-      tags: args.tags,
-    }, { parent: this });
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      naming.resource("config-replicator-logs"),
+      {
+        name: logGroupName,
+        retentionInDays: args.logRetentionDays,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
 
     const roleName = naming.physical(REPLICATOR_ROLE);
     this.roleArn = naming.iamRoleArn(roleName);
-    this.role = new aws.iam.Role(naming.resource(REPLICATOR_ROLE), {
-      name: roleName,
-      description: "Replicates prod configuration to dev and staging",
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{
-          Effect: "Allow",
-          Principal: { Service: "lambda.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
-        }],
-      }),
-      tags: args.tags,
-    }, { parent: this });
+    this.role = new aws.iam.Role(
+      naming.resource(REPLICATOR_ROLE),
+      {
+        name: roleName,
+        description: "Replicates prod configuration to dev and staging",
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "lambda.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+            },
+          ],
+        }),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
 
     // Targets whose stack has not exported its role yet are left out (first deployment), with a warning.
-    const targets = pulumi.output(args.targets.map((t) => pulumi.output(t.roleArn).apply((roleArn) => ({ env: t.env, region: t.region, roleArn }))))
+    const targets = pulumi
+      .output(
+        args.targets.map((t) =>
+          pulumi.output(t.roleArn).apply((roleArn) => ({ env: t.env, region: t.region, roleArn })),
+        ),
+      )
       .apply((all) => {
         for (const t of all.filter((x) => !x.roleArn)) {
-          pulumi.log.warn(`replication target ${t.env} has no role ARN yet: deploy ${t.env}, then this stack again`, this);
+          pulumi.log.warn(
+            `replication target ${t.env} has no role ARN yet: deploy ${t.env}, then this stack again`,
+            this,
+          );
         }
         return all.filter((t): t is { env: string; region: string; roleArn: string } => !!t.roleArn);
       });
 
-    const rolePolicy = new aws.iam.RolePolicy(naming.resource("config-replicator-policy"), {
-      role: this.role.name,
-      policy: targets.apply((ts) => {
-        const grants: PolicyGrant[] = [
-          // Lambda names the log streams at run time: the scoped `:log-stream:*` form (an iamExceptions entry of the rules).
-          { sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${naming.logGroupArn(logGroupName)}:log-stream:*`] },
-          { sid: "Notify", actions: ["sns:Publish"], resources: [successTopicArn, failureTopicArn] },
-          { sid: "DeadLetter", actions: ["sqs:SendMessage"], resources: [dlqArn] },
-        ];
-        if (args.sourceParameterArns.length) grants.push({ sid: "ReadSourceConfig", actions: ["ssm:GetParameter"], resources: args.sourceParameterArns });
-        if (ts.length) grants.push({ sid: "AssumeTargetRoles", actions: ["sts:AssumeRole"], resources: ts.map((t) => t.roleArn) });
-        if (args.tracingMode === "Active") grants.push({ sid: "WriteTraces", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] });
-        return policyDocument(grants, args.iamExceptions);
-      }),
-    }, { parent: this });
-
-    this.function = new aws.lambda.Function(naming.resource("config-replicator-function"), {
-      name: functionName,
-      description: "Replicates prod configuration (SSM) to dev and staging",
-      runtime: LAMBDA_RUNTIME,
-      handler: "index.handler",
-      code: args.code,
-      role: this.role.arn,
-      timeout,
-      memorySize: args.memorySize ?? 256,
-      reservedConcurrentExecutions: args.serialise === false ? undefined : 1,
-      tracingConfig: { mode: args.tracingMode ?? "PassThrough" },
-      loggingConfig: { logFormat: "JSON", logGroup: logGroupName },
-      environment: {
-        variables: {
-          ENVIRONMENT: args.env,
-          LOG_LEVEL: args.logLevel ?? "info",
-          PROJECT: args.project,
-          SOURCE_ENV: args.env,
-          TARGETS: targets.apply((ts) => JSON.stringify(ts)),
-          SKIP_KEYS: formatSkipKeys(args.skipKeys),
-          SUCCESS_TOPIC_ARN: successTopicArn,
-          FAILURE_TOPIC_ARN: failureTopicArn,
-        },
+    const rolePolicy = new aws.iam.RolePolicy(
+      naming.resource("config-replicator-policy"),
+      {
+        role: this.role.name,
+        policy: targets.apply((ts) => {
+          const grants: PolicyGrant[] = [
+            // Lambda names the log streams at run time: the scoped `:log-stream:*` form (an iamExceptions entry of the rules).
+            {
+              sid: "WriteOwnLogs",
+              actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+              resources: [`${naming.logGroupArn(logGroupName)}:log-stream:*`],
+            },
+            { sid: "Notify", actions: ["sns:Publish"], resources: [successTopicArn, failureTopicArn] },
+            { sid: "DeadLetter", actions: ["sqs:SendMessage"], resources: [dlqArn] },
+          ];
+          if (args.sourceParameterArns.length)
+            grants.push({
+              sid: "ReadSourceConfig",
+              actions: ["ssm:GetParameter"],
+              resources: args.sourceParameterArns,
+            });
+          if (ts.length)
+            grants.push({ sid: "AssumeTargetRoles", actions: ["sts:AssumeRole"], resources: ts.map((t) => t.roleArn) });
+          if (args.tracingMode === "Active")
+            grants.push({
+              sid: "WriteTraces",
+              actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+              resources: ["*"],
+            });
+          return policyDocument(grants, args.iamExceptions);
+        }),
       },
-      tags: args.tags,
-    }, { parent: this, dependsOn: [this.logGroup, rolePolicy] });
+      { parent: this },
+    );
 
-    new aws.lambda.FunctionEventInvokeConfig(naming.resource("config-replicator-invoke-config"), {
-      functionName: this.function.name,
-      maximumRetryAttempts: 2,
-      maximumEventAgeInSeconds: 6 * 3600,
-      destinationConfig: { onFailure: { destination: dlqArn } },
-    }, { parent: this, dependsOn: [this.dlq, rolePolicy] });
+    this.function = new aws.lambda.Function(
+      naming.resource("config-replicator-function"),
+      {
+        name: functionName,
+        description: "Replicates prod configuration (SSM) to dev and staging",
+        runtime: LAMBDA_RUNTIME,
+        handler: "index.handler",
+        code: args.code,
+        role: this.role.arn,
+        timeout,
+        memorySize: args.memorySize ?? 256,
+        reservedConcurrentExecutions: args.serialise === false ? undefined : 1,
+        tracingConfig: { mode: args.tracingMode ?? "PassThrough" },
+        loggingConfig: { logFormat: "JSON", logGroup: logGroupName },
+        environment: {
+          variables: {
+            ENVIRONMENT: args.env,
+            LOG_LEVEL: args.logLevel ?? "info",
+            PROJECT: args.project,
+            SOURCE_ENV: args.env,
+            TARGETS: targets.apply((ts) => JSON.stringify(ts)),
+            SKIP_KEYS: formatSkipKeys(args.skipKeys),
+            SUCCESS_TOPIC_ARN: successTopicArn,
+            FAILURE_TOPIC_ARN: failureTopicArn,
+          },
+        },
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: [this.logGroup, rolePolicy] },
+    );
+
+    new aws.lambda.FunctionEventInvokeConfig(
+      naming.resource("config-replicator-invoke-config"),
+      {
+        functionName: this.function.name,
+        maximumRetryAttempts: 2,
+        maximumEventAgeInSeconds: 6 * 3600,
+        destinationConfig: { onFailure: { destination: dlqArn } },
+      },
+      { parent: this, dependsOn: [this.dlq, rolePolicy] },
+    );
 
     const ruleName = naming.physical("config-replication-rule");
     const ruleArn = arn("events", `rule/${ruleName}`);
-    this.rule = new aws.cloudwatch.EventRule(naming.resource("config-replication-rule"), {
-      name: ruleName,
-      description: `Changes of ${args.project} ${args.env} configuration (SSM Parameter Store)`,
-      eventPattern: JSON.stringify(replicationEventPattern(args.project, args.env)),
-      tags: args.tags,
-    }, { parent: this });
+    this.rule = new aws.cloudwatch.EventRule(
+      naming.resource("config-replication-rule"),
+      {
+        name: ruleName,
+        description: `Changes of ${args.project} ${args.env} configuration (SSM Parameter Store)`,
+        eventPattern: JSON.stringify(replicationEventPattern(args.project, args.env)),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
     this.ruleArn = this.rule.arn;
 
-    new aws.sqs.QueuePolicy(naming.resource("config-replication-dlq-policy"), {
-      queueUrl: this.dlq.url,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{
-          Effect: "Allow",
-          Principal: { Service: "events.amazonaws.com" },
-          Action: "sqs:SendMessage",
-          Resource: dlqArn,
-          Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
-        }],
-      }),
-    }, { parent: this });
+    new aws.sqs.QueuePolicy(
+      naming.resource("config-replication-dlq-policy"),
+      {
+        queueUrl: this.dlq.url,
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "events.amazonaws.com" },
+              Action: "sqs:SendMessage",
+              Resource: dlqArn,
+              Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
 
-    const permission = new aws.lambda.Permission(naming.resource("config-replicator-permission"), {
-      function: this.function.name,
-      action: "lambda:InvokeFunction",
-      principal: "events.amazonaws.com",
-      sourceArn: this.rule.arn,
-    }, { parent: this });
+    const permission = new aws.lambda.Permission(
+      naming.resource("config-replicator-permission"),
+      {
+        function: this.function.name,
+        action: "lambda:InvokeFunction",
+        principal: "events.amazonaws.com",
+        sourceArn: this.rule.arn,
+      },
+      { parent: this },
+    );
 
-    new aws.cloudwatch.EventTarget(naming.resource("config-replication-target"), {
-      rule: this.rule.name,
-      arn: this.function.arn,
-      retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 },
-      deadLetterConfig: { arn: dlqArn },
-    }, { parent: this, dependsOn: [permission] });
+    new aws.cloudwatch.EventTarget(
+      naming.resource("config-replication-target"),
+      {
+        rule: this.rule.name,
+        arn: this.function.arn,
+        retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 },
+        deadLetterConfig: { arn: dlqArn },
+      },
+      { parent: this, dependsOn: [permission] },
+    );
 
-    this.registerOutputs({ ruleArn: this.ruleArn, roleArn: this.roleArn, dlqUrl: this.dlq.url, successTopicArn, failureTopicArn });
+    this.registerOutputs({
+      ruleArn: this.ruleArn,
+      roleArn: this.roleArn,
+      dlqUrl: this.dlq.url,
+      successTopicArn,
+      failureTopicArn,
+    });
   }
 }
 
@@ -287,21 +370,40 @@ export class ReplicationTarget extends pulumi.ComponentResource {
     const { naming } = args;
     const roleName = naming.physical(REPLICA_ROLE);
     this.roleArn = naming.iamRoleArn(roleName);
-    this.role = new aws.iam.Role(naming.resource(REPLICA_ROLE), {
-      name: roleName,
-      description: "Assumed by the prod configuration replicator",
-      maxSessionDuration: 3600,
-      assumeRolePolicy: pulumi.output(args.sourceRoleArn).apply((principal) => JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { AWS: principal }, Action: "sts:AssumeRole" }],
-      })),
-      tags: args.tags,
-    }, { parent: this });
+    this.role = new aws.iam.Role(
+      naming.resource(REPLICA_ROLE),
+      {
+        name: roleName,
+        description: "Assumed by the prod configuration replicator",
+        maxSessionDuration: 3600,
+        assumeRolePolicy: pulumi.output(args.sourceRoleArn).apply((principal) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { AWS: principal }, Action: "sts:AssumeRole" }],
+          }),
+        ),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
     if (args.parameterArns.length) {
-      new aws.iam.RolePolicy(naming.resource("config-replica-policy"), {
-        role: this.role.name,
-        policy: policyDocument([{ sid: "ReplicateConfig", actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: args.parameterArns }], args.iamExceptions),
-      }, { parent: this });
+      new aws.iam.RolePolicy(
+        naming.resource("config-replica-policy"),
+        {
+          role: this.role.name,
+          policy: policyDocument(
+            [
+              {
+                sid: "ReplicateConfig",
+                actions: ["ssm:GetParameter", "ssm:PutParameter"],
+                resources: args.parameterArns,
+              },
+            ],
+            args.iamExceptions,
+          ),
+        },
+        { parent: this },
+      );
     }
     this.registerOutputs({ roleArn: this.roleArn });
   }

@@ -45,49 +45,73 @@ export class DataBucket extends pulumi.ComponentResource {
     this.bucketName = naming.physical(resource);
     this.bucketArn = naming.s3BucketArn(this.bucketName);
 
-    this.bucket = new aws.s3.Bucket(res, { bucket: this.bucketName, forceDestroy: true, tags: args.tags }, { parent: this });
+    this.bucket = new aws.s3.Bucket(
+      res,
+      { bucket: this.bucketName, forceDestroy: true, tags: args.tags },
+      { parent: this },
+    );
 
-    new aws.s3.BucketVersioning(`${res}-versioning`, {
-      bucket: this.bucket.id,
-      versioningConfiguration: { status: "Enabled" },
-    }, { parent: this });
+    new aws.s3.BucketVersioning(
+      `${res}-versioning`,
+      {
+        bucket: this.bucket.id,
+        versioningConfiguration: { status: "Enabled" },
+      },
+      { parent: this },
+    );
 
-    new aws.s3.BucketServerSideEncryptionConfiguration(`${res}-encryption`, {
-      bucket: this.bucket.id,
-      rules: [pulumi.output(args.sseAlgorithm).apply((sseAlgorithm) => ({
-        applyServerSideEncryptionByDefault: { sseAlgorithm },
-        bucketKeyEnabled: sseAlgorithm === "aws:kms",
-      }))],
-    }, { parent: this });
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${res}-encryption`,
+      {
+        bucket: this.bucket.id,
+        rules: [
+          pulumi.output(args.sseAlgorithm).apply((sseAlgorithm) => ({
+            applyServerSideEncryptionByDefault: { sseAlgorithm },
+            bucketKeyEnabled: sseAlgorithm === "aws:kms",
+          })),
+        ],
+      },
+      { parent: this },
+    );
 
-    new aws.s3.BucketLifecycleConfiguration(`${res}-lifecycle`, {
-      bucket: this.bucket.id,
-      rules: [
-        {
-          id: "expire-noncurrent-versions",
-          status: "Enabled",
-          filter: {},
-          noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_EXPIRATION_DAYS },
-          abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-        },
-        ...(glacier
-          ? [{
-            id: "transition-to-glacier",
-            status: glacier.enabled ? "Enabled" : "Disabled",
+    new aws.s3.BucketLifecycleConfiguration(
+      `${res}-lifecycle`,
+      {
+        bucket: this.bucket.id,
+        rules: [
+          {
+            id: "expire-noncurrent-versions",
+            status: "Enabled",
             filter: {},
-            transitions: [{ days: glacier.days, storageClass: "GLACIER" }],
-          }]
-          : []),
-      ],
-    }, { parent: this });
+            noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_EXPIRATION_DAYS },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+          ...(glacier
+            ? [
+                {
+                  id: "transition-to-glacier",
+                  status: glacier.enabled ? "Enabled" : "Disabled",
+                  filter: {},
+                  transitions: [{ days: glacier.days, storageClass: "GLACIER" }],
+                },
+              ]
+            : []),
+        ],
+      },
+      { parent: this },
+    );
 
-    new aws.s3.BucketPublicAccessBlock(`${res}-public-access-block`, {
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    }, { parent: this });
+    new aws.s3.BucketPublicAccessBlock(
+      `${res}-public-access-block`,
+      {
+        bucket: this.bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      { parent: this },
+    );
 
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
   }

@@ -13,7 +13,12 @@ import type { Naming } from "./naming";
 export type TableCapacity =
   | { readonly mode: "on-demand" }
   | { readonly mode: "provisioned"; readonly readUnits: number; readonly writeUnits: number }
-  | { readonly mode: "autoscaled"; readonly min: number; readonly max: number; readonly targetUtilizationPercent?: number };
+  | {
+      readonly mode: "autoscaled";
+      readonly min: number;
+      readonly max: number;
+      readonly targetUtilizationPercent?: number;
+    };
 
 export const AUTOSCALED_IGNORE_CHANGES: readonly string[] = ["readCapacity", "writeCapacity"];
 
@@ -46,48 +51,64 @@ export class Table extends pulumi.ComponentResource {
     if (cap.mode === "autoscaled" && !(cap.min >= 1 && cap.max >= cap.min)) {
       throw new Error(`table ${name}: autoscaling needs 1 <= min <= max, got ${cap.min}..${cap.max}`);
     }
-    const units = cap.mode === "provisioned" ? { read: cap.readUnits, write: cap.writeUnits }
-      : cap.mode === "autoscaled" ? { read: cap.min, write: cap.min } : undefined;
+    const units =
+      cap.mode === "provisioned"
+        ? { read: cap.readUnits, write: cap.writeUnits }
+        : cap.mode === "autoscaled"
+          ? { read: cap.min, write: cap.min }
+          : undefined;
 
-    const table = new aws.dynamodb.Table(n.resource(`${args.resource}-table`), {
-      name: tableName,
-      billingMode: cap.mode === "on-demand" ? "PAY_PER_REQUEST" : "PROVISIONED",
-      readCapacity: units?.read,
-      writeCapacity: units?.write,
-      hashKey: args.hashKey,
-      rangeKey: args.rangeKey,
-      attributes: [args.hashKey, ...(args.rangeKey ? [args.rangeKey] : [])].map((n) => ({ name: n, type: "S" })),
-      pointInTimeRecovery: { enabled: args.pointInTimeRecovery },
-      serverSideEncryption: { enabled: true },
-      ttl: args.ttlAttribute ? { attributeName: args.ttlAttribute, enabled: true } : undefined,
-      deletionProtectionEnabled: false,
-      tags: { ...(args.tags ?? {}), Name: tableName },
-    }, { parent: this, ignoreChanges: cap.mode === "autoscaled" ? [...AUTOSCALED_IGNORE_CHANGES] : undefined });
+    const table = new aws.dynamodb.Table(
+      n.resource(`${args.resource}-table`),
+      {
+        name: tableName,
+        billingMode: cap.mode === "on-demand" ? "PAY_PER_REQUEST" : "PROVISIONED",
+        readCapacity: units?.read,
+        writeCapacity: units?.write,
+        hashKey: args.hashKey,
+        rangeKey: args.rangeKey,
+        attributes: [args.hashKey, ...(args.rangeKey ? [args.rangeKey] : [])].map((n) => ({ name: n, type: "S" })),
+        pointInTimeRecovery: { enabled: args.pointInTimeRecovery },
+        serverSideEncryption: { enabled: true },
+        ttl: args.ttlAttribute ? { attributeName: args.ttlAttribute, enabled: true } : undefined,
+        deletionProtectionEnabled: false,
+        tags: { ...(args.tags ?? {}), Name: tableName },
+      },
+      { parent: this, ignoreChanges: cap.mode === "autoscaled" ? [...AUTOSCALED_IGNORE_CHANGES] : undefined },
+    );
     this.name = table.name;
     this.arn = table.arn;
 
     if (cap.mode === "autoscaled") {
       for (const dim of ["read", "write"] as const) {
         const Dim = dim === "read" ? "Read" : "Write";
-        const target = new aws.appautoscaling.Target(n.resource(`${args.resource}-table-${dim}-target`), {
-          serviceNamespace: "dynamodb",
-          resourceId: `table/${tableName}`,
-          scalableDimension: `dynamodb:table:${Dim}CapacityUnits`,
-          minCapacity: cap.min,
-          maxCapacity: cap.max,
-          tags: { ...(args.tags ?? {}), Name: physical(`${args.resource}-table-${dim}-target`) },
-        }, { parent: this, dependsOn: [table] });
-        new aws.appautoscaling.Policy(n.resource(`${args.resource}-table-${dim}-policy`), {
-          name: physical(`${args.resource}-table-${dim}-policy`),
-          policyType: "TargetTrackingScaling",
-          serviceNamespace: target.serviceNamespace,
-          resourceId: target.resourceId,
-          scalableDimension: target.scalableDimension,
-          targetTrackingScalingPolicyConfiguration: {
-            predefinedMetricSpecification: { predefinedMetricType: `DynamoDB${Dim}CapacityUtilization` },
-            targetValue: cap.targetUtilizationPercent ?? 70,
+        const target = new aws.appautoscaling.Target(
+          n.resource(`${args.resource}-table-${dim}-target`),
+          {
+            serviceNamespace: "dynamodb",
+            resourceId: `table/${tableName}`,
+            scalableDimension: `dynamodb:table:${Dim}CapacityUnits`,
+            minCapacity: cap.min,
+            maxCapacity: cap.max,
+            tags: { ...(args.tags ?? {}), Name: physical(`${args.resource}-table-${dim}-target`) },
           },
-        }, { parent: this });
+          { parent: this, dependsOn: [table] },
+        );
+        new aws.appautoscaling.Policy(
+          n.resource(`${args.resource}-table-${dim}-policy`),
+          {
+            name: physical(`${args.resource}-table-${dim}-policy`),
+            policyType: "TargetTrackingScaling",
+            serviceNamespace: target.serviceNamespace,
+            resourceId: target.resourceId,
+            scalableDimension: target.scalableDimension,
+            targetTrackingScalingPolicyConfiguration: {
+              predefinedMetricSpecification: { predefinedMetricType: `DynamoDB${Dim}CapacityUtilization` },
+              targetValue: cap.targetUtilizationPercent ?? 70,
+            },
+          },
+          { parent: this },
+        );
       }
     }
     this.registerOutputs({ name: this.name, arn: this.arn });

@@ -27,7 +27,16 @@ import type * as analyzerPbTypes from "@pulumi/pulumi/proto/analyzer_pb";
 import type * as structPbTypes from "google-protobuf/google/protobuf/struct_pb";
 import { logicalIdOf } from "../../consistency-rules/src/normalise";
 import type { Finding, Severity, Snapshot, SnapshotResource } from "../../consistency-rules/src/model";
-import { ARCHIVE_SIG, ASSET_SIG, isSecret, RESOURCE_REF_SIG, SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY, UNKNOWN } from "../../consistency-rules/src/sentinels";
+import {
+  ARCHIVE_SIG,
+  ASSET_SIG,
+  isSecret,
+  RESOURCE_REF_SIG,
+  SECRET_PLACEHOLDER,
+  SECRET_SIG,
+  SIG_KEY,
+  UNKNOWN,
+} from "../../consistency-rules/src/sentinels";
 
 /** The SDKs' output-value signature (`resource.OutputValueSig`). */
 const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
@@ -133,11 +142,23 @@ export interface PackSession {
    * `applyRemediations: false`, as in `analyze --file`). `providers` resolves `resource.provider` to the provider's
    * resource. Remediation diagnostics come first, advisory, as the engine reports them.
    */
-  analyze(resource: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>, opts?: { remediate?: boolean; applyRemediations?: boolean }): Promise<Diagnostic[]>;
+  analyze(
+    resource: SnapshotResource,
+    providers?: ReadonlyMap<string, SnapshotResource>,
+    opts?: { remediate?: boolean; applyRemediations?: boolean },
+  ): Promise<Diagnostic[]>;
   /** AnalyzeStack with each resource's outputs (its inputs where the source has no outputs). */
   analyzeStack(resources: readonly SnapshotResource[]): Promise<Diagnostic[]>;
   /** ConfigureStack (from the snapshot's context), every resource through Remediate+Analyze, then AnalyzeStack → findings. */
-  analyzeSnapshot(snapshot: Snapshot, opts?: { tags?: Readonly<Record<string, string>>; concurrency?: number; dryRun?: boolean; config?: Readonly<Record<string, string>> }): Promise<Finding[]>;
+  analyzeSnapshot(
+    snapshot: Snapshot,
+    opts?: {
+      tags?: Readonly<Record<string, string>>;
+      concurrency?: number;
+      dryRun?: boolean;
+      config?: Readonly<Record<string, string>>;
+    },
+  ): Promise<Finding[]>;
   /**
    * `pulumi policy analyze --file <export>`: no ConfigureStack; every non-deleted resource in state order through
    * Remediate (reported, not applied) and Analyze with its state inputs; AnalyzeStack with the state outputs; a
@@ -167,7 +188,9 @@ function protocol(packDir: string) {
     runner: path.join(path.dirname(pulumiPkg), "cmd", "run-policy-pack"),
     grpc: req("@grpc/grpc-js") as typeof grpcTypes,
     pb: req("./proto/analyzer_pb") as typeof analyzerPbTypes,
-    rpc: req("./proto/analyzer_grpc_pb") as { AnalyzerClient: new (addr: string, creds: grpcTypes.ChannelCredentials, opts?: object) => grpcTypes.Client },
+    rpc: req("./proto/analyzer_grpc_pb") as {
+      AnalyzerClient: new (addr: string, creds: grpcTypes.ChannelCredentials, opts?: object) => grpcTypes.Client;
+    },
     struct: req("google-protobuf/google/protobuf/struct_pb") as typeof structPbTypes,
     empty: req("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => unknown },
   };
@@ -253,7 +276,9 @@ function assetToWire(v: Record<string, unknown>, sig: unknown): Record<string, u
   if (typeof v.hash === "string") out.hash = v.hash;
   for (const k of ["text", "path", "uri"]) if (typeof v[k] === "string") out[k] = v[k];
   if (sig === ARCHIVE_SIG && v.assets && typeof v.assets === "object") {
-    out.assets = Object.fromEntries(Object.entries(v.assets as Record<string, unknown>).map(([k, a]) => [k, wireValue(a)]));
+    out.assets = Object.fromEntries(
+      Object.entries(v.assets as Record<string, unknown>).map(([k, a]) => [k, wireValue(a)]),
+    );
   }
   if (!("text" in out) && !("path" in out) && !("uri" in out) && !("assets" in out)) {
     if (sig === ASSET_SIG) out.text = `(content not captured; sha256 ${String(v.hash ?? "unknown")})`;
@@ -271,7 +296,11 @@ interface ResourceOptionsSource {
   readonly deleteBeforeReplace?: boolean;
   readonly additionalSecretOutputs?: readonly string[];
   readonly aliases?: readonly unknown[];
-  readonly customTimeouts?: { readonly create?: string | number; readonly update?: string | number; readonly delete?: string | number };
+  readonly customTimeouts?: {
+    readonly create?: string | number;
+    readonly update?: string | number;
+    readonly delete?: string | number;
+  };
   /** Per-property dependencies (exports; AnalyzeStack carries them). */
   readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
 }
@@ -281,7 +310,8 @@ function seconds(v: string | number | undefined): number {
   if (typeof v === "number") return v;
   if (!v) return 0;
   let total = 0;
-  for (const [, n, unit] of v.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)) total += Number(n) * (unit === "h" ? 3600 : unit === "m" ? 60 : 1);
+  for (const [, n, unit] of v.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g))
+    total += Number(n) * (unit === "h" ? 3600 : unit === "m" ? 60 : 1);
   return total;
 }
 
@@ -314,7 +344,15 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
 
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => fail(new Error(`policy pack ${packDir} printed no port within ${opts.readyTimeoutMs ?? 60000} ms${stderr ? `: ${stderr.trim()}` : ""}`)), opts.readyTimeoutMs ?? 60000);
+    const timer = setTimeout(
+      () =>
+        fail(
+          new Error(
+            `policy pack ${packDir} printed no port within ${opts.readyTimeoutMs ?? 60000} ms${stderr ? `: ${stderr.trim()}` : ""}`,
+          ),
+        ),
+      opts.readyTimeoutMs ?? 60000,
+    );
     const fail = (e: Error) => {
       clearTimeout(timer);
       child.kill("SIGKILL");
@@ -339,7 +377,9 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
   const call = <Req, Res>(method: string, req: Req): Promise<Res> =>
     new Promise((resolve, reject) => {
       if (exited) return reject(new Error(exited));
-      (client as unknown as Record<string, (r: Req, cb: (e: grpcTypes.ServiceError | null, res: Res) => void) => void>)[method](req, (err, res) => {
+      (client as unknown as Record<string, (r: Req, cb: (e: grpcTypes.ServiceError | null, res: Res) => void) => void>)[
+        method
+      ](req, (err, res) => {
         if (err) reject(new Error(exited ?? `policy pack ${method} failed: ${err.details || err.message}`));
         else resolve(res);
       });
@@ -363,14 +403,20 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
           type: (["unknown", "resource", "stack"] as const)[pi.getPolicyType()],
           remediationSteps: pi.getRemediationSteps() || undefined,
           url: pi.getUrl() || undefined,
-          configSchema: schema ? { properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>, required: schema.getRequiredList() } : undefined,
+          configSchema: schema
+            ? {
+                properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
+                required: schema.getRequiredList(),
+              }
+            : undefined,
         };
       }),
     };
     return infoCache;
   };
 
-  const struct = (v: unknown) => p.struct.Struct.fromJavaScript((toWire(v) ?? {}) as Record<string, structPbTypes.JavaScriptValue>);
+  const struct = (v: unknown) =>
+    p.struct.Struct.fromJavaScript((toWire(v) ?? {}) as Record<string, structPbTypes.JavaScriptValue>);
 
   /** The resource options the engine sends analyzers (AnalyzerResourceOptions), from what the source captured. */
   const options = (r: SnapshotResource) => {
@@ -426,8 +472,14 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
     return req;
   };
 
-  const remediate = async (r: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>): Promise<Remediation[]> => {
-    const res = await call<analyzerPbTypes.AnalyzeRequest, analyzerPbTypes.RemediateResponse>("remediate", request(r, r.props, providers));
+  const remediate = async (
+    r: SnapshotResource,
+    providers?: ReadonlyMap<string, SnapshotResource>,
+  ): Promise<Remediation[]> => {
+    const res = await call<analyzerPbTypes.AnalyzeRequest, analyzerPbTypes.RemediateResponse>(
+      "remediate",
+      request(r, r.props, providers),
+    );
     return res.getRemediationsList().map((m) => ({
       policyName: m.getPolicyname(),
       policyPackName: m.getPolicypackname(),
@@ -436,12 +488,23 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
     }));
   };
 
-  const analyze = async (r: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>, o: { remediate?: boolean; applyRemediations?: boolean } = {}) => {
+  const analyze = async (
+    r: SnapshotResource,
+    providers?: ReadonlyMap<string, SnapshotResource>,
+    o: { remediate?: boolean; applyRemediations?: boolean } = {},
+  ) => {
     const out: Diagnostic[] = [];
     let props: unknown = r.props;
     if (o.remediate !== false) {
       for (const m of await remediate(r, providers)) {
-        if (m.diagnostic) out.push({ policyName: m.policyName, policyPackName: m.policyPackName, message: m.diagnostic, enforcementLevel: "advisory", urn: r.urn });
+        if (m.diagnostic)
+          out.push({
+            policyName: m.policyName,
+            policyPackName: m.policyPackName,
+            message: m.diagnostic,
+            enforcementLevel: "advisory",
+            urn: r.urn,
+          });
         else if (m.properties && o.applyRemediations !== false) props = { ...m.properties };
       }
     }
@@ -491,9 +554,13 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
       const map = req.getPolicyconfigMap();
       for (const [name, c] of Object.entries(config)) {
         const pc = new p.pb.PolicyConfig();
-        const { enforcementLevel, ...props } = typeof c === "string" ? { enforcementLevel: c } : (c as Record<string, unknown>);
+        const { enforcementLevel, ...props } =
+          typeof c === "string" ? { enforcementLevel: c } : (c as Record<string, unknown>);
         // The engine always sends a level: the configured one, else the policy's default.
-        const level = (enforcementLevel as EnforcementLevel | undefined) ?? (await info()).policies.find((x) => x.name === name)?.enforcementLevel ?? "advisory";
+        const level =
+          (enforcementLevel as EnforcementLevel | undefined) ??
+          (await info()).policies.find((x) => x.name === name)?.enforcementLevel ??
+          "advisory";
         pc.setEnforcementlevel(LEVELS.indexOf(level));
         pc.setProperties(p.struct.Struct.fromJavaScript(props as Record<string, structPbTypes.JavaScriptValue>));
         map.set(name, pc);
@@ -578,7 +645,12 @@ function fromExport(r: ExportResource): SnapshotResource & ResourceOptionsSource
 }
 
 /** Maps a diagnostic to the one Finding model. */
-export function toFinding(d: Diagnostic, info: PackInfo, snapshot: Snapshot, byUrn: ReadonlyMap<string, SnapshotResource>): Finding {
+export function toFinding(
+  d: Diagnostic,
+  info: PackInfo,
+  snapshot: Snapshot,
+  byUrn: ReadonlyMap<string, SnapshotResource>,
+): Finding {
   // The SDK sends "<policy description>\n<message>" for string violations; keep the message.
   const nl = d.message.indexOf("\n");
   const body = nl >= 0 ? d.message.slice(nl + 1) : d.message;

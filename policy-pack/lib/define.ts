@@ -179,14 +179,25 @@ export interface GuardInfo {
    * Runs the check over a whole stack (resource checks: each applicable resource, found through the stack's view by
    * type). Pure; used by `policy-pack-indeterminate`.
    */
-  evaluate(resources: readonly PolicyInput[], config: Record<string, unknown>, stackTags?: ReadonlyMap<string, string>): Outcome;
+  evaluate(
+    resources: readonly PolicyInput[],
+    config: Record<string, unknown>,
+    stackTags?: ReadonlyMap<string, string>,
+  ): Outcome;
 }
 
 export type Guard = (ResourceValidationPolicy | StackValidationPolicy) & { readonly guard: GuardInfo };
 
 const COMMON_CONFIG: Record<string, JsonSchema> = {
-  strict: { type: "boolean", default: false, description: "Report values unknown at preview as violations instead of indeterminates." },
-  rules: { type: "object", description: "Inline consistency rule set (the rules.json object) for a project whose rules are not bundled." },
+  strict: {
+    type: "boolean",
+    default: false,
+    description: "Report values unknown at preview as violations instead of indeterminates.",
+  },
+  rules: {
+    type: "object",
+    description: "Inline consistency rule set (the rules.json object) for a project whose rules are not bundled.",
+  },
 };
 
 /**
@@ -207,7 +218,13 @@ function withDefaults<C>(meta: GuardMeta<C>, given: Record<string, unknown>): C 
   return { ...(meta.defaults ?? {}), ...given } as C & CommonConfig;
 }
 
-function context<C>(meta: GuardMeta<C>, urn: string, config: Record<string, unknown>, stackTags?: ReadonlyMap<string, string>, view?: StackView): CheckContext<C> {
+function context<C>(
+  meta: GuardMeta<C>,
+  urn: string,
+  config: Record<string, unknown>,
+  stackTags?: ReadonlyMap<string, string>,
+  view?: StackView,
+): CheckContext<C> {
   const cfg = withDefaults(meta, config);
   return { ...resolveScope(urn, stackTags, cfg.rules), config: cfg, ...(view && { view }) };
 }
@@ -229,7 +246,8 @@ function base<C>(meta: GuardMeta<C>) {
 /** Reports an outcome: violations always; indeterminates only under `strict` (else `policy-pack-indeterminate` does). */
 function report(out: Outcome, strict: boolean, reportViolation: ReportViolation): void {
   for (const v of out.violations) reportViolation(v.message, v.urn);
-  if (strict) for (const i of out.indeterminates) reportViolation(`[strict] value unknown at preview: ${i.message}`, i.urn);
+  if (strict)
+    for (const i of out.indeterminates) reportViolation(`[strict] value unknown at preview: ${i.message}`, i.urn);
 }
 
 function crashNote(name: string, e: unknown): string {
@@ -302,7 +320,9 @@ export function fromStackArgs(a: StackValidationArgs): PolicyInput[] {
   return viewOf(a).resources as PolicyInput[];
 }
 
-export function resourcePolicy<C = Record<string, never>>(def: ResourceGuardDefinition<C>): ResourceValidationPolicy & { readonly guard: GuardInfo } {
+export function resourcePolicy<C = Record<string, never>>(
+  def: ResourceGuardDefinition<C>,
+): ResourceValidationPolicy & { readonly guard: GuardInfo } {
   const { properties, ...b } = base(def);
   const types = new Set(def.types);
   const applies = (t: string) => types.has("*") || types.has(t);
@@ -322,7 +342,8 @@ export function resourcePolicy<C = Record<string, never>>(def: ResourceGuardDefi
     report(out, ctx.config.strict === true, reportViolation);
   };
   // A single type lets the server skip deserialising props for every other type (its fast path).
-  if (def.types.length === 1 && def.types[0] !== "*") Object.defineProperty(validate, "__pulumiType", { value: def.types[0] });
+  if (def.types.length === 1 && def.types[0] !== "*")
+    Object.defineProperty(validate, "__pulumiType", { value: def.types[0] });
   return {
     ...b,
     validateResource: validate,
@@ -341,9 +362,15 @@ export function resourcePolicy<C = Record<string, never>>(def: ResourceGuardDefi
   };
 }
 
-export function stackPolicy<C = Record<string, never>>(def: StackGuardDefinition<C>): StackValidationPolicy & { readonly guard: GuardInfo } {
+export function stackPolicy<C = Record<string, never>>(
+  def: StackGuardDefinition<C>,
+): StackValidationPolicy & { readonly guard: GuardInfo } {
   const { properties, ...b } = base(def);
-  const evaluate = (resources: readonly PolicyInput[], config: Record<string, unknown>, stackTags?: ReadonlyMap<string, string>) => {
+  const evaluate = (
+    resources: readonly PolicyInput[],
+    config: Record<string, unknown>,
+    stackTags?: ReadonlyMap<string, string>,
+  ) => {
     const out = new Outcome();
     if (resources.length === 0) return out;
     const view = stackView(resources);
@@ -367,7 +394,12 @@ export function stackPolicy<C = Record<string, never>>(def: StackGuardDefinition
 }
 
 /** `{ret}` when the stack's environment is known, else an indeterminate naming why (a check that needs the env never guesses). */
-export function requireEnv<C>(ctx: CheckContext<C>, policy: string, r: { urn: string } | undefined, out: Outcome): string | undefined {
+export function requireEnv<C>(
+  ctx: CheckContext<C>,
+  policy: string,
+  r: { urn: string } | undefined,
+  out: Outcome,
+): string | undefined {
   if (ctx.env) return ctx.env;
   out.unknown(`environment unknown (${policy} needs it): ${ctx.problem ?? "no rules"}`, r?.urn);
   return undefined;

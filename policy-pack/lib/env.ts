@@ -40,7 +40,11 @@ const NONE = {};
  * The SDK hands every policy the same stack tags map and the same config values between Configure calls, so
  * object identity is the key; a new map or rules object (reconfiguration) computes a new scope.
  */
-export function resolveScope(urn: string, stackTags: ReadonlyMap<string, string> | undefined, inlineRules?: unknown): Scope {
+export function resolveScope(
+  urn: string,
+  stackTags: ReadonlyMap<string, string> | undefined,
+  inlineRules?: unknown,
+): Scope {
   const { stack, project } = parseUrn(urn);
   const tagsKey = stackTags ?? NONE;
   const rulesKey = inlineRules !== null && typeof inlineRules === "object" ? inlineRules : NONE;
@@ -58,14 +62,24 @@ export function resolveScope(urn: string, stackTags: ReadonlyMap<string, string>
   return scope;
 }
 
-function computeScope(stack: string, project: string, stackTags: ReadonlyMap<string, string> | undefined, inlineRules?: unknown): Scope {
+function computeScope(
+  stack: string,
+  project: string,
+  stackTags: ReadonlyMap<string, string> | undefined,
+  inlineRules?: unknown,
+): Scope {
   let rules: RuleSet | undefined;
   try {
     rules = rulesFor(project, inlineRules);
   } catch (e) {
     return { stack, project, problem: `the inline rule set in policy config is invalid: ${(e as Error).message}` };
   }
-  if (!rules) return { stack, project, problem: `no consistency rules for project '${project}' (bundled: none; give \`rules\` in policy config)` };
+  if (!rules)
+    return {
+      stack,
+      project,
+      problem: `no consistency rules for project '${project}' (bundled: none; give \`rules\` in policy config)`,
+    };
   const tags: Record<string, string> = {};
   stackTags?.forEach((v, k) => (tags[k] = v));
   const env = rules.envForStack(stack, tags);

@@ -16,10 +16,20 @@ export function known(out: Outcome, r: PolicyInput, what: string, value: unknown
  * The common guardrail shape: `r.props[key]` (or `fallback`, the provider's default when the input is absent) must be
  * `expected`. Unknown at preview → indeterminate; anything else → a violation naming the key and both values.
  */
-export function expectProp(out: Outcome, r: PolicyInput, key: string, expected: unknown, opts: { fallback?: unknown; consequence?: string } = {}): void {
+export function expectProp(
+  out: Outcome,
+  r: PolicyInput,
+  key: string,
+  expected: unknown,
+  opts: { fallback?: unknown; consequence?: string } = {},
+): void {
   const v = r.props[key] ?? opts.fallback;
   if (!known(out, r, key, v)) return;
-  if (v !== expected) out.fail(`${r.name}: ${key} is ${show(v)}, expected ${show(expected)}${opts.consequence ? `; ${opts.consequence}` : ""}.`, r.urn);
+  if (v !== expected)
+    out.fail(
+      `${r.name}: ${key} is ${show(v)}, expected ${show(expected)}${opts.consequence ? `; ${opts.consequence}` : ""}.`,
+      r.urn,
+    );
 }
 
 /** Value specs are matched and described by the rules library (one comparer). */
@@ -48,15 +58,27 @@ export function envExpectation<C>(
     // Without an environment, decide only if no environment of the rules expects anything different.
     if (!ctx.rules) return opts.fallback === undefined ? undefined : { spec: opts.fallback, source: "policy default" };
     const rules = ctx.rules;
-    const specs = Object.keys(rules.environments).map((env) => rules.expectation(env, opts.type ?? r.type, opts.logicalId ?? logicalIdOf(r.name, env), path) ?? opts.fallback);
+    const specs = Object.keys(rules.environments).map(
+      (env) =>
+        rules.expectation(env, opts.type ?? r.type, opts.logicalId ?? logicalIdOf(r.name, env), path) ?? opts.fallback,
+    );
     const first = JSON.stringify(specs[0]);
-    if (specs.length > 0 && specs[0] !== undefined && specs.every((x) => JSON.stringify(x) === first)) return { spec: specs[0], source: "rules (every environment)" };
+    if (specs.length > 0 && specs[0] !== undefined && specs.every((x) => JSON.stringify(x) === first))
+      return { spec: specs[0], source: "rules (every environment)" };
   }
   if (!ctx.env || !ctx.rules) {
-    out.unknown(`${r.name}: the expected ${path} depends on the environment, which is unknown: ${ctx.problem ?? "no rules"}`, r.urn);
+    out.unknown(
+      `${r.name}: the expected ${path} depends on the environment, which is unknown: ${ctx.problem ?? "no rules"}`,
+      r.urn,
+    );
     return undefined;
   }
-  const spec = ctx.rules.expectation(ctx.env, opts.type ?? r.type, opts.logicalId ?? logicalIdOf(r.name, ctx.env), path);
+  const spec = ctx.rules.expectation(
+    ctx.env,
+    opts.type ?? r.type,
+    opts.logicalId ?? logicalIdOf(r.name, ctx.env),
+    path,
+  );
   if (spec !== undefined) return { spec, source: `rules (${ctx.env})` };
   if (opts.fallback !== undefined) return { spec: opts.fallback, source: "policy default" };
   return undefined;
@@ -81,5 +103,9 @@ export function expectEnvProp<C>(
   if (!known(out, r, key, v)) return;
   const exp = envExpectation(ctx, r, out, key, { fallback: expected, envFree: true });
   if (!exp) return;
-  if (!matchesSpec(exp.spec, v)) out.fail(`${r.name}: ${key} is ${show(v)}, expected ${describeSpec(exp.spec)} (${exp.source})${opts.consequence ? `; ${opts.consequence}` : ""}.`, r.urn);
+  if (!matchesSpec(exp.spec, v))
+    out.fail(
+      `${r.name}: ${key} is ${show(v)}, expected ${describeSpec(exp.spec)} (${exp.source})${opts.consequence ? `; ${opts.consequence}` : ""}.`,
+      r.urn,
+    );
 }

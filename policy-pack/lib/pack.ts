@@ -6,7 +6,13 @@
  *   import { envParityPack } from "env-parity/policy";
  *   envParityPack("acme-parity", { rules: [require("./acme.rules.json")], overrides: { "s3-bucket-logging": "disabled" } });
  */
-import { PolicyPack, type EnforcementLevel, type Policy, type PolicyPackConfig, type ReportViolation } from "@pulumi/policy";
+import {
+  PolicyPack,
+  type EnforcementLevel,
+  type Policy,
+  type PolicyPackConfig,
+  type ReportViolation,
+} from "@pulumi/policy";
 import { exemptionFor } from "../../consistency-rules/src/exemptions";
 import { policies as allPolicies } from "../policies";
 import { parseUrn, resolveScope } from "./env";
@@ -27,12 +33,20 @@ export interface EnvParityPackOptions {
   readonly lock?: unknown;
 }
 
-type AnyArgs = { urn?: string; getConfig<T>(): T; stackTags?: ReadonlyMap<string, string>; resources?: readonly { urn: string }[] };
+type AnyArgs = {
+  urn?: string;
+  getConfig<T>(): T;
+  stackTags?: ReadonlyMap<string, string>;
+  resources?: readonly { urn: string }[];
+};
 
 /** Wraps a policy's report so a violation covered by a live exemption in the stack's rules is not reported. */
 function withExemptions(p: Policy, defaults?: Readonly<Record<string, unknown>>): Policy {
   // Config given when the pack was built (overrides, lock) under the config the engine sends, for every engine and harness.
-  const withDefaults = <A extends AnyArgs>(args: A): A => (defaults ? { ...args, getConfig: <T>() => ({ ...defaults, ...(args.getConfig<Record<string, unknown>>() ?? {}) }) as T } : args);
+  const withDefaults = <A extends AnyArgs>(args: A): A =>
+    defaults
+      ? { ...args, getConfig: <T>() => ({ ...defaults, ...(args.getConfig<Record<string, unknown>>() ?? {}) }) as T }
+      : args;
   const filtered = (args: AnyArgs, report: ReportViolation): ReportViolation => {
     const firstUrn = args.urn ?? args.resources?.[0]?.urn;
     if (!firstUrn) return report;
@@ -43,7 +57,8 @@ function withExemptions(p: Policy, defaults?: Readonly<Record<string, unknown>>)
     const now = new Date();
     return (message, urn) => {
       const target = urn ?? args.urn;
-      if (target && parseUrn(target).stack && exemptionFor(exemptions, p.name, { urn: target, env: scope.env }, now)) return;
+      if (target && parseUrn(target).stack && exemptionFor(exemptions, p.name, { urn: target, env: scope.env }, now))
+        return;
       report(message, urn);
     };
   };
@@ -82,15 +97,31 @@ export function envParityPack(name: string, opts: EnvParityPackOptions = {}): Po
   const overrides: Record<string, unknown> = { ...(opts.overrides ?? {}) };
   if (opts.lock !== undefined && opts.lock !== null) {
     const prev = overrides["parity-consistency-rules"];
-    overrides["parity-consistency-rules"] = { ...(typeof prev === "string" ? { enforcementLevel: prev } : ((prev as object | undefined) ?? {})), lock: opts.lock };
+    overrides["parity-consistency-rules"] = {
+      ...(typeof prev === "string" ? { enforcementLevel: prev } : ((prev as object | undefined) ?? {})),
+      lock: opts.lock,
+    };
   }
   const policies = allPolicies.map((p) => {
     const o = overrides[p.name];
-    const level = typeof o === "string" ? (o as EnforcementLevel) : (o as { enforcementLevel?: EnforcementLevel } | undefined)?.enforcementLevel;
-    const config = o !== null && typeof o === "object" ? (Object.fromEntries(Object.entries(o).filter(([k]) => k !== "enforcementLevel")) as Record<string, unknown>) : undefined;
-    return withExemptions(level ? { ...p, enforcementLevel: level } : p, config && Object.keys(config).length > 0 ? config : undefined);
+    const level =
+      typeof o === "string"
+        ? (o as EnforcementLevel)
+        : (o as { enforcementLevel?: EnforcementLevel } | undefined)?.enforcementLevel;
+    const config =
+      o !== null && typeof o === "object"
+        ? (Object.fromEntries(Object.entries(o).filter(([k]) => k !== "enforcementLevel")) as Record<string, unknown>)
+        : undefined;
+    return withExemptions(
+      level ? { ...p, enforcementLevel: level } : p,
+      config && Object.keys(config).length > 0 ? config : undefined,
+    );
   });
-  return new PolicyPack(name, { policies }, Object.keys(overrides).length > 0 ? (overrides as PolicyPackConfig) : undefined);
+  return new PolicyPack(
+    name,
+    { policies },
+    Object.keys(overrides).length > 0 ? (overrides as PolicyPackConfig) : undefined,
+  );
 }
 
 export { exemptionFor } from "../../consistency-rules/src/exemptions";

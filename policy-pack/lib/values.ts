@@ -32,7 +32,8 @@ const rawCache = new WeakMap<object, Record<string, unknown>>();
  * memoised per properties object (stack policies and `policy-pack-indeterminate` read the same objects again).
  */
 export function rawProps(props: unknown): Record<string, unknown> {
-  const target = props && typeof props === "object" ? ((props as Record<string, unknown>)["__getSpecialProxyTarget"] ?? props) : {};
+  const target =
+    props && typeof props === "object" ? ((props as Record<string, unknown>)["__getSpecialProxyTarget"] ?? props) : {};
   if (!target || typeof target !== "object") return {};
   let raw = rawCache.get(target);
   if (!raw) {

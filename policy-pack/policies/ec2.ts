@@ -29,10 +29,17 @@ export const ec2SecurityGroupNoPublicIngress = resourcePolicy({
   description: "No security group, security group rule or ingress rule allows ingress from 0.0.0.0/0 or ::/0.",
   why: "Ingress from anywhere exposes databases, NAT instances and ENIs to internet-wide scanning; private workloads are reached from inside the VPC.",
   severity: "critical",
-  remediationSteps: "Allow ingress from the VPC CIDR or, better, from a source security group (`referencedSecurityGroupId` / `sourceSecurityGroupId`); front public services with a load balancer.",
+  remediationSteps:
+    "Allow ingress from the VPC CIDR or, better, from a source security group (`referencedSecurityGroupId` / `sourceSecurityGroupId`); front public services with a load balancer.",
   types: [SECURITY_GROUP, DEFAULT_SECURITY_GROUP, SECURITY_GROUP_RULE, SG_INGRESS_RULE],
   check(r, _ctx, out) {
-    if (r.type === SG_INGRESS_RULE) return checkCidrs(r, out, "ingress rule", [r.props.cidrIpv4, r.props.cidrIpv6].filter((c) => c !== undefined));
+    if (r.type === SG_INGRESS_RULE)
+      return checkCidrs(
+        r,
+        out,
+        "ingress rule",
+        [r.props.cidrIpv4, r.props.cidrIpv6].filter((c) => c !== undefined),
+      );
     if (r.type === SECURITY_GROUP_RULE) {
       const type = r.props.type;
       if (!known(out, r, "type", type) || type !== "ingress") return;
@@ -40,7 +47,9 @@ export const ec2SecurityGroupNoPublicIngress = resourcePolicy({
     }
     const ingress = r.props.ingress;
     if (!known(out, r, "ingress", ingress)) return;
-    asArray(ingress).forEach((e, i) => checkCidrs(r, out, `ingress[${i}]`, [...asArray(at(e, "cidrBlocks")), ...asArray(at(e, "ipv6CidrBlocks"))]));
+    asArray(ingress).forEach((e, i) =>
+      checkCidrs(r, out, `ingress[${i}]`, [...asArray(at(e, "cidrBlocks")), ...asArray(at(e, "ipv6CidrBlocks"))]),
+    );
   },
 });
 
@@ -56,7 +65,8 @@ const DEVICE: Readonly<Record<string, string>> = { [NAT_GATEWAY]: "NAT gateway",
 
 export const ec2NatPerEnvironment = stackPolicy({
   name: "ec2-nat-per-environment",
-  description: "The stack has exactly the NAT devices (gateways, instance or none) the consistency rules approve for its environment (`$present` approvals).",
+  description:
+    "The stack has exactly the NAT devices (gateways, instance or none) the consistency rules approve for its environment (`$present` approvals).",
   why: "Egress design is a per-environment cost/availability decision (e.g. a NAT instance in dev, a gateway per AZ in prod); an unapproved NAT device is cost or a single point of failure nobody agreed to.",
   severity: "high",
   remediationSteps:
@@ -75,7 +85,10 @@ export const ec2NatPerEnvironment = stackPolicy({
       const spec = ctx.rules.expectation(env, d.type, lid, "$present");
       if (spec !== undefined && matchesSpec(spec, true)) continue;
       if (evidence === "unknown") {
-        out.unknown(`${d.name}: sourceDestCheck is unknown at preview, cannot tell whether it is a NAT instance`, d.urn);
+        out.unknown(
+          `${d.name}: sourceDestCheck is unknown at preview, cannot tell whether it is a NAT instance`,
+          d.urn,
+        );
         continue;
       }
       out.fail(
@@ -88,7 +101,8 @@ export const ec2NatPerEnvironment = stackPolicy({
     // Devices the rules require here (`$present: true` for this env, a literal logical id) but the stack lacks.
     for (const a of ctx.rules.approvals) {
       if (a.path !== "$present" || !(a.type in DEVICE) || a.resource.includes("*") || a.values[env] !== true) continue;
-      if (!seen.has(`${a.type}::${a.resource}`)) out.fail(`${DEVICE[a.type]} ${a.resource} is approved for ${env} (approval ${a.id}) but the stack has none.`);
+      if (!seen.has(`${a.type}::${a.resource}`))
+        out.fail(`${DEVICE[a.type]} ${a.resource} is approved for ${env} (approval ${a.id}) but the stack has none.`);
     }
   },
 });
@@ -99,28 +113,54 @@ const OLD_AMAZON_LINUX = /(^|\/)(amzn-ami-|amzn2-ami-|amzn-ami-vpc-nat)/;
 
 export const ec2NatInstanceAl2023 = resourcePolicy<{ al2023AmiIds: string[] }>({
   name: "ec2-nat-instance-al2023",
-  description: "A NAT instance sets `sourceDestCheck: false` and uses an Amazon Linux 2023 AMI (checked by name where the input shows it, or against configured AL2023 AMI ids).",
+  description:
+    "A NAT instance sets `sourceDestCheck: false` and uses an Amazon Linux 2023 AMI (checked by name where the input shows it, or against configured AL2023 AMI ids).",
   why: "The Amazon Linux NAT AMI (amzn-ami-vpc-nat) is end-of-life and unpatched; a NAT instance that checks source/destination silently drops forwarded traffic.",
   severity: "high",
   remediationSteps:
     "Look the image up by name (`al2023-ami-2023.*-kernel-*-x86_64`, owner amazon) or use `resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`; set `sourceDestCheck: false`.",
-  config: { al2023AmiIds: { type: "array", items: { type: "string" }, default: [], description: "AMI ids known to be AL2023 (checked when the input is a bare id and this list is not empty)." } },
+  config: {
+    al2023AmiIds: {
+      type: "array",
+      items: { type: "string" },
+      default: [],
+      description: "AMI ids known to be AL2023 (checked when the input is a bare id and this list is not empty).",
+    },
+  },
   defaults: { al2023AmiIds: [] },
   types: [INSTANCE],
   check(r, { config }, out) {
     const evidence = natInstanceEvidence(r);
     if (evidence === undefined) return;
-    if (evidence === "unknown") return void out.unknown(`${r.name}: sourceDestCheck is unknown at preview, cannot tell whether it is a NAT instance`, r.urn);
-    if (evidence === "named") out.fail(`${r.name}: a NAT instance must set sourceDestCheck: false (is ${show(r.props.sourceDestCheck)}).`, r.urn);
+    if (evidence === "unknown")
+      return void out.unknown(
+        `${r.name}: sourceDestCheck is unknown at preview, cannot tell whether it is a NAT instance`,
+        r.urn,
+      );
+    if (evidence === "named")
+      out.fail(
+        `${r.name}: a NAT instance must set sourceDestCheck: false (is ${show(r.props.sourceDestCheck)}).`,
+        r.urn,
+      );
     const ami = r.props.ami;
     if (!known(out, r, "ami", ami)) return;
-    if (typeof ami !== "string" || ami === "") return void out.fail(`${r.name}: ami is ${show(ami)}, expected an AL2023 image.`, r.urn);
-    const name = ami.startsWith("resolve:ssm:") ? ami.slice("resolve:ssm:".length) : /^ami-[0-9a-f]+$/.test(ami) ? undefined : ami;
+    if (typeof ami !== "string" || ami === "")
+      return void out.fail(`${r.name}: ami is ${show(ami)}, expected an AL2023 image.`, r.urn);
+    const name = ami.startsWith("resolve:ssm:")
+      ? ami.slice("resolve:ssm:".length)
+      : /^ami-[0-9a-f]+$/.test(ami)
+        ? undefined
+        : ami;
     if (name !== undefined) {
-      if (OLD_AMAZON_LINUX.test(name) || !AL2023.test(name)) out.fail(`${r.name}: ami ${show(ami)} is not an Amazon Linux 2023 image (the old Amazon Linux NAT AMI is end-of-life).`, r.urn);
+      if (OLD_AMAZON_LINUX.test(name) || !AL2023.test(name))
+        out.fail(
+          `${r.name}: ami ${show(ami)} is not an Amazon Linux 2023 image (the old Amazon Linux NAT AMI is end-of-life).`,
+          r.urn,
+        );
       return;
     }
-    if (config.al2023AmiIds.length > 0 && !config.al2023AmiIds.includes(ami)) out.fail(`${r.name}: ami ${ami} is not one of the configured AL2023 AMI ids.`, r.urn);
+    if (config.al2023AmiIds.length > 0 && !config.al2023AmiIds.includes(ami))
+      out.fail(`${r.name}: ami ${ami} is not one of the configured AL2023 AMI ids.`, r.urn);
   },
 });
 

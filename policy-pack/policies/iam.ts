@@ -28,7 +28,10 @@ export function documentsOf(r: PolicyInput, out: Outcome, opts: { assumeRole: bo
   const raw: { label: string; value: unknown }[] = [];
   if (r.type === ROLE) {
     if (r.props.inlinePolicies === UNKNOWN) raw.push({ label: "inlinePolicies", value: UNKNOWN });
-    else asArray(r.props.inlinePolicies).forEach((p, i) => raw.push({ label: `inlinePolicies.${i}.policy`, value: at(p, "policy") }));
+    else
+      asArray(r.props.inlinePolicies).forEach((p, i) =>
+        raw.push({ label: `inlinePolicies.${i}.policy`, value: at(p, "policy") }),
+      );
     if (opts.assumeRole) raw.push({ label: "assumeRolePolicy", value: r.props.assumeRolePolicy });
   } else {
     raw.push({ label: "policy", value: r.props.policy });
@@ -52,7 +55,8 @@ const isAllow = (s: Record<string, unknown>) => s.Effect !== "Deny";
 
 export const iamPolicyNoWildcardActions = resourcePolicy({
   name: "iam-policy-no-wildcard-actions",
-  description: "No Allow statement of a role, user, group or managed policy grants a wildcard action (`*`, `s3:*`, `s3:Get*`, `s3:?etObject`) or uses NotAction.",
+  description:
+    "No Allow statement of a role, user, group or managed policy grants a wildcard action (`*`, `s3:*`, `s3:Get*`, `s3:?etObject`) or uses NotAction.",
   why: "Wildcard actions grant permissions nobody reviewed, including ones AWS adds later.",
   severity: "high",
   remediationSteps: "List the exact actions the code calls (e.g. `dynamodb:PutItem`, `sqs:SendMessage`).",
@@ -61,10 +65,12 @@ export const iamPolicyNoWildcardActions = resourcePolicy({
     for (const { label, doc } of documentsOf(r, out, { assumeRole: false })) {
       statements(doc).forEach((s, i) => {
         if (!isAllow(s)) return;
-        if (s.NotAction !== undefined) out.fail(`${r.name}: ${label} Statement[${i}] uses NotAction (allows everything else).`, r.urn);
+        if (s.NotAction !== undefined)
+          out.fail(`${r.name}: ${label} Statement[${i}] uses NotAction (allows everything else).`, r.urn);
         for (const a of asArray(s.Action)) {
           if (a === UNKNOWN) out.unknown(`${r.name}: ${label} Statement[${i}].Action is unknown at preview`, r.urn);
-          else if (typeof a === "string" && isWild(a)) out.fail(`${r.name}: ${label} Statement[${i}] allows wildcard action "${a}".`, r.urn);
+          else if (typeof a === "string" && isWild(a))
+            out.fail(`${r.name}: ${label} Statement[${i}] allows wildcard action "${a}".`, r.urn);
         }
       });
     }
@@ -109,7 +115,8 @@ export const iamPolicyNoWildcardResources = resourcePolicy({
         if (!isAllow(s)) return;
         if (s.NotResource !== undefined) out.fail(`${r.name}: ${label} Statement[${i}] uses NotResource.`, r.urn);
         const resources = asArray(s.Resource);
-        if (resources.includes(UNKNOWN)) out.unknown(`${r.name}: ${label} Statement[${i}].Resource is unknown at preview`, r.urn);
+        if (resources.includes(UNKNOWN))
+          out.unknown(`${r.name}: ${label} Statement[${i}].Resource is unknown at preview`, r.urn);
         const wild = resources.filter((x): x is string => typeof x === "string" && x !== UNKNOWN && isWild(x));
         if (wild.length === 0) return;
         env ??= requireEnv(ctx, "iam-policy-no-wildcard-resources", r, out);
@@ -128,10 +135,15 @@ export const iamPolicyNoWildcardResources = resourcePolicy({
 });
 
 /** Every string inside a value, with its dotted path. */
-function strings(v: unknown, path: string, acc: { path: string; value: string }[] = []): { path: string; value: string }[] {
+function strings(
+  v: unknown,
+  path: string,
+  acc: { path: string; value: string }[] = [],
+): { path: string; value: string }[] {
   if (typeof v === "string") acc.push({ path, value: v });
   else if (Array.isArray(v)) v.forEach((x, i) => strings(x, `${path}[${i}]`, acc));
-  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) strings(x, path ? `${path}.${k}` : k, acc);
+  else if (v && typeof v === "object")
+    for (const [k, x] of Object.entries(v)) strings(x, path ? `${path}.${k}` : k, acc);
   return acc;
 }
 
@@ -155,7 +167,8 @@ function serviceOf(name: string, env: string): string | undefined {
  * (`$present` approved true) in the source environment and the replica role in the target one.
  */
 export function replicationDeclared(rules: RuleSet, service: string, source: string, target: string): boolean {
-  const present = (env: string, token: string) => rules.expectation(env, ROLE, `${service}-${token}`, "$present") === true;
+  const present = (env: string, token: string) =>
+    rules.expectation(env, ROLE, `${service}-${token}`, "$present") === true;
   return source !== target && present(source, REPLICATOR_ROLE) && present(target, REPLICA_ROLE);
 }
 
@@ -164,10 +177,21 @@ export function replicationDeclared(rules: RuleSet, service: string, source: str
  * and only in the direction the rules declare: a replicator (token REPLICATOR_ROLE) of a source environment trusted
  * from a target `env`; a replica role (REPLICA_ROLE) of a target environment assumed from a source `env`.
  */
-function linkedEnvironment(arn: string, rules: RuleSet, env: string, service: string, token: string): string | undefined {
+function linkedEnvironment(
+  arn: string,
+  rules: RuleSet,
+  env: string,
+  service: string,
+  token: string,
+): string | undefined {
   for (const [name, e] of Object.entries(rules.environments)) {
     if (name === env || !e.accountId) continue;
-    if (!new RegExp(`^arn:aws:iam::${e.accountId}:role/${esc(name)}-${esc(service)}-${esc(token)}(-[a-z0-9]+)?$`).test(arn)) continue;
+    if (
+      !new RegExp(`^arn:aws:iam::${e.accountId}:role/${esc(name)}-${esc(service)}-${esc(token)}(-[a-z0-9]+)?$`).test(
+        arn,
+      )
+    )
+      continue;
     const [source, target] = token === REPLICATOR_ROLE ? [name, env] : [env, name];
     return replicationDeclared(rules, service, source, target) ? name : undefined;
   }
@@ -186,7 +210,13 @@ const isAssumeRoleOnly = (s: Record<string, unknown>) => {
 };
 
 /** Strings of a document that are the sanctioned replication link (checked by `iam-role-cross-account-trust` instead). */
-function replicationLinks(r: PolicyInput, label: string, doc: Record<string, unknown>, rules: RuleSet, env: string): Set<string> {
+function replicationLinks(
+  r: PolicyInput,
+  label: string,
+  doc: Record<string, unknown>,
+  rules: RuleSet,
+  env: string,
+): Set<string> {
   const ok = new Set<string>();
   const service = serviceOf(r.name, env);
   if (!service) return ok;
@@ -194,9 +224,12 @@ function replicationLinks(r: PolicyInput, label: string, doc: Record<string, unk
     if (!isAllow(s)) continue;
     if (label === "assumeRolePolicy") {
       const principals = principalsAws(s);
-      if (principals !== "*") for (const p of principals) if (typeof p === "string" && linkedEnvironment(p, rules, env, service, REPLICATOR_ROLE)) ok.add(p);
+      if (principals !== "*")
+        for (const p of principals)
+          if (typeof p === "string" && linkedEnvironment(p, rules, env, service, REPLICATOR_ROLE)) ok.add(p);
     } else if (isAssumeRoleOnly(s)) {
-      for (const res of asArray(s.Resource)) if (typeof res === "string" && linkedEnvironment(res, rules, env, service, REPLICA_ROLE)) ok.add(res);
+      for (const res of asArray(s.Resource))
+        if (typeof res === "string" && linkedEnvironment(res, rules, env, service, REPLICA_ROLE)) ok.add(res);
     }
   }
   return ok;
@@ -208,7 +241,8 @@ export const iamPolicyNoCrossEnvironment = resourcePolicy({
     "No policy document (including assume-role principals) names another environment's account id or resources, except the exact configuration-replication roles (replicator trusted by, and assuming, the replica role).",
   why: "Environments live in separate accounts so that dev cannot touch prod; a cross-environment ARN defeats that.",
   severity: "critical",
-  remediationSteps: "Reference this environment's resources (outputs of this stack), never a hard-coded ARN of another environment.",
+  remediationSteps:
+    "Reference this environment's resources (outputs of this stack), never a hard-coded ARN of another environment.",
   types: IAM_TYPES,
   check(r, ctx, out) {
     const docs = documentsOf(r, out, { assumeRole: true });
@@ -221,8 +255,13 @@ export const iamPolicyNoCrossEnvironment = resourcePolicy({
       for (const s of strings(doc, "")) {
         if (links.has(s.value)) continue;
         for (const [name, e] of others) {
-          if (e.accountId && s.value.includes(e.accountId)) out.fail(`${r.name}: ${label} ${s.path} names account ${e.accountId} of environment ${name}: "${s.value}".`, r.urn);
-          else if (s.value.startsWith("arn:") && new RegExp(`[:/]${name}-`).test(s.value)) out.fail(`${r.name}: ${label} ${s.path} names a resource of environment ${name}: "${s.value}".`, r.urn);
+          if (e.accountId && s.value.includes(e.accountId))
+            out.fail(
+              `${r.name}: ${label} ${s.path} names account ${e.accountId} of environment ${name}: "${s.value}".`,
+              r.urn,
+            );
+          else if (s.value.startsWith("arn:") && new RegExp(`[:/]${name}-`).test(s.value))
+            out.fail(`${r.name}: ${label} ${s.path} names a resource of environment ${name}: "${s.value}".`, r.urn);
         }
       }
     }
@@ -231,7 +270,10 @@ export const iamPolicyNoCrossEnvironment = resourcePolicy({
 
 /** An AWS principal's account: `arn:aws:iam::<acct>:…` or a bare account id; undefined for anything else. */
 function accountOf(principal: string): string | undefined {
-  return /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1] ?? (/^\d{12}$/.test(principal) ? principal : undefined);
+  return (
+    /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1] ??
+    (/^\d{12}$/.test(principal) ? principal : undefined)
+  );
 }
 
 export const iamRoleCrossAccountTrust = resourcePolicy({
@@ -285,21 +327,43 @@ const ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachmen
 const POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment";
 const USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment";
 const GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment";
-const ATTACHMENTS_EXCLUSIVE = ["aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive", "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive"];
-export const MANAGED_POLICY_TYPES = [ROLE, ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT, USER_POLICY_ATTACHMENT, GROUP_POLICY_ATTACHMENT, ...ATTACHMENTS_EXCLUSIVE];
+const ATTACHMENTS_EXCLUSIVE = [
+  "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+  "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+  "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+];
+export const MANAGED_POLICY_TYPES = [
+  ROLE,
+  ROLE_POLICY_ATTACHMENT,
+  POLICY_ATTACHMENT,
+  USER_POLICY_ATTACHMENT,
+  GROUP_POLICY_ATTACHMENT,
+  ...ATTACHMENTS_EXCLUSIVE,
+];
 
 /** AWS managed policies that grant administrator or full access to a service (names; `*` is a wildcard). */
-const DEFAULT_DENIED = ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "*FullAccess", "*FullAccess*", "*PowerUser"];
+const DEFAULT_DENIED = [
+  "AdministratorAccess",
+  "PowerUserAccess",
+  "IAMFullAccess",
+  "*FullAccess",
+  "*FullAccess*",
+  "*PowerUser",
+];
 
 /** The managed policy ARNs a resource attaches, with their property label. */
 function attachedArns(r: PolicyInput): { label: string; value: unknown }[] {
   if (r.type === ROLE) {
     const v = r.props.managedPolicyArns;
-    return v === UNKNOWN ? [{ label: "managedPolicyArns", value: UNKNOWN }] : asArray(v).map((x, i) => ({ label: `managedPolicyArns.${i}`, value: x }));
+    return v === UNKNOWN
+      ? [{ label: "managedPolicyArns", value: UNKNOWN }]
+      : asArray(v).map((x, i) => ({ label: `managedPolicyArns.${i}`, value: x }));
   }
   if (ATTACHMENTS_EXCLUSIVE.includes(r.type)) {
     const v = r.props.policyArns;
-    return v === UNKNOWN ? [{ label: "policyArns", value: UNKNOWN }] : asArray(v).map((x, i) => ({ label: `policyArns.${i}`, value: x }));
+    return v === UNKNOWN
+      ? [{ label: "policyArns", value: UNKNOWN }]
+      : asArray(v).map((x, i) => ({ label: `policyArns.${i}`, value: x }));
   }
   return [{ label: "policyArn", value: r.props.policyArn }];
 }
@@ -311,7 +375,11 @@ export function awsManagedPolicyName(arn: string): string | undefined {
 
 const glob = (pattern: string) => new RegExp(`^${pattern.split("*").map(esc).join(".*")}$`);
 
-export const iamManagedPolicyNotAdmin = resourcePolicy<{ deniedManagedPolicies: string[]; allowedManagedPolicies: string[]; otherManagedPolicies: string }>({
+export const iamManagedPolicyNotAdmin = resourcePolicy<{
+  deniedManagedPolicies: string[];
+  allowedManagedPolicies: string[];
+  otherManagedPolicies: string;
+}>({
   name: "iam-managed-policy-not-admin",
   description:
     "No role, user or group gets an administrator or full-access AWS managed policy (AdministratorAccess, PowerUserAccess, IAMFullAccess, `*FullAccess` such as AWSLambda_FullAccess) through `managedPolicyArns`, a RolePolicyAttachment, PolicyAttachment, User/GroupPolicyAttachment or a *PolicyAttachmentsExclusive; other AWS managed policies are advisory (`iam-managed-policy-reviewed`) unless `otherManagedPolicies: deny`.",
@@ -320,9 +388,24 @@ export const iamManagedPolicyNotAdmin = resourcePolicy<{ deniedManagedPolicies: 
   remediationSteps:
     "Replace the managed policy with an inline policy (aws.iam.RolePolicy) naming the exact actions and resource ARNs; for the Lambda basics use AWSLambdaBasicExecutionRole. A policy the project really needs goes in `allowedManagedPolicies` of this policy's config.",
   config: {
-    deniedManagedPolicies: { type: "array", items: { type: "string" }, default: DEFAULT_DENIED, description: "AWS managed policy names (`*` wildcard) that fail." },
-    allowedManagedPolicies: { type: "array", items: { type: "string" }, default: [], description: "AWS managed policy names allowed even if denied above." },
-    otherManagedPolicies: { type: "string", enum: ["allow", "deny"], default: "allow", description: "`deny`: every AWS managed policy not in allowedManagedPolicies fails." },
+    deniedManagedPolicies: {
+      type: "array",
+      items: { type: "string" },
+      default: DEFAULT_DENIED,
+      description: "AWS managed policy names (`*` wildcard) that fail.",
+    },
+    allowedManagedPolicies: {
+      type: "array",
+      items: { type: "string" },
+      default: [],
+      description: "AWS managed policy names allowed even if denied above.",
+    },
+    otherManagedPolicies: {
+      type: "string",
+      enum: ["allow", "deny"],
+      default: "allow",
+      description: "`deny`: every AWS managed policy not in allowedManagedPolicies fails.",
+    },
   },
   defaults: { deniedManagedPolicies: DEFAULT_DENIED, allowedManagedPolicies: [], otherManagedPolicies: "allow" },
   types: MANAGED_POLICY_TYPES,
@@ -338,8 +421,16 @@ export const iamManagedPolicyNotAdmin = resourcePolicy<{ deniedManagedPolicies: 
       if (typeof value !== "string") continue;
       const name = awsManagedPolicyName(value);
       if (!name || allowed.some((g) => g.test(name))) continue; // a customer managed policy: its document is checked itself
-      if (denied.some((g) => g.test(name))) out.fail(`${r.name}: ${label} attaches the AWS managed policy ${name} (administrator/full access); grant the exact actions and resources instead.`, r.urn);
-      else if (config.otherManagedPolicies === "deny") out.fail(`${r.name}: ${label} attaches the AWS managed policy ${name}, which is not in allowedManagedPolicies.`, r.urn);
+      if (denied.some((g) => g.test(name)))
+        out.fail(
+          `${r.name}: ${label} attaches the AWS managed policy ${name} (administrator/full access); grant the exact actions and resources instead.`,
+          r.urn,
+        );
+      else if (config.otherManagedPolicies === "deny")
+        out.fail(
+          `${r.name}: ${label} attaches the AWS managed policy ${name}, which is not in allowedManagedPolicies.`,
+          r.urn,
+        );
     }
   },
 });
@@ -365,7 +456,14 @@ export const iamManagedPolicyReviewed = resourcePolicy<{ reviewedManagedPolicies
   enforcementLevel: "advisory",
   remediationSteps:
     "Prefer an inline policy naming the exact actions and ARNs; a managed policy the team reviewed goes in `reviewedManagedPolicies` of this policy's config (set `otherManagedPolicies: deny` on iam-managed-policy-not-admin to make unreviewed ones fail).",
-  config: { reviewedManagedPolicies: { type: "array", items: { type: "string" }, default: DEFAULT_REVIEWED, description: "AWS managed policy names (`*` wildcard) not reported." } },
+  config: {
+    reviewedManagedPolicies: {
+      type: "array",
+      items: { type: "string" },
+      default: DEFAULT_REVIEWED,
+      description: "AWS managed policy names (`*` wildcard) not reported.",
+    },
+  },
   defaults: { reviewedManagedPolicies: DEFAULT_REVIEWED },
   types: MANAGED_POLICY_TYPES,
   check(r, { config }, out) {
@@ -379,9 +477,19 @@ export const iamManagedPolicyReviewed = resourcePolicy<{ reviewedManagedPolicies
       }
       const name = typeof value === "string" ? awsManagedPolicyName(value) : undefined;
       if (!name || denied.some((g) => g.test(name)) || reviewed.some((g) => g.test(name))) continue;
-      out.fail(`${r.name}: ${label} attaches the AWS managed policy ${name}; review what it grants (or list it in reviewedManagedPolicies).`, r.urn);
+      out.fail(
+        `${r.name}: ${label} attaches the AWS managed policy ${name}; review what it grants (or list it in reviewedManagedPolicies).`,
+        r.urn,
+      );
     }
   },
 });
 
-export const iamPolicies = [iamPolicyNoWildcardActions, iamPolicyNoWildcardResources, iamPolicyNoCrossEnvironment, iamRoleCrossAccountTrust, iamManagedPolicyNotAdmin, iamManagedPolicyReviewed];
+export const iamPolicies = [
+  iamPolicyNoWildcardActions,
+  iamPolicyNoWildcardResources,
+  iamPolicyNoCrossEnvironment,
+  iamRoleCrossAccountTrust,
+  iamManagedPolicyNotAdmin,
+  iamManagedPolicyReviewed,
+];

@@ -13,14 +13,24 @@ export const INDETERMINATE_PREFIX = "[indeterminate]";
 export function indeterminatePolicy(policies: readonly Guard[]): StackValidationPolicy & { readonly why: string } {
   return {
     name: INDETERMINATE_POLICY,
-    description: "Lists checks that could not be decided at preview (unknown values or environment); advisory unless you make it mandatory.",
+    description:
+      "Lists checks that could not be decided at preview (unknown values or environment); advisory unless you make it mandatory.",
     why: "A check that cannot see a value must not pass silently: this keeps every undecided check visible in every report.",
     severity: "medium",
     enforcementLevel: "advisory",
     remediationSteps:
       "Make the value known at preview (derive it from config instead of another resource's output), set `strict: true` on the policy to fail instead, or accept it after checking the update.",
     url: `${RULES_DOC_URL}#${INDETERMINATE_POLICY}`,
-    configSchema: { properties: { exclude: { type: "array", items: { type: "string" }, default: [], description: "Policy ids whose indeterminates are not reported." } } },
+    configSchema: {
+      properties: {
+        exclude: {
+          type: "array",
+          items: { type: "string" },
+          default: [],
+          description: "Policy ids whose indeterminates are not reported.",
+        },
+      },
+    },
     validateStack(args, reportViolation) {
       const exclude = new Set(args.getConfig<{ exclude?: string[] }>().exclude ?? []);
       const resources = fromStackArgs(args);

@@ -19,12 +19,18 @@ const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 export const namingResourceConvention = resourcePolicy<{ service?: string; exemptTypes: string[] }>({
   name: "naming-resource-convention",
-  description: "Pulumi names are `{env}-{service}-{resource}`; bucket, function, table, queue and topic names are the Pulumi name plus an optional `-{suffix}`.",
+  description:
+    "Pulumi names are `{env}-{service}-{resource}`; bucket, function, table, queue and topic names are the Pulumi name plus an optional `-{suffix}`.",
   why: "Names that carry the environment make resources recognisable in the console, in ARNs and in bills, and let env-parity match them across environments.",
   severity: "low",
-  remediationSteps: "Name resources through the platform's naming helper (`{env}-{service}-{resource}`) and derive physical names from the Pulumi name.",
+  remediationSteps:
+    "Name resources through the platform's naming helper (`{env}-{service}-{resource}`) and derive physical names from the Pulumi name.",
   config: {
-    service: { type: "string", pattern: "^[a-z0-9]+$", description: "The service token (default: any lowercase token)." },
+    service: {
+      type: "string",
+      pattern: "^[a-z0-9]+$",
+      description: "The service token (default: any lowercase token).",
+    },
     exemptTypes: { type: "array", items: { type: "string" }, default: [] },
   },
   defaults: { exemptTypes: [] },
@@ -35,7 +41,10 @@ export const namingResourceConvention = resourcePolicy<{ service?: string; exemp
     if (!env) return;
     const service = ctx.config.service ? esc(ctx.config.service) : "[a-z0-9]+";
     if (!new RegExp(`^${esc(env)}-${service}-[a-z0-9][a-z0-9-]*$`).test(r.name)) {
-      out.fail(`${r.name}: Pulumi name does not follow ${env}-${ctx.config.service ?? "<service>"}-<resource> (lowercase, hyphens).`, r.urn);
+      out.fail(
+        `${r.name}: Pulumi name does not follow ${env}-${ctx.config.service ?? "<service>"}-<resource> (lowercase, hyphens).`,
+        r.urn,
+      );
     }
     const prop = PHYSICAL_NAME[r.type];
     if (!prop) return;

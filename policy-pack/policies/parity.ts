@@ -60,13 +60,17 @@ interface ParityConfig {
 
 export const parityConsistencyRules = stackPolicy<ParityConfig>({
   name: "parity-consistency-rules",
-  description: "The stack satisfies its project's consistency rules (invariants, per-environment approved values) and its parity lock.",
+  description:
+    "The stack satisfies its project's consistency rules (invariants, per-environment approved values) and its parity lock.",
   why: "Environments may differ only where someone approved it; an unpinned difference is how staging stops predicting prod.",
   severity: "high",
   remediationSteps:
     "Make the property equal to the rule's expected value or the locked value, or add/renew an approval (id, reason, owner, expires) in the project's rules file; if every environment changed on purpose, run `parity lock` and commit the lock.",
   config: {
-    lock: { type: "object", description: "The project's parity lock (the <project>.parity-lock.json object written by `parity lock`)." },
+    lock: {
+      type: "object",
+      description: "The project's parity lock (the <project>.parity-lock.json object written by `parity lock`).",
+    },
   },
   check(resources, ctx, out) {
     const env = requireEnv(ctx, "parity-consistency-rules", resources[0], out);

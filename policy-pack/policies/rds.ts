@@ -16,7 +16,8 @@ export const rdsStorageEncrypted = resourcePolicy({
   description: "A database cluster (or standalone instance) sets `storageEncrypted: true`.",
   why: "Unencrypted storage exposes data, snapshots and backups to anyone who gets a copy; encryption cannot be turned on later without a restore.",
   severity: "critical",
-  remediationSteps: "Set `storageEncrypted: true` (optionally `kmsKeyId`) on the aws.rds.Cluster; an existing cluster must be restored from an encrypted snapshot.",
+  remediationSteps:
+    "Set `storageEncrypted: true` (optionally `kmsKeyId`) on the aws.rds.Cluster; an existing cluster must be restored from an encrypted snapshot.",
   types: [RDS_CLUSTER, RDS_INSTANCE],
   check(r, _ctx, out) {
     expectProp(out, r, "storageEncrypted", true);
@@ -25,22 +26,42 @@ export const rdsStorageEncrypted = resourcePolicy({
 
 export const rdsBackupRetention = resourcePolicy<{ backupRetentionPeriod?: number; minDays: number }>({
   name: "rds-cluster-backup-retention",
-  description: "A database cluster keeps automated backups for its environment's period (from the consistency rules; else at least `minDays`).",
+  description:
+    "A database cluster keeps automated backups for its environment's period (from the consistency rules; else at least `minDays`).",
   why: "Backup retention is the point-in-time recovery window; environments keep backups exactly as long as the rules approve (e.g. prod 30 days for audits).",
   severity: "high",
-  remediationSteps: "Set `backupRetentionPeriod` to the environment's value in the rules (e.g. `db-backup-retention`), or approve a different value there.",
+  remediationSteps:
+    "Set `backupRetentionPeriod` to the environment's value in the rules (e.g. `db-backup-retention`), or approve a different value there.",
   config: {
-    backupRetentionPeriod: { type: "integer", minimum: 1, maximum: 35, description: "Override the rules' expectation." },
-    minDays: { type: "integer", minimum: 1, maximum: 35, default: 1, description: "Expected minimum when the rules say nothing." },
+    backupRetentionPeriod: {
+      type: "integer",
+      minimum: 1,
+      maximum: 35,
+      description: "Override the rules' expectation.",
+    },
+    minDays: {
+      type: "integer",
+      minimum: 1,
+      maximum: 35,
+      default: 1,
+      description: "Expected minimum when the rules say nothing.",
+    },
   },
   defaults: { minDays: 1 },
   types: [RDS_CLUSTER, RDS_INSTANCE],
   check(r, ctx, out) {
-    const exp = envExpectation(ctx, r, out, "backupRetentionPeriod", { override: ctx.config.backupRetentionPeriod, fallback: { min: ctx.config.minDays, max: 35 } });
+    const exp = envExpectation(ctx, r, out, "backupRetentionPeriod", {
+      override: ctx.config.backupRetentionPeriod,
+      fallback: { min: ctx.config.minDays, max: 35 },
+    });
     if (!exp) return;
     const v = r.props.backupRetentionPeriod ?? 1; // RDS default
     if (!known(out, r, "backupRetentionPeriod", v)) return;
-    if (!matchesSpec(exp.spec, v)) out.fail(`${r.name}: backupRetentionPeriod is ${show(v)} days, expected ${describeSpec(exp.spec)} (${exp.source}).`, r.urn);
+    if (!matchesSpec(exp.spec, v))
+      out.fail(
+        `${r.name}: backupRetentionPeriod is ${show(v)} days, expected ${describeSpec(exp.spec)} (${exp.source}).`,
+        r.urn,
+      );
   },
 });
 
@@ -49,7 +70,8 @@ export const rdsInstanceNotPublic = resourcePolicy({
   description: "No database instance sets `publiclyAccessible: true`.",
   why: "A publicly accessible instance gets a public DNS name and IP; one security group mistake away from the internet.",
   severity: "critical",
-  remediationSteps: "Set `publiclyAccessible: false` on the aws.rds.ClusterInstance / aws.rds.Instance; reach the database from inside the VPC.",
+  remediationSteps:
+    "Set `publiclyAccessible: false` on the aws.rds.ClusterInstance / aws.rds.Instance; reach the database from inside the VPC.",
   types: [RDS_CLUSTER_INSTANCE, RDS_INSTANCE],
   check(r, _ctx, out) {
     expectProp(out, r, "publiclyAccessible", false, { fallback: false });
@@ -61,10 +83,12 @@ export const rdsManagedMasterPassword = resourcePolicy({
   description: "A database cluster (or instance) sets `manageMasterUserPassword: true` and no `masterPassword`.",
   why: "A password in config or code ends up in state, CI logs and laptops; RDS-managed passwords live in Secrets Manager and rotate.",
   severity: "critical",
-  remediationSteps: "Remove `masterPassword` and set `manageMasterUserPassword: true`; read the secret ARN from `masterUserSecrets`.",
+  remediationSteps:
+    "Remove `masterPassword` and set `manageMasterUserPassword: true`; read the secret ARN from `masterUserSecrets`.",
   types: [RDS_CLUSTER, RDS_INSTANCE],
   check(r, _ctx, out) {
-    if (r.props.masterPassword !== undefined) out.fail(`${r.name}: sets masterPassword; let RDS manage it (manageMasterUserPassword: true).`, r.urn);
+    if (r.props.masterPassword !== undefined)
+      out.fail(`${r.name}: sets masterPassword; let RDS manage it (manageMasterUserPassword: true).`, r.urn);
     // Read replicas and databases restored from a snapshot inherit the source's credentials.
     if (r.props.replicateSourceDb !== undefined || r.props.snapshotIdentifier !== undefined) return;
     expectProp(out, r, "manageMasterUserPassword", true);

@@ -13,7 +13,10 @@ const SSE = [
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
   "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
 ];
-const LIFECYCLE = ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"];
+const LIFECYCLE = [
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+];
 const PAB = ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"];
 
 export const s3BucketVersioningEnabled = resourcePolicy({
@@ -21,12 +24,14 @@ export const s3BucketVersioningEnabled = resourcePolicy({
   description: "A bucket's BucketVersioning resource sets status Enabled.",
   why: "Versioning keeps overwritten and deleted objects recoverable; without it a bad deploy or a bug loses data for good.",
   severity: "high",
-  remediationSteps: "Set `versioningConfiguration: { status: \"Enabled\" }` on the aws.s3.BucketVersioning of the bucket.",
+  remediationSteps:
+    'Set `versioningConfiguration: { status: "Enabled" }` on the aws.s3.BucketVersioning of the bucket.',
   types: VERSIONING,
   check(r, _ctx, out) {
     const status = at(r.props, "versioningConfiguration.status");
     if (!known(out, r, "versioningConfiguration.status", status)) return;
-    if (status !== "Enabled") out.fail(`${r.name}: versioningConfiguration.status is ${show(status)}, expected "Enabled".`, r.urn);
+    if (status !== "Enabled")
+      out.fail(`${r.name}: versioningConfiguration.status is ${show(status)}, expected "Enabled".`, r.urn);
   },
 });
 
@@ -36,8 +41,10 @@ export const s3BucketSseConfigured = resourcePolicy<{ allowedAlgorithms: string[
   why: "Default encryption guarantees every object is encrypted at rest, whatever the writer sends.",
   severity: "high",
   remediationSteps:
-    "Give the aws.s3.BucketServerSideEncryptionConfiguration a rule with `applyServerSideEncryptionByDefault: { sseAlgorithm: \"aws:kms\" }` (or AES256).",
-  config: { allowedAlgorithms: { type: "array", items: { type: "string" }, default: ["AES256", "aws:kms", "aws:kms:dsse"] } },
+    'Give the aws.s3.BucketServerSideEncryptionConfiguration a rule with `applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }` (or AES256).',
+  config: {
+    allowedAlgorithms: { type: "array", items: { type: "string" }, default: ["AES256", "aws:kms", "aws:kms:dsse"] },
+  },
   defaults: { allowedAlgorithms: ["AES256", "aws:kms", "aws:kms:dsse"] },
   types: SSE,
   check(r, ctx, out) {
@@ -63,14 +70,25 @@ export const s3BucketNoncurrentExpiry = resourcePolicy<{ maxNoncurrentDays?: num
   why: "With versioning on, old versions accumulate forever and cost money unless a lifecycle rule expires them.",
   severity: "medium",
   remediationSteps:
-    "Add a rule `{ id: \"expire-noncurrent\", status: \"Enabled\", noncurrentVersionExpiration: { noncurrentDays: 30 } }` (or the environment's value from the rules) to the aws.s3.BucketLifecycleConfiguration.",
-  config: { maxNoncurrentDays: { type: "integer", minimum: 1, description: "Override: noncurrent versions expire within this many days (default: the rules' expectation, else 30)." } },
+    'Add a rule `{ id: "expire-noncurrent", status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 30 } }` (or the environment\'s value from the rules) to the aws.s3.BucketLifecycleConfiguration.',
+  config: {
+    maxNoncurrentDays: {
+      type: "integer",
+      minimum: 1,
+      description:
+        "Override: noncurrent versions expire within this many days (default: the rules' expectation, else 30).",
+    },
+  },
   types: LIFECYCLE,
   check(r, ctx, out) {
     const rules = at(r.props, "rules");
     if (!known(out, r, "rules", rules)) return;
     const override = ctx.config.maxNoncurrentDays === undefined ? undefined : { max: ctx.config.maxNoncurrentDays };
-    const exp = envExpectation(ctx, r, out, "rules.0.noncurrentVersionExpiration.noncurrentDays", { override, fallback: { max: 30 }, envFree: true });
+    const exp = envExpectation(ctx, r, out, "rules.0.noncurrentVersionExpiration.noncurrentDays", {
+      override,
+      fallback: { max: 30 },
+      envFree: true,
+    });
     if (!exp) return;
     let unknownSeen = false;
     const days: number[] = [];
@@ -126,7 +144,8 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 function belongsTo(c: PolicyInput, bucket: PolicyInput): boolean | "unknown" {
   const target = c.props.bucket;
   const name = bucket.props.bucket;
-  if (typeof target === "string" && target !== UNKNOWN && typeof name === "string" && name !== UNKNOWN) return target === name;
+  if (typeof target === "string" && target !== UNKNOWN && typeof name === "string" && name !== UNKNOWN)
+    return target === name;
   if (c.dependencies.includes(bucket.urn)) return true;
   return target === UNKNOWN || name === UNKNOWN ? "unknown" : false;
 }
@@ -136,7 +155,8 @@ export const s3BucketCompanionsPresent = stackPolicy({
   description: "Every bucket has exactly one versioning, encryption, lifecycle and public access block resource.",
   why: "In aws v7 these settings are separate resources: a bucket without them silently gets AWS defaults (no versioning, no expiry, public access possible).",
   severity: "high",
-  remediationSteps: "Create the missing companion resource for the bucket (e.g. aws.s3.BucketVersioning with `bucket: bucket.id`), as the platform's bucket component does.",
+  remediationSteps:
+    "Create the missing companion resource for the bucket (e.g. aws.s3.BucketVersioning with `bucket: bucket.id`), as the platform's bucket component does.",
   check(resources, _ctx, out: Outcome) {
     const buckets = resources.filter((r) => (BUCKET_TYPES as readonly string[]).includes(r.type));
     for (const { what, types } of COMPANIONS) {
@@ -151,16 +171,31 @@ export const s3BucketCompanionsPresent = stackPolicy({
         for (const d of c.dependencies) push(byDep, d, c);
       }
       for (const b of buckets) {
-        const near = new Set([...(byName.get(b.props.bucket) ?? []), ...(byDep.get(b.urn) ?? []), ...unresolved, ...(b.props.bucket === UNKNOWN ? candidates : [])]);
+        const near = new Set([
+          ...(byName.get(b.props.bucket) ?? []),
+          ...(byDep.get(b.urn) ?? []),
+          ...unresolved,
+          ...(b.props.bucket === UNKNOWN ? candidates : []),
+        ]);
         const matches = [...near].map((c) => belongsTo(c, b));
         const n = matches.filter((m) => m === true).length;
         if (n === 1) continue;
         if (n > 1) out.fail(`${b.name}: ${n} ${what} resources target this bucket, expected exactly one.`, b.urn);
-        else if (matches.includes("unknown")) out.unknown(`${b.name}: cannot tell whether a ${what} targets this bucket (bucket name unknown at preview, no dependency recorded).`, b.urn);
+        else if (matches.includes("unknown"))
+          out.unknown(
+            `${b.name}: cannot tell whether a ${what} targets this bucket (bucket name unknown at preview, no dependency recorded).`,
+            b.urn,
+          );
         else out.fail(`${b.name}: no ${what} targets this bucket.`, b.urn);
       }
     }
   },
 });
 
-export const s3Policies = [s3BucketVersioningEnabled, s3BucketSseConfigured, s3BucketNoncurrentExpiry, s3BucketPublicAccessBlocked, s3BucketCompanionsPresent];
+export const s3Policies = [
+  s3BucketVersioningEnabled,
+  s3BucketSseConfigured,
+  s3BucketNoncurrentExpiry,
+  s3BucketPublicAccessBlocked,
+  s3BucketCompanionsPresent,
+];

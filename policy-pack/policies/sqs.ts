@@ -18,16 +18,33 @@ export const sqsQueueRetention = resourcePolicy<{ retentionSeconds?: number }>({
     "A queue retains messages as long as the consistency rules expect in its environment (an invariant or an approved per-environment value), else 1,209,600 s (14 days, the maximum); `retentionSeconds` in policy config overrides both.",
   why: "Short retention silently drops messages a consumer outage did not process in time; where an environment may keep less (an approved difference), the rules say so.",
   severity: "medium",
-  remediationSteps: "Set `messageRetentionSeconds` on the aws.sqs.Queue to the value the rules expect for this environment (default 1209600).",
-  config: { retentionSeconds: { type: "integer", minimum: 60, maximum: SQS_MAX_RETENTION, description: "Override the rules' expectation (seconds)." } },
+  remediationSteps:
+    "Set `messageRetentionSeconds` on the aws.sqs.Queue to the value the rules expect for this environment (default 1209600).",
+  config: {
+    retentionSeconds: {
+      type: "integer",
+      minimum: 60,
+      maximum: SQS_MAX_RETENTION,
+      description: "Override the rules' expectation (seconds).",
+    },
+  },
   types: [QUEUE],
   check(r, ctx, out) {
-    const override = ctx.config.retentionSeconds === undefined ? undefined : Math.min(ctx.config.retentionSeconds, SQS_MAX_RETENTION);
-    const exp = envExpectation(ctx, r, out, "messageRetentionSeconds", { override, fallback: SQS_MAX_RETENTION, envFree: true });
+    const override =
+      ctx.config.retentionSeconds === undefined ? undefined : Math.min(ctx.config.retentionSeconds, SQS_MAX_RETENTION);
+    const exp = envExpectation(ctx, r, out, "messageRetentionSeconds", {
+      override,
+      fallback: SQS_MAX_RETENTION,
+      envFree: true,
+    });
     if (!exp) return;
     const v = r.props.messageRetentionSeconds ?? 345_600; // AWS default: 4 days
     if (!known(out, r, "messageRetentionSeconds", v)) return;
-    if (!matchesSpec(exp.spec, v)) out.fail(`${r.name}: messageRetentionSeconds is ${show(v)}, expected ${describeSpec(exp.spec)} (${exp.source}).`, r.urn);
+    if (!matchesSpec(exp.spec, v))
+      out.fail(
+        `${r.name}: messageRetentionSeconds is ${show(v)}, expected ${describeSpec(exp.spec)} (${exp.source}).`,
+        r.urn,
+      );
   },
 });
 
@@ -89,7 +106,10 @@ interface DeadLetterRef {
 
 /** Every place of the stack that names a dead-letter target (a queue's own redrive excluded from its own check). */
 function deadLetterRefs(resources: readonly PolicyInput[], all: readonly Redrive[]): DeadLetterRef[] {
-  const refs: DeadLetterRef[] = all.map((d) => ({ from: d.from, arn: d.doc === UNKNOWN ? UNKNOWN : d.doc?.deadLetterTargetArn }));
+  const refs: DeadLetterRef[] = all.map((d) => ({
+    from: d.from,
+    arn: d.doc === UNKNOWN ? UNKNOWN : d.doc?.deadLetterTargetArn,
+  }));
   for (const r of resources) {
     for (const field of DEAD_LETTER_FIELDS[r.type] ?? []) {
       let v = at(r.props, field);
@@ -120,7 +140,9 @@ export const sqsQueueRedrive = stackPolicy<{ maxReceiveCount?: number }>({
   severity: "high",
   remediationSteps:
     "Set `redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 3 })` on the queue, or add an `aws.sqs.RedrivePolicy` for it.",
-  config: { maxReceiveCount: { type: "integer", minimum: 1, description: "Override the rules' expectation (default 3)." } },
+  config: {
+    maxReceiveCount: { type: "integer", minimum: 1, description: "Override the rules' expectation (default 3)." },
+  },
   check(resources, ctx, out) {
     const queues = resources.filter((r) => r.type === QUEUE);
     const all = redrives(resources, queues);
@@ -132,8 +154,16 @@ export const sqsQueueRedrive = stackPolicy<{ maxReceiveCount?: number }>({
       const own = all.filter((d) => d.source === q);
       if (own.length > 0) continue; // its redrive document is checked above
       const maybe = hits.includes("unknown") || all.some((d) => d.source === UNKNOWN);
-      if (maybe) out.unknown(`${q.name}: whether it is a dead-letter queue or has a redrive policy is unknown at preview (a redrive target or queue URL is unknown)`, q.urn);
-      else out.fail(`${q.name}: no redrive policy (neither redrivePolicy nor an aws.sqs.RedrivePolicy) and nothing (a queue's or subscription's redrive, a function's or event target's dead-letter config) uses it as a dead-letter queue.`, q.urn);
+      if (maybe)
+        out.unknown(
+          `${q.name}: whether it is a dead-letter queue or has a redrive policy is unknown at preview (a redrive target or queue URL is unknown)`,
+          q.urn,
+        );
+      else
+        out.fail(
+          `${q.name}: no redrive policy (neither redrivePolicy nor an aws.sqs.RedrivePolicy) and nothing (a queue's or subscription's redrive, a function's or event target's dead-letter config) uses it as a dead-letter queue.`,
+          q.urn,
+        );
     }
   },
 });
@@ -142,10 +172,17 @@ function checkDoc(d: Redrive, ctx: CheckContext<{ maxReceiveCount?: number }>, o
   const r = d.from;
   if (d.doc === UNKNOWN) return void known(out, r, "redrivePolicy", UNKNOWN);
   if (!d.doc) return void out.fail(`${r.name}: redrivePolicy is not valid JSON.`, r.urn);
-  const exp = envExpectation(ctx, r, out, "redrivePolicy.maxReceiveCount", { override: ctx.config.maxReceiveCount, fallback: 3, envFree: true });
+  const exp = envExpectation(ctx, r, out, "redrivePolicy.maxReceiveCount", {
+    override: ctx.config.maxReceiveCount,
+    fallback: 3,
+    envFree: true,
+  });
   const count = d.doc.maxReceiveCount;
   if (exp && known(out, r, "redrivePolicy.maxReceiveCount", count) && !matchesSpec(exp.spec, count)) {
-    out.fail(`${r.name}: redrivePolicy.maxReceiveCount is ${show(count)}, expected ${describeSpec(exp.spec)} (${exp.source}).`, r.urn);
+    out.fail(
+      `${r.name}: redrivePolicy.maxReceiveCount is ${show(count)}, expected ${describeSpec(exp.spec)} (${exp.source}).`,
+      r.urn,
+    );
   }
   const arn = d.doc.deadLetterTargetArn;
   if (arn === UNKNOWN) return void known(out, r, "redrivePolicy.deadLetterTargetArn", UNKNOWN);

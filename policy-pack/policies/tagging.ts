@@ -49,10 +49,12 @@ function tagsOrUnknown(r: PolicyInput, out: Outcome): Record<string, unknown> | 
 
 export const tagsRequired = resourcePolicy<{ requiredTags: string[] }>({
   name: "tags-required",
-  description: "Every taggable resource carries the tags Environment, Project, ManagedBy, Team and CostCenter (own or provider default tags).",
+  description:
+    "Every taggable resource carries the tags Environment, Project, ManagedBy, Team and CostCenter (own or provider default tags).",
   why: "Cost allocation, ownership and incident routing all key off these tags; an untagged resource has no owner.",
   severity: "medium",
-  remediationSteps: "Set the missing tags, preferably once on the provider (`defaultTags`) or through the platform's tag helper.",
+  remediationSteps:
+    "Set the missing tags, preferably once on the provider (`defaultTags`) or through the platform's tag helper.",
   config: { requiredTags: { type: "array", items: { type: "string" }, default: DEFAULT_REQUIRED } },
   defaults: { requiredTags: DEFAULT_REQUIRED },
   types: TAGGABLE_TYPES,
@@ -71,7 +73,8 @@ export const tagsEnvironmentMatches = resourcePolicy({
   description: "The Environment tag of every taggable resource equals the stack's environment.",
   why: "A prod resource tagged dev is billed, alerted and cleaned up as dev.",
   severity: "high",
-  remediationSteps: "Derive the Environment tag from the stack (`pulumi.getStack()` mapped to its environment), never hard-code it.",
+  remediationSteps:
+    "Derive the Environment tag from the stack (`pulumi.getStack()` mapped to its environment), never hard-code it.",
   types: TAGGABLE_TYPES,
   check(r, ctx, out) {
     const tags = tagsOrUnknown(r, out);
@@ -80,7 +83,8 @@ export const tagsEnvironmentMatches = resourcePolicy({
     if (v === undefined) return; // tags-required reports it
     if (v === UNKNOWN) return void out.unknown(`${r.name}: tag Environment is unknown at preview`, r.urn);
     const env = requireEnv(ctx, "tags-environment-matches-stack", r, out);
-    if (env && v !== env) out.fail(`${r.name}: tag Environment is ${show(v)}, expected "${env}" (stack ${ctx.stack}).`, r.urn);
+    if (env && v !== env)
+      out.fail(`${r.name}: tag Environment is ${show(v)}, expected "${env}" (stack ${ctx.stack}).`, r.urn);
   },
 });
 

@@ -5,7 +5,10 @@
 import builtin from "../../consistency-rules/builtin-rules.json";
 import { policies } from "../policies";
 
-type AnyPolicy = (typeof policies)[number] & { guard?: { why: string; kind: string; types?: readonly string[]; configProperties: Record<string, unknown> }; why?: string };
+type AnyPolicy = (typeof policies)[number] & {
+  guard?: { why: string; kind: string; types?: readonly string[]; configProperties: Record<string, unknown> };
+  why?: string;
+};
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
@@ -29,7 +32,10 @@ export function renderRulesDoc(): string {
     "",
     "| id | severity | enforcement | kind | what |",
     "| --- | --- | --- | --- | --- |",
-    ...(policies as AnyPolicy[]).map((p) => `| [\`${p.name}\`](#${p.name}) | ${p.severity} | ${p.enforcementLevel} | ${p.guard?.kind ?? "stack"} | ${cell(p.description)} |`),
+    ...(policies as AnyPolicy[]).map(
+      (p) =>
+        `| [\`${p.name}\`](#${p.name}) | ${p.severity} | ${p.enforcementLevel} | ${p.guard?.kind ?? "stack"} | ${cell(p.description)} |`,
+    ),
     "",
     "## Values unknown at preview",
     "",
@@ -55,7 +61,7 @@ export function renderRulesDoc(): string {
     ),
     "```",
     "",
-    "- Disable a policy (`\"disabled\"`) or downgrade it (`advisory`) only with a reason recorded next to the config",
+    '- Disable a policy (`"disabled"`) or downgrade it (`advisory`) only with a reason recorded next to the config',
     "  (the config file is reviewed like code; cdk-nag's suppressions-with-reason rule applies).",
     "- Per-environment expectations (log retention, X-Ray mode, billing mode) come from the project's consistency rules",
     "  (`consistency-rules/<project>.rules.json`, approvals per environment); an explicit value in policy config overrides them.",

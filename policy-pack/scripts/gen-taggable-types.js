@@ -47,7 +47,9 @@ if (require.main === module) {
   if (process.argv.includes("--check")) {
     const current = fs.existsSync(OUT) ? fs.readFileSync(OUT, "utf8") : "";
     if (current !== text) {
-      console.error(`${path.relative(process.cwd(), OUT)} is stale: run node policy-pack/scripts/gen-taggable-types.js`);
+      console.error(
+        `${path.relative(process.cwd(), OUT)} is stale: run node policy-pack/scripts/gen-taggable-types.js`,
+      );
       process.exit(1);
     }
   } else {

@@ -6,7 +6,15 @@ const path = require("path");
 const os = require("os");
 
 const tmp = path.join(os.tmpdir(), `env-parity-gen-docs-${process.pid}.js`);
-esbuild.buildSync({ entryPoints: [path.join(__dirname, "gen-docs.ts")], outfile: tmp, bundle: true, platform: "node", format: "cjs", external: ["@pulumi/*"], logLevel: "warning" });
+esbuild.buildSync({
+  entryPoints: [path.join(__dirname, "gen-docs.ts")],
+  outfile: tmp,
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  external: ["@pulumi/*"],
+  logLevel: "warning",
+});
 try {
   const text = require(tmp).renderRulesDoc();
   const file = path.join(__dirname, "..", "..", "docs", "RULES.md");

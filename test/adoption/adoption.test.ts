@@ -27,7 +27,12 @@ const out = (r: SpawnSyncReturns<string>) => `${r.stdout}\n${r.stderr}`;
 function readmeCommands(): string[] {
   const section = README.split(/^## /m).find((s) => s.startsWith("Use env-parity in your project"));
   const block = section && /```sh\n([\s\S]*?)```/.exec(section);
-  return block ? block[1].split("\n").map((l) => l.trim()).filter((l) => l.startsWith("npx parity")) : [];
+  return block
+    ? block[1]
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith("npx parity"))
+    : [];
 }
 
 const readmeHas = (cmd: string) => readmeCommands().includes(cmd);
@@ -36,7 +41,9 @@ let scratch = "";
 const rulesFile = () => path.join(scratch, "consistency-rules/stepfunctions.rules.json");
 
 beforeAll(() => {
-  const built = ["dist/cli/index.js", "dist/policy/index.js", "dist/consistency-rules/src/index.js"].every((f) => fs.existsSync(path.join(ROOT, f)));
+  const built = ["dist/cli/index.js", "dist/policy/index.js", "dist/consistency-rules/src/index.js"].every((f) =>
+    fs.existsSync(path.join(ROOT, f)),
+  );
   if (!built) throw new Error("run `npm run build` first (dist/ is what is packed)");
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), "env-parity-adopt-"));
   const packDir = path.join(scratch, ".tarballs");
@@ -51,18 +58,43 @@ beforeAll(() => {
   fs.renameSync(path.join(proj, "index.ts.vendored"), path.join(proj, "index.ts"));
   // The team's program reads one config key that differs in prod (see fixture/ORIGIN.md).
   const src = fs.readFileSync(path.join(proj, "index.ts"), "utf8");
-  const patched = src.replace(`"helloFunction", {\n  role: lambdaRole,`, `"helloFunction", {\n  role: lambdaRole,\n  memorySize: new pulumi.Config().getNumber("memorySize"),`);
+  const patched = src.replace(
+    `"helloFunction", {\n  role: lambdaRole,`,
+    `"helloFunction", {\n  role: lambdaRole,\n  memorySize: new pulumi.Config().getNumber("memorySize"),`,
+  );
   expect(patched).not.toBe(src);
   fs.writeFileSync(path.join(proj, "index.ts"), patched);
   fs.appendFileSync(path.join(proj, "Pulumi.prod.yaml"), "  stepfunctions:memorySize: 256\n");
   // The SDK and provider versions this repository tests with (the fixture pins older ones), and ts-node for the program.
-  const pkg = JSON.parse(fs.readFileSync(path.join(proj, "package.json"), "utf8")) as Record<string, Record<string, string>>;
-  const ours = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as Record<string, Record<string, string>>;
+  const pkg = JSON.parse(fs.readFileSync(path.join(proj, "package.json"), "utf8")) as Record<
+    string,
+    Record<string, string>
+  >;
+  const ours = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as Record<
+    string,
+    Record<string, string>
+  >;
   pkg.dependencies["@pulumi/aws"] = ours.devDependencies["@pulumi/aws"];
   pkg.dependencies["@pulumi/pulumi"] = ours.devDependencies["@pulumi/pulumi"];
-  pkg.devDependencies = { "@types/node": ours.devDependencies["@types/node"], typescript: ours.devDependencies.typescript, "ts-node": ours.devDependencies["ts-node"] };
+  pkg.devDependencies = {
+    "@types/node": ours.devDependencies["@types/node"],
+    typescript: ours.devDependencies.typescript,
+    "ts-node": ours.devDependencies["ts-node"],
+  };
   fs.writeFileSync(path.join(proj, "package.json"), JSON.stringify(pkg, null, 2));
-  const install = sh("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, `@pulumi/policy@${ours.devDependencies["@pulumi/policy"]}`], proj, 600_000);
+  const install = sh(
+    "npm",
+    [
+      "install",
+      "--prefer-offline",
+      "--no-audit",
+      "--no-fund",
+      tarball,
+      `@pulumi/policy@${ours.devDependencies["@pulumi/policy"]}`,
+    ],
+    proj,
+    600_000,
+  );
   if (install.status !== 0) throw new Error(`npm install failed: ${out(install).slice(-2000)}`);
 }, 900_000);
 
@@ -71,7 +103,11 @@ afterAll(() => {
 });
 
 test("the README's section lists the commands this test runs", () => {
-  expect(readmeCommands()).toEqual(["npx parity init --pack", "npx parity baseline --owner platform", "npx parity check"]);
+  expect(readmeCommands()).toEqual([
+    "npx parity init --pack",
+    "npx parity baseline --owner platform",
+    "npx parity check",
+  ]);
 });
 
 test("init, baseline, check on the installed package: green; re-running init and baseline adds nothing", () => {
@@ -79,19 +115,32 @@ test("init, baseline, check on the installed package: green; re-running init and
   const init = npx(scratch, "parity", "init", "--pack");
   expect(out(init)).toMatch(/wrote consistency-rules\/stepfunctions\.rules\.json/);
   expect(init.status).toBe(0);
-  for (const f of ["policy-pack/config/dev.json", "policy-pack/config/staging.json", "policy-pack/config/prod.json", "policy-pack/index.js", "policy-pack/PulumiPolicy.yaml"]) {
+  for (const f of [
+    "policy-pack/config/dev.json",
+    "policy-pack/config/staging.json",
+    "policy-pack/config/prod.json",
+    "policy-pack/index.js",
+    "policy-pack/PulumiPolicy.yaml",
+  ]) {
     expect(fs.existsSync(path.join(scratch, f))).toBe(true);
   }
-  const rules = JSON.parse(fs.readFileSync(rulesFile(), "utf8")) as { environments: Record<string, { stacks: string[]; region?: string; accountId?: string }> };
+  const rules = JSON.parse(fs.readFileSync(rulesFile(), "utf8")) as {
+    environments: Record<string, { stacks: string[]; region?: string; accountId?: string }>;
+  };
   expect(rules.environments.prod).toEqual({ stacks: ["prod"], region: "us-east-1", accountId: "333333333333" });
 
   const baseline = npx(scratch, "parity", "baseline", "--owner", "platform");
   expect(out(baseline)).toMatch(/added [1-9]\d* baseline approvals? and [1-9]\d* exemptions?/);
   expect(baseline.status).toBe(0);
-  const after = JSON.parse(fs.readFileSync(rulesFile(), "utf8")) as { approvals: Record<string, unknown>[]; exemptions: Record<string, unknown>[] };
+  const after = JSON.parse(fs.readFileSync(rulesFile(), "utf8")) as {
+    approvals: Record<string, unknown>[];
+    exemptions: Record<string, unknown>[];
+  };
   const memory = after.approvals.find((a) => a.path === "memorySize");
   expect(memory).toMatchObject({ resource: "helloFunction", owner: "platform", baseline: true, values: { prod: 256 } });
-  expect(after.exemptions.every((e) => e.owner === "platform" && e.baseline === true && typeof e.expires === "string")).toBe(true);
+  expect(
+    after.exemptions.every((e) => e.owner === "platform" && e.baseline === true && typeof e.expires === "string"),
+  ).toBe(true);
 
   const check = npx(scratch, "parity", "check");
   expect(out(check)).toMatch(/^OK 0 failed/m);
@@ -106,7 +155,10 @@ test("init, baseline, check on the installed package: green; re-running init and
 
 test("one unapproved change in one stack: check exits 1 naming it, and the user's pack reports the same violation", async () => {
   const prod = path.join(scratch, "Pulumi.prod.yaml");
-  fs.writeFileSync(prod, fs.readFileSync(prod, "utf8").replace("stepfunctions:memorySize: 256", "stepfunctions:memorySize: 1024"));
+  fs.writeFileSync(
+    prod,
+    fs.readFileSync(prod, "utf8").replace("stepfunctions:memorySize: 256", "stepfunctions:memorySize: 1024"),
+  );
   const check = npx(scratch, "parity", "check");
   expect(check.status).toBe(1);
   expect(check.stdout).toMatch(/helloFunction.*memorySize|memorySize.*helloFunction/);
@@ -117,9 +169,14 @@ test("one unapproved change in one stack: check exits 1 naming it, and the user'
   try {
     const info = await session.info();
     expect(info.name).toBe("stepfunctions-parity");
-    const found = await session.analyzeSnapshot({ ...plan.value, context: { ...plan.value.context, env: "prod" } }, { tags: { "env-parity:environment": "prod" } });
+    const found = await session.analyzeSnapshot(
+      { ...plan.value, context: { ...plan.value.context, env: "prod" } },
+      { tags: { "env-parity:environment": "prod" } },
+    );
     const fails = found.filter((f) => f.status === "fail");
-    expect(fails.map((f) => `${f.ruleId}: ${f.message}`)).toEqual([expect.stringMatching(/^parity-consistency-rules: .*helloFunction.*memorySize.*1024/)]);
+    expect(fails.map((f) => `${f.ruleId}: ${f.message}`)).toEqual([
+      expect.stringMatching(/^parity-consistency-rules: .*helloFunction.*memorySize.*1024/),
+    ]);
   } finally {
     await session.close();
   }

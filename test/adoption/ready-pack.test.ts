@@ -13,7 +13,9 @@ const READY = path.join(ROOT, "policy-pack", "ready");
 
 test("rules come from policy config only: none bundled, the inline rule set enforced", async () => {
   expect(fs.existsSync(path.join(ROOT, "dist", "policy", "index.js"))).toBe(true); // npm run build
-  const rules = JSON.parse(fs.readFileSync(path.join(ROOT, "consistency-rules", "data-platform.rules.json"), "utf8")) as unknown;
+  const rules = JSON.parse(
+    fs.readFileSync(path.join(ROOT, "consistency-rules", "data-platform.rules.json"), "utf8"),
+  ) as unknown;
   const c = CASES.find((x) => x.policy === "parity-consistency-rules");
   if (!c) throw new Error("no parity-consistency-rules case");
   const mutant = applyCase(c.fail, referenceStack("prod"), "prod");
@@ -27,7 +29,9 @@ test("rules come from policy config only: none bundled, the inline rule set enfo
     ]);
     await pack.configure({ "parity-consistency-rules": { rules } });
     const withRules = await pack.analyzeSnapshot(mutant);
-    expect(withRules.filter((f) => f.ruleId === "parity-consistency-rules" && f.status === "fail").map((f) => f.message)).toEqual([expect.stringMatching(/memorySize/)]);
+    expect(
+      withRules.filter((f) => f.ruleId === "parity-consistency-rules" && f.status === "fail").map((f) => f.message),
+    ).toEqual([expect.stringMatching(/memorySize/)]);
   } finally {
     await pack.close();
   }
@@ -38,7 +42,10 @@ test("envParityPack overrides: an enforcement level and a policy's config, as th
   try {
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
-    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "acme-pack", version: "1.0.0", main: "index.js" }));
+    fs.writeFileSync(
+      path.join(dir, "package.json"),
+      JSON.stringify({ name: "acme-pack", version: "1.0.0", main: "index.js" }),
+    );
     fs.writeFileSync(
       path.join(dir, "index.js"),
       `require(${JSON.stringify(path.join(ROOT, "dist", "policy", "index.js"))}).envParityPack("acme-parity", {\n` +

@@ -8,7 +8,8 @@ import { binParity, fx, ROOT, RULES } from "./run-cli";
 import { expectValidSarif } from "./sarif-schema";
 
 beforeAll(() => {
-  if (!fs.existsSync(path.join(ROOT, "dist/cli/index.js"))) throw new Error("dist/cli/index.js missing: run `npm run build` first");
+  if (!fs.existsSync(path.join(ROOT, "dist/cli/index.js")))
+    throw new Error("dist/cli/index.js missing: run `npm run build` first");
 });
 
 const EXPORTS = ["dev", "staging", "prod"].map((e) => fx(`exports/${e}.json`));
@@ -20,15 +21,32 @@ test("clean diff: exit 0, report on stdout, nothing on stderr", () => {
 });
 
 test("drift: exit 1 with a SARIF report", () => {
-  const r = binParity(["diff", EXPORTS[0], fx("exports/staging-drifted.json"), EXPORTS[2], "--rules", RULES, "--format", "sarif"]);
+  const r = binParity([
+    "diff",
+    EXPORTS[0],
+    fx("exports/staging-drifted.json"),
+    EXPORTS[2],
+    "--rules",
+    RULES,
+    "--format",
+    "sarif",
+  ]);
   expect(r.code).toBe(1);
   expect(JSON.parse(r.stdout).runs[0].results.some((x: { level: string }) => x.level === "error")).toBe(true);
   expectValidSarif(r.stdout);
 });
 
 test.each([
-  ["truncated JSON", [fx("exports/dev.json").replace("dev.json", "../bad/truncated.json"), ...EXPORTS.slice(1)], /truncated\.json: .*not valid JSON/],
-  ["deployment feature this reader does not know", [fx("real/pulumi/checkpoint-v4-unsupported-feature.json"), ...EXPORTS.slice(1)], /checkpoint-v4-unsupported-feature\.json: features needs deployment features/],
+  [
+    "truncated JSON",
+    [fx("exports/dev.json").replace("dev.json", "../bad/truncated.json"), ...EXPORTS.slice(1)],
+    /truncated\.json: .*not valid JSON/,
+  ],
+  [
+    "deployment feature this reader does not know",
+    [fx("real/pulumi/checkpoint-v4-unsupported-feature.json"), ...EXPORTS.slice(1)],
+    /checkpoint-v4-unsupported-feature\.json: features needs deployment features/,
+  ],
   ["unknown stack", [fx("bad/unknown-stack.json"), ...EXPORTS.slice(1)], /unknown stack/],
 ])("bad input (%s): exit 2, one line on stderr", (_n, files, re) => {
   const r = binParity(["diff", ...files, "--rules", RULES]);

@@ -14,11 +14,21 @@ import { binParity, ROOT } from "./run-cli";
 
 jest.setTimeout(240_000);
 
-const COPY = ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", "tsconfig.json", "package.json", "infra", "consistency-rules"];
+const COPY = [
+  "Pulumi.yaml",
+  "Pulumi.dev.yaml",
+  "Pulumi.staging.yaml",
+  "Pulumi.prod.yaml",
+  "tsconfig.json",
+  "package.json",
+  "infra",
+  "consistency-rules",
+];
 let tmp: string;
 
 beforeAll(() => {
-  if (!fs.existsSync(path.join(ROOT, "dist/cli/index.js"))) throw new Error("dist/cli/index.js missing: run `npm run build` first");
+  if (!fs.existsSync(path.join(ROOT, "dist/cli/index.js")))
+    throw new Error("dist/cli/index.js missing: run `npm run build` first");
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "parity-drift-"));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -27,7 +37,11 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 function project(name: string, file: string, edit: (text: string) => string): string {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir);
-  for (const p of COPY) fs.cpSync(path.join(ROOT, p), path.join(dir, p), { recursive: true, filter: (src) => !src.includes(`${path.sep}node_modules`) });
+  for (const p of COPY)
+    fs.cpSync(path.join(ROOT, p), path.join(dir, p), {
+      recursive: true,
+      filter: (src) => !src.includes(`${path.sep}node_modules`),
+    });
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   const target = path.join(dir, file);
   const before = fs.readFileSync(target, "utf8");
@@ -37,13 +51,22 @@ function project(name: string, file: string, edit: (text: string) => string): st
   return dir;
 }
 
-const setKey = (key: string, value: string) => (text: string) => text.replace(new RegExp(`^(  data-platform:${key}:) .*$`, "m"), `$1 ${value}`);
+const setKey = (key: string, value: string) => (text: string) =>
+  text.replace(new RegExp(`^(  data-platform:${key}:) .*$`, "m"), `$1 ${value}`);
 
 test("an invariant differing in one stack config fails the gate, naming the rule, the resource and the values", () => {
   const dir = project("timeout", "Pulumi.staging.yaml", setKey("lambdaTimeoutSec", "30"));
   const r = binParity(["check", dir, "--format", "json"], { cwd: tmp });
   expect([r.code, r.stderr]).toEqual([1, ""]);
-  type F = { ruleId: string; status: string; resource: string | null; path: string | null; values: Record<string, unknown> | null; location: { file: string; line: number | null }; related: F[] };
+  type F = {
+    ruleId: string;
+    status: string;
+    resource: string | null;
+    path: string | null;
+    values: Record<string, unknown> | null;
+    location: { file: string; line: number | null };
+    related: F[];
+  };
   const report = JSON.parse(r.stdout) as { findings: F[] };
   // one cause: the config key, at its line in staging's own file, with the property it feeds among its members
   const failing = report.findings.filter((f) => f.status === "fail");
@@ -69,14 +92,31 @@ test("an approved difference passes and is listed as approved", () => {
   const dir = project("loglevel", "Pulumi.staging.yaml", setKey("logLevel", "debug"));
   const r = binParity(["check", dir, "--format", "json"], { cwd: tmp });
   expect([r.code, r.stderr]).toEqual([0, ""]);
-  type F = { ruleId: string; status: string; path: string | null; values: Record<string, unknown> | null; approval: { id: string } | null; related: F[] };
+  type F = {
+    ruleId: string;
+    status: string;
+    path: string | null;
+    values: Record<string, unknown> | null;
+    approval: { id: string } | null;
+    related: F[];
+  };
   const report = JSON.parse(r.stdout) as { findings: F[] };
-  const level = report.findings.flatMap((f) => [f, ...f.related]).find((f) => f.status === "approved" && f.path === "environment.variables.LOG_LEVEL");
-  expect(level).toMatchObject({ approval: { id: "lambda-log-level" }, values: { dev: "debug", staging: "debug", prod: "info" } });
+  const level = report.findings
+    .flatMap((f) => [f, ...f.related])
+    .find((f) => f.status === "approved" && f.path === "environment.variables.LOG_LEVEL");
+  expect(level).toMatchObject({
+    approval: { id: "lambda-log-level" },
+    values: { dev: "debug", staging: "debug", prod: "info" },
+  });
 });
 
 test("a program that throws is bad input: exit 2, one line naming the project and the stack", () => {
-  const dir = project("throws", "infra/index.ts", (text) => `if (require("@pulumi/pulumi").getStack() === "staging") throw new Error("boom: staging is broken\\nsecond line");\n${text}`);
+  const dir = project(
+    "throws",
+    "infra/index.ts",
+    (text) =>
+      `if (require("@pulumi/pulumi").getStack() === "staging") throw new Error("boom: staging is broken\\nsecond line");\n${text}`,
+  );
   const r = binParity(["check", dir], { cwd: tmp });
   expect(r.code).toBe(2);
   const lines = r.stderr.split("\n").filter(Boolean);
@@ -88,7 +128,9 @@ test("a program that throws is bad input: exit 2, one line naming the project an
 });
 
 test("an invalid stack config is bad input: exit 2, one line per problem in the documented format, from the project dir", () => {
-  const dir = project("badconfig", "Pulumi.staging.yaml", (t) => setKey("vpcCidr", "10.1.0.0/33")(setKey("lambdaMemoryMb", "lots")(t)));
+  const dir = project("badconfig", "Pulumi.staging.yaml", (t) =>
+    setKey("vpcCidr", "10.1.0.0/33")(setKey("lambdaMemoryMb", "lots")(t)),
+  );
   const r = binParity(["check"], { cwd: dir });
   expect(r.code).toBe(2);
   expect(r.stderr.split("\n").filter(Boolean)).toEqual([

@@ -25,23 +25,36 @@ test("an unapproved difference (drift by hand in staging): exit 1 naming resourc
   expect(r.code).toBe(1);
   const fail = r.report.findings.filter((f: { status: string }) => f.status === "fail");
   expect(fail).toEqual([
-    expect.objectContaining({ ruleId: "parity-unapproved-difference", resource: "aws:sqs/queue:Queue::ingest-events-queue", path: "visibilityTimeoutSeconds", values: { dev: 300, staging: 60, prod: 300 } }),
+    expect.objectContaining({
+      ruleId: "parity-unapproved-difference",
+      resource: "aws:sqs/queue:Queue::ingest-events-queue",
+      path: "visibilityTimeoutSeconds",
+      values: { dev: 300, staging: 60, prod: 300 },
+    }),
   ]);
 });
 
 test("expired approvals no longer approve and fail themselves", async () => {
   const r = await json(["diff", ...EXPORTS, "--rules", fx("rules/expired.rules.json")]);
   expect(r.code).toBe(1);
-  const ids = r.report.findings.filter((f: { status: string }) => f.status === "fail").map((f: { ruleId: string; path: string }) => `${f.ruleId}:${f.path ?? ""}`);
-  expect(ids).toEqual(expect.arrayContaining(["parity-approval-expired:memorySize", "parity-unapproved-difference:memorySize"]));
+  const ids = r.report.findings
+    .filter((f: { status: string }) => f.status === "fail")
+    .map((f: { ruleId: string; path: string }) => `${f.ruleId}:${f.path ?? ""}`);
+  expect(ids).toEqual(
+    expect.arrayContaining(["parity-approval-expired:memorySize", "parity-unapproved-difference:memorySize"]),
+  );
   // the same rules before the expiry date: clean
-  expect((await json(["diff", ...EXPORTS, "--rules", fx("rules/expired.rules.json")], { now: "2024-01-15T00:00:00Z" })).code).toBe(0);
+  expect(
+    (await json(["diff", ...EXPORTS, "--rules", fx("rules/expired.rules.json")], { now: "2024-01-15T00:00:00Z" })).code,
+  ).toBe(0);
 });
 
 test("previews (goal state) mixed with exports (deployed state) compare; unknowns are indeterminate, failing only with --strict", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-unknown-"));
   const doc = JSON.parse(fs.readFileSync(fx("previews/staging.json"), "utf8"));
-  const fn = doc.steps.find((s: { newState?: { type: string } }) => s.newState?.type === "aws:lambda/function:Function");
+  const fn = doc.steps.find(
+    (s: { newState?: { type: string } }) => s.newState?.type === "aws:lambda/function:Function",
+  );
   fn.op = "update";
   fn.newState.inputs.timeout = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
   const f = path.join(dir, "staging-preview.json");
@@ -49,10 +62,17 @@ test("previews (goal state) mixed with exports (deployed state) compare; unknown
   const rules = path.join(dir, "r.rules.json");
   const r0 = JSON.parse(fs.readFileSync(RULES, "utf8"));
   r0.configSchema = path.resolve(path.dirname(RULES), r0.configSchema);
-  r0.invariants.push({ id: "parity-lambda-timeout", type: "aws:lambda/function:Function", path: "timeout", severity: "medium" });
+  r0.invariants.push({
+    id: "parity-lambda-timeout",
+    type: "aws:lambda/function:Function",
+    path: "timeout",
+    severity: "medium",
+  });
   fs.writeFileSync(rules, JSON.stringify(r0));
   const lax = await json(["diff", EXPORTS[0], f, EXPORTS[2], "--rules", rules]);
-  expect(lax.report.findings).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: "parity-lambda-timeout", status: "indeterminate" })]));
+  expect(lax.report.findings).toEqual(
+    expect.arrayContaining([expect.objectContaining({ ruleId: "parity-lambda-timeout", status: "indeterminate" })]),
+  );
   expect(lax.report.findings.filter((x: { status: string }) => x.status === "fail")).toEqual([]);
   expect(lax.code).toBe(0);
   const strict = await json(["diff", EXPORTS[0], f, EXPORTS[2], "--rules", rules, "--strict"]);
@@ -62,9 +82,18 @@ test("previews (goal state) mixed with exports (deployed state) compare; unknown
 });
 
 test("config files compare at config level", async () => {
-  const r = await json(["diff", ...["dev", "staging", "prod"].map((e) => fx(`config/Pulumi.${e}.yaml`)), "--rules", RULES]);
+  const r = await json([
+    "diff",
+    ...["dev", "staging", "prod"].map((e) => fx(`config/Pulumi.${e}.yaml`)),
+    "--rules",
+    RULES,
+  ]);
   expect(r.code).toBe(0);
-  expect(r.report.findings.some((f: { path: string; status: string }) => f.path === "lambdaMemoryMb" && f.status === "approved")).toBe(true);
+  expect(
+    r.report.findings.some(
+      (f: { path: string; status: string }) => f.path === "lambdaMemoryMb" && f.status === "approved",
+    ),
+  ).toBe(true);
   expect(r.stdout).not.toMatch(/v1:[A-Za-z0-9+/]{10,}/); // no ciphertext either
 });
 
@@ -73,7 +102,9 @@ test("--out writes the report and prints a summary line; --quiet prints nothing"
   const out = path.join(dir, "parity.sarif");
   const r = await cli(["diff", ...EXPORTS, "--rules", RULES, "--format", "sarif", "--out", out]);
   expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/^parity: OK 0 failed, 0 indeterminate, \d+ approved, \d+ passed — sarif report written to /);
+  expect(r.stdout).toMatch(
+    /^parity: OK 0 failed, 0 indeterminate, \d+ approved, \d+ passed — sarif report written to /,
+  );
   expect(JSON.parse(fs.readFileSync(out, "utf8")).version).toBe("2.1.0");
   expectValidSarif(fs.readFileSync(out, "utf8"));
   const q = await cli(["diff", ...EXPORTS, "--rules", RULES, "--out", out, "--quiet"]);
@@ -99,7 +130,9 @@ test("--timings / PARITY_TIMINGS=1: one line per phase on stderr, the report unc
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(plain.stdout);
     const phases = [...r.stderr.matchAll(/^parity: timing (\S+) \d+ ms/gm)].map((m) => m[1]);
-    expect(new Set(phases)).toEqual(new Set(["rules", "read", "parse", "convert", "normalise", "compare", "report", "total"]));
+    expect(new Set(phases)).toEqual(
+      new Set(["rules", "read", "parse", "convert", "normalise", "compare", "report", "total"]),
+    );
     expect(phases.filter((p) => p === "convert")).toHaveLength(3); // one per file
   }
   expect((await cli(args, { env: { PARITY_TIMINGS: "0" } })).stderr).toBe("");
@@ -114,10 +147,14 @@ test("the rules are found from the working directory when --rules is not given",
 test("rules validate and explain", async () => {
   const v = await cli(["rules", "validate", RULES]);
   expect(v.code).toBe(0);
-  expect(v.stdout).toMatch(/is valid: project data-platform, 3 environments \(dev, staging, prod\), 4 invariants, 19 approvals/);
+  expect(v.stdout).toMatch(
+    /is valid: project data-platform, 3 environments \(dev, staging, prod\), 4 invariants, 19 approvals/,
+  );
   const inv = await cli(["explain", "parity-lambda-runtime", "--rules", RULES]);
   expect(inv.code).toBe(0);
-  expect(inv.stdout).toMatch(/what: All functions run the same, supported runtime\.\n {2}why: .*\n {2}fix: +Set `runtime` to "nodejs22.x"/);
+  expect(inv.stdout).toMatch(
+    /what: All functions run the same, supported runtime\.\n {2}why: .*\n {2}fix: +Set `runtime` to "nodejs22.x"/,
+  );
   const appr = await cli(["explain", "lambda-memory", "--rules", RULES]);
   expect(appr.stdout).toContain("prod validates about ten times the volume");
   const builtin = await cli(["explain", "parity-unapproved-difference", "--rules", RULES]);

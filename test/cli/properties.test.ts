@@ -32,7 +32,9 @@ function mutate(doc: unknown, path: number[], value: unknown): unknown {
   const keys = Object.keys(doc);
   if (keys.length === 0) return value;
   const k = keys[path[0] % keys.length];
-  const copy: Record<string, unknown> = Array.isArray(doc) ? ([...doc] as unknown as Record<string, unknown>) : { ...(doc as Record<string, unknown>) };
+  const copy: Record<string, unknown> = Array.isArray(doc)
+    ? ([...doc] as unknown as Record<string, unknown>)
+    : { ...(doc as Record<string, unknown>) };
   copy[k] = mutate(copy[k], path.slice(1), value);
   return copy;
 }
@@ -42,13 +44,21 @@ const PREVIEW = JSON.parse(fs.readFileSync(fx("previews/dev.json"), "utf8"));
 
 describe.each(parsers)("%s parser", (_name, parse) => {
   test("arbitrary JSON: only InputError, one line naming the file", () => {
-    fc.assert(fc.property(fc.jsonValue(), (doc) => onlyInputErrors(() => parse(doc))), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (doc) => onlyInputErrors(() => parse(doc))),
+      { numRuns: 500 },
+    );
   });
 
   test("near-miss documents (one node replaced by arbitrary JSON): only InputError", () => {
     const seeds = [EXPORT, PREVIEW];
     fc.assert(
-      fc.property(fc.constantFrom(...seeds), fc.array(fc.nat(), { maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), (seed, p, v) => onlyInputErrors(() => parse(mutate(seed, p, v)))),
+      fc.property(
+        fc.constantFrom(...seeds),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.jsonValue({ maxDepth: 2 }),
+        (seed, p, v) => onlyInputErrors(() => parse(mutate(seed, p, v))),
+      ),
       { numRuns: 400 },
     );
   });
@@ -56,10 +66,16 @@ describe.each(parsers)("%s parser", (_name, parse) => {
 
 test("content sniffing: arbitrary text only ever gives a kind or an InputError", () => {
   fc.assert(
-    fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) =>
-      onlyInputErrors(() => {
-        sniff("f.json", text);
-      }),
+    fc.property(
+      fc.oneof(
+        fc.string(),
+        fc.json(),
+        fc.jsonValue().map((v) => JSON.stringify(v)),
+      ),
+      (text) =>
+        onlyInputErrors(() => {
+          sniff("f.json", text);
+        }),
     ),
     { numRuns: 1000 },
   );

@@ -32,7 +32,12 @@ function write(name: string, text: string, siblings: Record<string, string> = {}
  * from the stack name (`pulumi-<stack>-log-collector`, in names, ids and ARNs) renamed with it.
  */
 function renamed(file: string, from: string, to: string, edit?: (doc: any) => void): string {
-  let text = fs.readFileSync(file, "utf8").split(`urn:pulumi:${from}::`).join(`urn:pulumi:${to}::`).split(`pulumi-${from}-`).join(`pulumi-${to}-`);
+  let text = fs
+    .readFileSync(file, "utf8")
+    .split(`urn:pulumi:${from}::`)
+    .join(`urn:pulumi:${to}::`)
+    .split(`pulumi-${from}-`)
+    .join(`pulumi-${to}-`);
   if (edit) {
     const doc = JSON.parse(text);
     edit(doc);
@@ -46,35 +51,59 @@ const FORMATS = ["table", "json", "markdown", "sarif"];
 
 describe("every corpus file is read or rejected with its reason (never exit 70)", () => {
   const readable = ["checkpoint-v1.json", "checkpoint-v3.json", "checkpoint-v4.json", "checkpoint-secrets.json"];
-  test.each(readable)("%s is read (diffed against itself under a dashed stack name: exit 0 or 1, never 2 or 70)", async (f) => {
-    const file = real("pulumi", f);
-    const r = await cli(["diff", file, renamed(file, "foo", "shop-prd-eu"), "--rules", COUNTDOWN, "--format", "json"]);
-    expect(r.stderr).toBe("");
-    expect([0, 1]).toContain(r.code);
-    expect(JSON.parse(r.stdout).summary.exitCode).toBe(r.code);
-    // every resource the file records is read (v1–v4: 30 resources, none pending deletion)
-    const s = readAnySnapshot(file, { resolveEnvironment: stackIsEnvironment });
-    expect({ stack: s.context.stack, project: s.context.project, resources: s.resources.length }).toEqual({ stack: "foo", project: "countdown", resources: 30 });
-  });
+  test.each(readable)(
+    "%s is read (diffed against itself under a dashed stack name: exit 0 or 1, never 2 or 70)",
+    async (f) => {
+      const file = real("pulumi", f);
+      const r = await cli([
+        "diff",
+        file,
+        renamed(file, "foo", "shop-prd-eu"),
+        "--rules",
+        COUNTDOWN,
+        "--format",
+        "json",
+      ]);
+      expect(r.stderr).toBe("");
+      expect([0, 1]).toContain(r.code);
+      expect(JSON.parse(r.stdout).summary.exitCode).toBe(r.code);
+      // every resource the file records is read (v1–v4: 30 resources, none pending deletion)
+      const s = readAnySnapshot(file, { resolveEnvironment: stackIsEnvironment });
+      expect({ stack: s.context.stack, project: s.context.project, resources: s.resources.length }).toEqual({
+        stack: "foo",
+        project: "countdown",
+        resources: 30,
+      });
+    },
+  );
 
   test("checkpoint-v0.json (schema v0, no version) → exit 2, one line naming the kind and what to run", async () => {
     const file = real("pulumi", "checkpoint-v0.json");
     const r = await cli(["diff", file, real("pulumi", "checkpoint-v3.json"), "--rules", COUNTDOWN]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^parity: [^\n]*checkpoint-v0\.json: target is a version-0 state checkpoint .*`pulumi stack export`[^\n]*\n$/);
+    expect(r.stderr).toMatch(
+      /^parity: [^\n]*checkpoint-v0\.json: target is a version-0 state checkpoint .*`pulumi stack export`[^\n]*\n$/,
+    );
   });
 
-  test.each(["events-stack-output-resource-diff.json", "events-aliases-t1-preview.json"])("%s (an engine event stream) → exit 2, one line naming it and --show-sames", async (f) => {
-    const r = await cli(["diff", real("pulumi", f), real("pulumi", "checkpoint-v3.json"), "--rules", COUNTDOWN]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^parity: [^\n]*: is a Pulumi engine event stream .*`pulumi preview --json --show-sames`\n$/);
-  });
+  test.each(["events-stack-output-resource-diff.json", "events-aliases-t1-preview.json"])(
+    "%s (an engine event stream) → exit 2, one line naming it and --show-sames",
+    async (f) => {
+      const r = await cli(["diff", real("pulumi", f), real("pulumi", "checkpoint-v3.json"), "--rules", COUNTDOWN]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /^parity: [^\n]*: is a Pulumi engine event stream .*`pulumi preview --json --show-sames`\n$/,
+      );
+    },
+  );
 
   test("checkpoint-v4-unsupported-feature.json → exit 2, one line naming the feature", async () => {
     const file = real("pulumi", "checkpoint-v4-unsupported-feature.json");
     const r = await cli(["diff", file, real("pulumi", "checkpoint-v3.json"), "--rules", COUNTDOWN]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^parity: [^\n]*: features needs deployment features this reader does not know \("unsupported-feature"\)[^\n]*\n$/);
+    expect(r.stderr).toMatch(
+      /^parity: [^\n]*: features needs deployment features this reader does not know \("unsupported-feature"\)[^\n]*\n$/,
+    );
   });
 
   test.each([
@@ -82,7 +111,9 @@ describe("every corpus file is read or rejected with its reason (never exit 70)"
     ["testproj", "Pulumi.int_test_983828.yaml", "int_test_983828"],
   ])("%s/%s (stack config) is read and diffs clean against itself under another stack name", async (proj, name) => {
     const file = real("pulumi", proj, name);
-    const copy = write("Pulumi.shop-prd-eu.yaml", fs.readFileSync(file, "utf8"), { "Pulumi.yaml": fs.readFileSync(real("pulumi", proj, "Pulumi.yaml"), "utf8") });
+    const copy = write("Pulumi.shop-prd-eu.yaml", fs.readFileSync(file, "utf8"), {
+      "Pulumi.yaml": fs.readFileSync(real("pulumi", proj, "Pulumi.yaml"), "utf8"),
+    });
     const r = await cli(["diff", file, copy, "--rules", real(`${proj}.rules.json`)]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -99,12 +130,15 @@ describe("environment pairs derived from real checkpoints", () => {
   });
 
   test("one injected drift (another memory size on a Lambda) → exit 1 naming the resource and the property", async () => {
-    const fnOf = (doc: any) => doc.checkpoint.latest.resources.find((x: any) => x.type === "aws:lambda/function:Function");
+    const fnOf = (doc: any) =>
+      doc.checkpoint.latest.resources.find((x: any) => x.type === "aws:lambda/function:Function");
     const drifted = renamed(v3, "foo", "shop-prd-eu", (doc) => {
       const fn = fnOf(doc);
       fn.inputs.memorySize = 2048;
     });
-    const name = fnOf(JSON.parse(fs.readFileSync(v3, "utf8"))).urn.split("::").pop();
+    const name = fnOf(JSON.parse(fs.readFileSync(v3, "utf8")))
+      .urn.split("::")
+      .pop();
     const r = await cli(["diff", v3, drifted, "--rules", COUNTDOWN, "--format", "json"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("memorySize");
@@ -112,7 +146,13 @@ describe("environment pairs derived from real checkpoints", () => {
   });
 
   test("v4 (a features list) reads as the same stack as v3 (exit 0)", async () => {
-    const r = await cli(["diff", v3, renamed(real("pulumi", "checkpoint-v4.json"), "foo", "shop-prd-eu"), "--rules", COUNTDOWN]);
+    const r = await cli([
+      "diff",
+      v3,
+      renamed(real("pulumi", "checkpoint-v4.json"), "foo", "shop-prd-eu"),
+      "--rules",
+      COUNTDOWN,
+    ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
   });
@@ -141,9 +181,13 @@ describe("environment pairs derived from real checkpoints", () => {
   test("a stack config's secure value is never printed", async () => {
     const file = real("pulumi", "testproj", "Pulumi.int_test_983828.yaml");
     const secure = /secure: (\S+)/.exec(fs.readFileSync(file, "utf8"))![1];
-    const copy = write("Pulumi.shop-prd-eu.yaml", fs.readFileSync(file, "utf8").replace(secure, "AAABAOtherCiphertextValue0000000000000000000="), {
-      "Pulumi.yaml": fs.readFileSync(real("pulumi", "testproj", "Pulumi.yaml"), "utf8"),
-    });
+    const copy = write(
+      "Pulumi.shop-prd-eu.yaml",
+      fs.readFileSync(file, "utf8").replace(secure, "AAABAOtherCiphertextValue0000000000000000000="),
+      {
+        "Pulumi.yaml": fs.readFileSync(real("pulumi", "testproj", "Pulumi.yaml"), "utf8"),
+      },
+    );
     for (const format of FORMATS) {
       const r = await cli(["diff", file, copy, "--rules", real("testproj.rules.json"), "--format", format]);
       expect(r.code === 0 || r.code === 1).toBe(true);
@@ -170,15 +214,37 @@ describe("pulumi-aws upgrade-test recordings (stack exports, a --save-plan plan)
 
   test("bucket: `propertyDependencies: { bucket: null }` (a Go nil slice) is read; the same state as another stack diffs clean", async () => {
     const s = readAnySnapshot(aws("bucket-5.42.0-stack.json"), { resolveEnvironment: stackIsEnvironment });
-    expect(s.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack", "pulumi:providers:aws", "aws:s3/bucket:Bucket"]);
-    const r = await cli(["diff", aws("bucket-5.42.0-stack.json"), asProd("bucket-5.42.0-stack.json", "test"), "--rules", real("test.rules.json")]);
+    expect(s.resources.map((r) => r.type)).toEqual([
+      "pulumi:pulumi:Stack",
+      "pulumi:providers:aws",
+      "aws:s3/bucket:Bucket",
+    ]);
+    const r = await cli([
+      "diff",
+      aws("bucket-5.42.0-stack.json"),
+      asProd("bucket-5.42.0-stack.json", "test"),
+      "--rules",
+      real("test.rules.json"),
+    ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
   });
 
   test("bucket: an injected drift (acl) → exit 1 naming the bucket and acl", async () => {
-    const other = asProd("bucket-5.42.0-stack.json", "test", (doc) => (doc.deployment.resources[2].inputs.acl = "public-read"));
-    const r = await cli(["diff", aws("bucket-5.42.0-stack.json"), other, "--rules", real("test.rules.json"), "--format", "json"]);
+    const other = asProd(
+      "bucket-5.42.0-stack.json",
+      "test",
+      (doc) => (doc.deployment.resources[2].inputs.acl = "public-read"),
+    );
+    const r = await cli([
+      "diff",
+      aws("bucket-5.42.0-stack.json"),
+      other,
+      "--rules",
+      real("test.rules.json"),
+      "--format",
+      "json",
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("tested-resource");
     expect(r.stdout).toContain("acl");
@@ -188,7 +254,11 @@ describe("pulumi-aws upgrade-test recordings (stack exports, a --save-plan plan)
     const f = "secretversion-5.42.0-stack.json";
     const text = fs.readFileSync(aws(f), "utf8");
     expect(text).toContain('"secretString": "MySecretVersionValue"');
-    const other = asProd(f, "secretversion", (doc) => (doc.deployment.resources[3].inputs.secretString = "AnotherPlaintextValue"));
+    const other = asProd(
+      f,
+      "secretversion",
+      (doc) => (doc.deployment.resources[3].inputs.secretString = "AnotherPlaintextValue"),
+    );
     for (const format of FORMATS) {
       const r = await cli(["diff", aws(f), other, "--rules", real("secretversion.rules.json"), "--format", format]);
       expect(r.code === 0 || r.code === 1).toBe(true);
@@ -200,9 +270,17 @@ describe("pulumi-aws upgrade-test recordings (stack exports, a --save-plan plan)
   });
 
   test("a `pulumi preview --save-plan` plan → exit 2, one line naming the kind and what to run instead", async () => {
-    const r = await cli(["diff", aws("openzfs-new-version-plan.json"), aws("bucket-5.42.0-stack.json"), "--rules", real("openzfs.rules.json")]);
+    const r = await cli([
+      "diff",
+      aws("openzfs-new-version-plan.json"),
+      aws("bucket-5.42.0-stack.json"),
+      "--rules",
+      real("openzfs.rules.json"),
+    ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^parity: [^\n]*openzfs-new-version-plan\.json: resourcePlans is a `pulumi preview --save-plan` update plan, which parity does not compare; write the goal state with `pulumi preview --json --show-sames`[^\n]*\n$/);
+    expect(r.stderr).toMatch(
+      /^parity: [^\n]*openzfs-new-version-plan\.json: resourcePlans is a `pulumi preview --save-plan` update plan, which parity does not compare; write the goal state with `pulumi preview --json --show-sames`[^\n]*\n$/,
+    );
   });
 });
 
@@ -213,10 +291,19 @@ describe("values at the nesting bound go through the whole pipeline", () => {
     const deep = (leaf: string) => `${'{"a":'.repeat(DEPTH)}"${leaf}"${"}".repeat(DEPTH)}`;
     const withDeep = (file: string, leaf: string) => {
       const doc = JSON.parse(fs.readFileSync(file, "utf8"));
-      doc.checkpoint.latest.resources.find((x: any) => x.type === "aws:lambda/function:Function").inputs.deep = "__deep__";
+      doc.checkpoint.latest.resources.find((x: any) => x.type === "aws:lambda/function:Function").inputs.deep =
+        "__deep__";
       return write(path.basename(file), JSON.stringify(doc).replace('"__deep__"', deep(leaf)));
     };
-    const r = await cli(["diff", withDeep(v3, "one"), withDeep(renamed(v3, "foo", "shop-prd-eu"), "two"), "--rules", COUNTDOWN, "--format", "json"]);
+    const r = await cli([
+      "diff",
+      withDeep(v3, "one"),
+      withDeep(renamed(v3, "foo", "shop-prd-eu"), "two"),
+      "--rules",
+      COUNTDOWN,
+      "--format",
+      "json",
+    ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("deep.a.a");
@@ -239,14 +326,25 @@ describe("through the real process (node bin/parity.js; dist built by `npm run b
     ["pulumi-aws", "openzfs-new-version-plan.json", "openzfs", "test", 2],
   ];
   test("the table covers every JSON file of the corpus", () => {
-    const files = ["pulumi", "pulumi-aws"].flatMap((d) => fs.readdirSync(real(d)).filter((f) => f.endsWith(".json")).map((f) => `${d}/${f}`));
+    const files = ["pulumi", "pulumi-aws"].flatMap((d) =>
+      fs
+        .readdirSync(real(d))
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => `${d}/${f}`),
+    );
     expect(corpus.map(([d, f]) => `${d}/${f}`).sort()).toEqual(files.sort());
   });
-  test.each(corpus)("%s/%s (rules %s, stack %s) → exit %i, stderr one line at most, never 70", (sub, f, rules, stack, code) => {
-    const file = real(sub, f);
-    const r = binParity(["diff", file, renamed(file, stack, "shop-prd-eu"), "--rules", real(`${rules}.rules.json`)]);
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code, stderr: code === 2 ? expect.stringMatching(/^parity: [^\n]+\n$/) : "" });
-  });
+  test.each(corpus)(
+    "%s/%s (rules %s, stack %s) → exit %i, stderr one line at most, never 70",
+    (sub, f, rules, stack, code) => {
+      const file = real(sub, f);
+      const r = binParity(["diff", file, renamed(file, stack, "shop-prd-eu"), "--rules", real(`${rules}.rules.json`)]);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({
+        code,
+        stderr: code === 2 ? expect.stringMatching(/^parity: [^\n]+\n$/) : "",
+      });
+    },
+  );
 });
 
 describe("drift injected into a real deployment moved to another account and region", () => {
@@ -254,13 +352,19 @@ describe("drift injected into a real deployment moved to another account and reg
   const RULES2 = real("countdown-accounts.rules.json");
   /** The countdown stack as prod would have it: stack shop-prd-eu, account 444455556666, region eu-west-1. */
   const prod = (edit?: (doc: any) => void) => {
-    const text = fs.readFileSync(renamed(v3, "foo", "shop-prd-eu"), "utf8").split("153052954103").join("444455556666").split("us-east-2").join("eu-west-1");
+    const text = fs
+      .readFileSync(renamed(v3, "foo", "shop-prd-eu"), "utf8")
+      .split("153052954103")
+      .join("444455556666")
+      .split("us-east-2")
+      .join("eu-west-1");
     const doc = JSON.parse(text);
     edit?.(doc);
     return write("prod.json", JSON.stringify(doc, null, 2));
   };
   const resources = (doc: any): any[] => doc.checkpoint.latest.resources;
-  const watcher = (doc: any) => resources(doc).find((r) => r.type === "aws:lambda/function:Function" && r.urn.endsWith("::countDown_watcher"));
+  const watcher = (doc: any) =>
+    resources(doc).find((r) => r.type === "aws:lambda/function:Function" && r.urn.endsWith("::countDown_watcher"));
 
   test("moved whole (own account and region replaced everywhere): exit 0", async () => {
     const r = await cli(["diff", v3, prod(), "--rules", RULES2]);
@@ -269,7 +373,9 @@ describe("drift injected into a real deployment moved to another account and reg
   });
 
   test("prod's Lambda assumes the dev account's role (cross-environment reference): exit 1 naming role", async () => {
-    const other = prod((doc) => (watcher(doc).inputs.role = watcher(doc).inputs.role.replace("444455556666", "153052954103")));
+    const other = prod(
+      (doc) => (watcher(doc).inputs.role = watcher(doc).inputs.role.replace("444455556666", "153052954103")),
+    );
     const r = await cli(["diff", v3, other, "--rules", RULES2, "--format", "json"]);
     expect(r.code).toBe(1);
     const f = JSON.parse(r.stdout).findings.filter((x: any) => x.status === "fail");
@@ -278,8 +384,12 @@ describe("drift injected into a real deployment moved to another account and reg
 
   test("a re-parented resource: exit 1", async () => {
     const other = prod((doc) => {
-      const lg = resources(doc).find((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.urn.endsWith("::heartbeat-func-logs"));
-      lg.parent = resources(doc).find((r) => r.type === "cloud:function:Function" && r.urn.endsWith("::countDown_watcher")).urn;
+      const lg = resources(doc).find(
+        (r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.urn.endsWith("::heartbeat-func-logs"),
+      );
+      lg.parent = resources(doc).find(
+        (r) => r.type === "cloud:function:Function" && r.urn.endsWith("::countDown_watcher"),
+      ).urn;
     });
     const r = await cli(["diff", v3, other, "--rules", RULES2, "--format", "json"]);
     expect(r.code).toBe(1);

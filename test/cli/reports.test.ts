@@ -13,18 +13,101 @@ import { expectValidSarif, sarifValidator } from "./sarif-schema";
 const FN = "aws:lambda/function:Function::ingest-validator-function";
 const base = { kind: "parity", environments: ["dev", "staging", "prod"], resource: FN } as const;
 const findings: Finding[] = [
-  { ...base, ruleId: "parity-unapproved-difference", status: "approved", severity: "low", path: "memorySize", message: "memorySize differs as approved", values: { dev: 512, staging: 512, prod: 1024 }, approval: { id: "lambda-memory", reason: "prod validates ten times the volume", owner: "platform-team", expires: "2027-12-31" }, file: "exports/dev.json" },
-  { ...base, ruleId: "parity-unapproved-difference", status: "fail", severity: "high", path: "timeout", message: "timeout differs", values: { dev: 60, staging: 30, prod: 60 }, file: "exports/staging.json" },
-  { ...base, ruleId: "parity-lambda-runtime", status: "indeterminate", severity: "high", path: "runtime", message: "runtime is not known in staging", values: { staging: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" } },
-  { ruleId: "s3-bucket-versioning-enabled", kind: "policy", status: "fail", severity: "critical", environments: ["prod"], resource: "aws:s3/bucket:Bucket::ingest-raw-bucket", urn: "urn:pulumi:prod::data-platform::aws:s3/bucket:Bucket::prod-ingest-raw-bucket", message: "versioning is not enabled", enforcement: "mandatory", file: "Pulumi.prod.yaml" },
-  { ...base, ruleId: "parity-unapproved-difference", status: "fail", severity: "high", path: "environment.variables.VALIDATOR_API_TOKEN", message: "a secret differs", values: { dev: { [SIG_KEY]: SECRET_SIG, value: LEAK_CANARY }, prod: "[secret]" } },
-  { ...base, ruleId: "parity-lambda-runtime", status: "pass", severity: "high", path: "runtime", message: "runtime is nodejs22.x everywhere" },
+  {
+    ...base,
+    ruleId: "parity-unapproved-difference",
+    status: "approved",
+    severity: "low",
+    path: "memorySize",
+    message: "memorySize differs as approved",
+    values: { dev: 512, staging: 512, prod: 1024 },
+    approval: {
+      id: "lambda-memory",
+      reason: "prod validates ten times the volume",
+      owner: "platform-team",
+      expires: "2027-12-31",
+    },
+    file: "exports/dev.json",
+  },
+  {
+    ...base,
+    ruleId: "parity-unapproved-difference",
+    status: "fail",
+    severity: "high",
+    path: "timeout",
+    message: "timeout differs",
+    values: { dev: 60, staging: 30, prod: 60 },
+    file: "exports/staging.json",
+  },
+  {
+    ...base,
+    ruleId: "parity-lambda-runtime",
+    status: "indeterminate",
+    severity: "high",
+    path: "runtime",
+    message: "runtime is not known in staging",
+    values: { staging: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" },
+  },
+  {
+    ruleId: "s3-bucket-versioning-enabled",
+    kind: "policy",
+    status: "fail",
+    severity: "critical",
+    environments: ["prod"],
+    resource: "aws:s3/bucket:Bucket::ingest-raw-bucket",
+    urn: "urn:pulumi:prod::data-platform::aws:s3/bucket:Bucket::prod-ingest-raw-bucket",
+    message: "versioning is not enabled",
+    enforcement: "mandatory",
+    file: "Pulumi.prod.yaml",
+  },
+  {
+    ...base,
+    ruleId: "parity-unapproved-difference",
+    status: "fail",
+    severity: "high",
+    path: "environment.variables.VALIDATOR_API_TOKEN",
+    message: "a secret differs",
+    values: { dev: { [SIG_KEY]: SECRET_SIG, value: LEAK_CANARY }, prod: "[secret]" },
+  },
+  {
+    ...base,
+    ruleId: "parity-lambda-runtime",
+    status: "pass",
+    severity: "high",
+    path: "runtime",
+    message: "runtime is nodejs22.x everywhere",
+  },
 ];
-const catalog = new RuleCatalog({ policies: [{ name: "s3-bucket-versioning-enabled", description: "S3 buckets have versioning enabled.", remediation: "Add a BucketVersioning with status Enabled." }], helpBase: "https://example.com/docs/rules.md" });
-const input = (over: Partial<ReportInput> = {}): ReportInput => ({ findings, strict: false, rules: catalog.lookup, toolVersion: "0.1.0", cwd: "/repo", subject: "data-platform: dev, staging, prod", defaultFile: "consistency-rules/data-platform.rules.json", ...over });
+const catalog = new RuleCatalog({
+  policies: [
+    {
+      name: "s3-bucket-versioning-enabled",
+      description: "S3 buckets have versioning enabled.",
+      remediation: "Add a BucketVersioning with status Enabled.",
+    },
+  ],
+  helpBase: "https://example.com/docs/rules.md",
+});
+const input = (over: Partial<ReportInput> = {}): ReportInput => ({
+  findings,
+  strict: false,
+  rules: catalog.lookup,
+  toolVersion: "0.1.0",
+  cwd: "/repo",
+  subject: "data-platform: dev, staging, prod",
+  defaultFile: "consistency-rules/data-platform.rules.json",
+  ...over,
+});
 
 test("summary counts and exit code; --strict makes indeterminates fail", () => {
-  expect(summarise(findings, false)).toMatchObject({ fail: 3, indeterminate: 1, approved: 1, pass: 1, failing: 3, exitCode: 1 });
+  expect(summarise(findings, false)).toMatchObject({
+    fail: 3,
+    indeterminate: 1,
+    approved: 1,
+    pass: 1,
+    failing: 3,
+    exitCode: 1,
+  });
   const onlyIndeterminate = findings.filter((f) => f.status !== "fail");
   expect(summarise(onlyIndeterminate, false).exitCode).toBe(0);
   expect(summarise(onlyIndeterminate, true).exitCode).toBe(1);
@@ -37,8 +120,24 @@ test("no secret value in any format", () => {
 test("json: stable documented shape, failures first", () => {
   const j = JSON.parse(renderReport("json", input()));
   expect(Object.keys(j)).toEqual(["schemaVersion", "tool", "subject", "strict", "summary", "findings"]);
-  expect(j.summary).toEqual({ result: "findings", exitCode: 1, total: 6, fail: 3, indeterminate: 1, approved: 1, pass: 1, causes: 6 });
-  expect(j.findings.map((f: { status: string }) => f.status)).toEqual(["fail", "fail", "fail", "indeterminate", "approved", "pass"]);
+  expect(j.summary).toEqual({
+    result: "findings",
+    exitCode: 1,
+    total: 6,
+    fail: 3,
+    indeterminate: 1,
+    approved: 1,
+    pass: 1,
+    causes: 6,
+  });
+  expect(j.findings.map((f: { status: string }) => f.status)).toEqual([
+    "fail",
+    "fail",
+    "fail",
+    "indeterminate",
+    "approved",
+    "pass",
+  ]);
   expect(j.findings[0].severity).toBe("critical");
   expect(j.findings.find((f: { path: string }) => f.path?.endsWith("TOKEN")).values.dev).toBe("[secret]");
   expect(renderReport("json", input())).toBe(renderReport("json", input({ findings: [...findings].reverse() })));
@@ -78,14 +177,23 @@ describe("sarif", () => {
   test("rules, levels, locations, suppressions with the approval's reason", () => {
     const log = buildSarif(input());
     const run = log.runs[0];
-    expect(run.tool.driver.rules!.map((r) => r.id)).toEqual(["parity-lambda-runtime", "parity-unapproved-difference", "s3-bucket-versioning-enabled"]);
+    expect(run.tool.driver.rules!.map((r) => r.id)).toEqual([
+      "parity-lambda-runtime",
+      "parity-unapproved-difference",
+      "s3-bucket-versioning-enabled",
+    ]);
     const s3 = run.tool.driver.rules!.find((r) => r.id === "s3-bucket-versioning-enabled")!;
     expect(s3.shortDescription!.text).toBe("S3 buckets have versioning enabled.");
     expect(s3.helpUri).toBe("https://example.com/docs/rules.md#s3-bucket-versioning-enabled");
     const results = run.results!;
     expect(results).toHaveLength(5); // pass is not a result
     const approved = results.find((r) => r.suppressions)!;
-    expect(approved.suppressions).toEqual([expect.objectContaining({ kind: "external", justification: expect.stringContaining("prod validates ten times the volume") })]);
+    expect(approved.suppressions).toEqual([
+      expect.objectContaining({
+        kind: "external",
+        justification: expect.stringContaining("prod validates ten times the volume"),
+      }),
+    ]);
     // SARIF 2.1.0 §3.27.9/§3.27.10: an accepted (suppressed) difference is kind "pass", level "none"
     expect([approved.kind, approved.level]).toEqual(["pass", "none"]);
     const policy = results.find((r) => r.ruleId === "s3-bucket-versioning-enabled")!;
@@ -94,15 +202,22 @@ describe("sarif", () => {
     expect(policy.locations![0].logicalLocations![0]).toMatchObject({ name: "ingest-raw-bucket", kind: "resource" });
     const indeterminate = results.find((r) => r.ruleId === "parity-lambda-runtime")!;
     expect([indeterminate.level, indeterminate.kind]).toEqual(["none", "review"]);
-    const strictInd = buildSarif(input({ strict: true })).runs[0].results!.find((r) => r.ruleId === "parity-lambda-runtime")!;
+    const strictInd = buildSarif(input({ strict: true })).runs[0].results!.find(
+      (r) => r.ruleId === "parity-lambda-runtime",
+    )!;
     expect([strictInd.level, strictInd.kind]).toEqual(["error", "fail"]);
     // every result has a physical location (GitHub code scanning needs one)
     expect(results.every((r) => r.locations![0].physicalLocation)).toBe(true);
   });
 
   test("partialFingerprints are stable across runs and independent of values and messages", () => {
-    const fp = (fs: Finding[]) => buildSarif(input({ findings: fs })).runs[0].results!.map((r) => r.partialFingerprints![FINGERPRINT_KEY]);
-    const changed = findings.map((f) => ({ ...f, message: `${f.message}!`, values: f.values && { dev: 1, staging: 2, prod: 3 } }));
+    const fp = (fs: Finding[]) =>
+      buildSarif(input({ findings: fs })).runs[0].results!.map((r) => r.partialFingerprints![FINGERPRINT_KEY]);
+    const changed = findings.map((f) => ({
+      ...f,
+      message: `${f.message}!`,
+      values: f.values && { dev: 1, staging: 2, prod: 3 },
+    }));
     expect(fp(changed)).toEqual(fp(findings));
     const all = fp(findings);
     expect(new Set(all).size).toBe(all.length);
@@ -127,11 +242,18 @@ test("junit: one test case per rule × resource × path; failure, skipped with r
   ]);
   const diffCase = cases.find((c) => c["@name"].endsWith(" timeout"))!;
   expect(String(diffCase.failure["@message"])).toContain("timeout differs");
-  expect(String(cases.find((c) => c["@name"].endsWith(" memorySize"))!["system-out"])).toContain("prod validates ten times the volume");
+  expect(String(cases.find((c) => c["@name"].endsWith(" memorySize"))!["system-out"])).toContain(
+    "prod validates ten times the volume",
+  );
   const runtime = cases.find((c) => c["@classname"] === "parity-lambda-runtime" && c.skipped !== undefined)!;
   expect(runtime).toHaveProperty("skipped");
-  const strictDoc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" }).parse(renderReport("junit", input({ strict: true })));
-  const strictRuntime = [strictDoc.testsuites.testsuite].flat().flatMap((s: { testcase: unknown }) => [s.testcase].flat()).find((c: any) => c["@classname"] === "parity-lambda-runtime");
+  const strictDoc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" }).parse(
+    renderReport("junit", input({ strict: true })),
+  );
+  const strictRuntime = [strictDoc.testsuites.testsuite]
+    .flat()
+    .flatMap((s: { testcase: unknown }) => [s.testcase].flat())
+    .find((c: any) => c["@classname"] === "parity-lambda-runtime");
   expect(strictRuntime).toHaveProperty("failure");
   expect(Number(doc.testsuites["@failures"])).toBe(3);
 });
@@ -141,13 +263,24 @@ test("markdown: PR comment with failures table and approved fold", () => {
   expect(md).toMatch(/^## ❌ parity: data-platform/);
   expect(md).toContain("### Failures");
   expect(md).toContain("<details><summary>Approved differences (1)</summary>");
-  expect(md).toContain("| `parity-unapproved-difference` | ingest-validator-function (aws:lambda/function:Function) | `memorySize` |");
+  expect(md).toContain(
+    "| `parity-unapproved-difference` | ingest-validator-function (aws:lambda/function:Function) | `memorySize` |",
+  );
   expect(renderReport("markdown", input({ findings: findings.filter((f) => f.status === "pass") }))).toMatch(/^## ✅/);
 });
 
 test("end to end: a --show-secrets export through every format leaks nothing", async () => {
   for (const format of FORMATS) {
-    const r = await cli(["diff", fx("exports/dev.json"), fx("exports/staging-drifted.json"), fx("exports/prod-show-secrets.json"), "--rules", RULES, "--format", format]);
+    const r = await cli([
+      "diff",
+      fx("exports/dev.json"),
+      fx("exports/staging-drifted.json"),
+      fx("exports/prod-show-secrets.json"),
+      "--rules",
+      RULES,
+      "--format",
+      format,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).not.toContain(LEAK_CANARY);
     expect(r.stdout).toContain("visibilityTimeoutSeconds");

@@ -14,7 +14,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function cli(argv: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; isTTY?: boolean; now?: string } = {}): Promise<CliResult> {
+export async function cli(
+  argv: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined>; isTTY?: boolean; now?: string } = {},
+): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const code = await run(argv, {

@@ -16,7 +16,8 @@ let compiled: ValidateFunction | undefined;
 export function sarifValidator(): ValidateFunction {
   if (!compiled) {
     const schema = JSON.parse(fs.readFileSync(SARIF_SCHEMA_FILE, "utf8")) as { $schema: string };
-    if (schema.$schema !== "http://json-schema.org/draft-07/schema#") throw new Error(`${SARIF_SCHEMA_FILE}: expected the draft-07 schema`);
+    if (schema.$schema !== "http://json-schema.org/draft-07/schema#")
+      throw new Error(`${SARIF_SCHEMA_FILE}: expected the draft-07 schema`);
     const ajv = new Ajv({ allErrors: true, strict: false });
     addFormats(ajv);
     compiled = ajv.compile(schema);

@@ -20,7 +20,14 @@ describe("pulumi stack export", () => {
   test("reads environment, region, account, suffix, parents, providers and dependencies", () => {
     const s = readStackExport(fx("exports/staging.json"), opts);
     expect(s.source).toBe("export");
-    expect(s.context).toEqual({ env: "staging", stack: "staging", project: "data-platform", accountId: "222222222222", region: "us-west-1", suffix: "x1" });
+    expect(s.context).toEqual({
+      env: "staging",
+      stack: "staging",
+      project: "data-platform",
+      accountId: "222222222222",
+      region: "us-west-1",
+      suffix: "x1",
+    });
     const fn = s.resources.find((r) => r.type === "aws:lambda/function:Function")!;
     expect(fn.name).toBe("staging-ingest-validator-function");
     expect(fn.parent).toMatch(/IngestPipeline::staging-ingest-pipeline$/);
@@ -51,8 +58,12 @@ describe("pulumi stack export", () => {
   });
 
   test("the environment comes from the rules; a stack the rules do not know is an error", () => {
-    const doc = JSON.parse(fs.readFileSync(fx("exports/dev.json"), "utf8").replace(/urn:pulumi:dev::/g, "urn:pulumi:qa::"));
-    expect(() => parseStackExport(doc, "qa.json", opts)).toThrow(/qa.json: deployment.resources\[0\].urn names stack "qa", which is not a stack of any environment .*unknown stack/);
+    const doc = JSON.parse(
+      fs.readFileSync(fx("exports/dev.json"), "utf8").replace(/urn:pulumi:dev::/g, "urn:pulumi:qa::"),
+    );
+    expect(() => parseStackExport(doc, "qa.json", opts)).toThrow(
+      /qa.json: deployment.resources\[0\].urn names stack "qa", which is not a stack of any environment .*unknown stack/,
+    );
     expect(parseStackExport(doc, "qa.json", { resolveEnvironment: stackIsEnvironment }).context.env).toBe("qa");
   });
 });
@@ -66,7 +77,11 @@ describe("pulumi preview --json", () => {
     expect(s.resources.find((r) => r.type === "aws:lambda/function:Function")!.props.memorySize).toBe(2048);
     const p = readPreview(fx("previews/prod-delete-alarm.json"), opts);
     expect(p.resources.some((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")).toBe(false);
-    expect(readStackExport(fx("exports/prod.json"), opts).resources.some((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")).toBe(true);
+    expect(
+      readStackExport(fx("exports/prod.json"), opts).resources.some(
+        (r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm",
+      ),
+    ).toBe(true);
     expect(p.config).toHaveProperty("data-platform:validatorApiToken", "[secret]");
   });
 
@@ -74,7 +89,13 @@ describe("pulumi preview --json", () => {
     const doc = JSON.parse(fs.readFileSync(fx("previews/dev.json"), "utf8"));
     const i = doc.steps.findIndex((s: { newState?: { type: string } }) => s.newState?.type === "aws:sqs/queue:Queue");
     const step = doc.steps[i];
-    doc.steps.splice(i, 1, { ...step, op: "create-replacement" }, { ...step, op: "replace" }, { op: "delete-replaced", urn: step.urn, oldState: step.oldState });
+    doc.steps.splice(
+      i,
+      1,
+      { ...step, op: "create-replacement" },
+      { ...step, op: "replace" },
+      { op: "delete-replaced", urn: step.urn, oldState: step.oldState },
+    );
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "parity-")), "replace.json");
     fs.writeFileSync(file, JSON.stringify(doc));
     const s = readAnySnapshot(file, opts);
@@ -126,7 +147,15 @@ describe("what Pulumi writes (apitype ResourceV3, PreviewDigest)", () => {
     for (const k of Object.keys(fn.propertyDependencies)) fn.propertyDependencies[k] = null;
     fn.propertyDependencies.extra = null;
     const stackRes = doc.deployment.resources[0];
-    Object.assign(stackRes, { dependencies: null, parent: null, provider: "", id: null, inputs: null, outputs: null, protect: null });
+    Object.assign(stackRes, {
+      dependencies: null,
+      parent: null,
+      provider: "",
+      id: null,
+      inputs: null,
+      outputs: null,
+      protect: null,
+    });
     const s = parseStackExport(doc, "x.json", opts);
     const got = s.resources.find((r) => r.urn === fn.urn)!;
     // property dependencies null → only the explicit dependencies remain
@@ -172,7 +201,9 @@ describe("what Pulumi writes (apitype ResourceV3, PreviewDigest)", () => {
     }
     const doc = exportDoc();
     doc.version = 7;
-    expect(() => parseStackExport(doc, "x.json", opts)).toThrow(/x\.json: version is 7: a deployment newer than this reader knows/);
+    expect(() => parseStackExport(doc, "x.json", opts)).toThrow(
+      /x\.json: version is 7: a deployment newer than this reader knows/,
+    );
   });
 
   test("a default preview's implied default provider counts as present, with the package's config as inputs", () => {
@@ -182,7 +213,12 @@ describe("what Pulumi writes (apitype ResourceV3, PreviewDigest)", () => {
     fs.writeFileSync(file, JSON.stringify(doc));
     const s = readAnySnapshot(file, opts);
     const p = s.resources.find((r) => r.type === "pulumi:providers:aws")!;
-    expect(p).toMatchObject({ urn: "urn:pulumi:dev::data-platform::pulumi:providers:aws::default_7_48_0", custom: true, implied: true, props: { region: "us-east-2", version: "7.48.0" } });
+    expect(p).toMatchObject({
+      urn: "urn:pulumi:dev::data-platform::pulumi:providers:aws::default_7_48_0",
+      custom: true,
+      implied: true,
+      props: { region: "us-east-2", version: "7.48.0" },
+    });
     expect(s.context.region).toBe("us-east-2");
     fs.rmSync(path.dirname(file), { recursive: true });
   });
@@ -199,8 +235,12 @@ describe("what Pulumi writes (apitype ResourceV3, PreviewDigest)", () => {
   });
 
   test("detect names the kinds it does not compare", () => {
-    expect(() => sniff("plan.json", JSON.stringify({ manifest: {}, resourcePlans: {} }))).toThrow(/plan\.json: resourcePlans is a `pulumi preview --save-plan` update plan/);
-    expect(() => sniff("v0.json", JSON.stringify({ target: "foo", latest: { resources: [] } }))).toThrow(/version-0 state checkpoint/);
+    expect(() => sniff("plan.json", JSON.stringify({ manifest: {}, resourcePlans: {} }))).toThrow(
+      /plan\.json: resourcePlans is a `pulumi preview --save-plan` update plan/,
+    );
+    expect(() => sniff("v0.json", JSON.stringify({ target: "foo", latest: { resources: [] } }))).toThrow(
+      /version-0 state checkpoint/,
+    );
     expect(sniff("cp.json", JSON.stringify({ version: 3, checkpoint: { stack: "dev" } })).kind).toBe("export");
     expect(sniff("p.json", JSON.stringify({ changeSummary: { same: 3 } })).kind).toBe("preview");
   });

@@ -1,7 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import {
-  asSecret, configFromRuntime, parseConfigValue, readStackConfigFile, SECRET_SIG, SIG_KEY, validateStackConfig,
+  asSecret,
+  configFromRuntime,
+  parseConfigValue,
+  readStackConfigFile,
+  SECRET_SIG,
+  SIG_KEY,
+  validateStackConfig,
 } from "../../consistency-rules/src";
 import { rules, tmpFile } from "./helpers";
 
@@ -25,12 +31,23 @@ const schema = {
 };
 
 const opts = (over: Partial<Parameters<typeof validateStackConfig>[1]> = {}) => ({
-  file: "Pulumi.staging.yaml", stack: "staging", env: "staging", project: "demo", schema, ...over,
+  file: "Pulumi.staging.yaml",
+  stack: "staging",
+  env: "staging",
+  project: "demo",
+  schema,
+  ...over,
 });
 
 const CIPHER = "v1:AAAABBBBCCCCsecretcipher==";
 const secret = { [SIG_KEY]: SECRET_SIG, ciphertext: CIPHER };
-const good = { "demo:memoryMb": 512, "demo:owner": "team@example.com", "demo:token": secret, "demo:apiKey": secret, "aws:region": "us-west-1" };
+const good = {
+  "demo:memoryMb": 512,
+  "demo:owner": "team@example.com",
+  "demo:token": secret,
+  "demo:apiKey": secret,
+  "aws:region": "us-west-1",
+};
 
 describe("validateStackConfig", () => {
   it("accepts a valid config and ignores other namespaces", () => {
@@ -40,18 +57,24 @@ describe("validateStackConfig", () => {
   it("renders each problem on one line in the documented format", () => {
     const lines = validateStackConfig(
       {
-        "demo:memoryMb": "lots", "demo:owner": "nobody", "demo:cidr": "10.0.0.0/33", "demo:retention": 8,
-        "demo:bogus": true, "demo:emails": ["a@example.com", "oops"], "demo:token": secret, "demo:apiKey": secret,
+        "demo:memoryMb": "lots",
+        "demo:owner": "nobody",
+        "demo:cidr": "10.0.0.0/33",
+        "demo:retention": 8,
+        "demo:bogus": true,
+        "demo:emails": ["a@example.com", "oops"],
+        "demo:token": secret,
+        "demo:apiKey": secret,
       },
       opts(),
     ).map((e) => e.message);
     expect(lines.sort()).toEqual([
-      'Pulumi.staging.yaml: demo:bogus is not a known key',
+      "Pulumi.staging.yaml: demo:bogus is not a known key",
       'Pulumi.staging.yaml: demo:cidr must be a valid ipv4-cidr, got "10.0.0.0/33"',
       'Pulumi.staging.yaml: demo:emails[1] must be a valid email, got "oops"',
       'Pulumi.staging.yaml: demo:memoryMb must be one of 128..10240, got "lots"',
       'Pulumi.staging.yaml: demo:owner must be a valid email, got "nobody"',
-      'Pulumi.staging.yaml: demo:retention must be one of 7, 30, got 8',
+      "Pulumi.staging.yaml: demo:retention must be one of 7, 30, got 8",
     ]);
   });
 
@@ -71,19 +94,25 @@ describe("validateStackConfig", () => {
   });
 
   it("treats un-namespaced keys as project keys", () => {
-    expect(validateStackConfig({ memoryMb: 1, owner: "a@example.com", token: secret, apiKey: secret }, opts()).map((e) => e.message)).toEqual([
-      "Pulumi.staging.yaml: demo:memoryMb must be one of 128..10240, got 1",
-    ]);
+    expect(
+      validateStackConfig({ memoryMb: 1, owner: "a@example.com", token: secret, apiKey: secret }, opts()).map(
+        (e) => e.message,
+      ),
+    ).toEqual(["Pulumi.staging.yaml: demo:memoryMb must be one of 128..10240, got 1"]);
   });
 
   it("accepts secrets for secret keys and string keys without validating or printing them", () => {
-    const lines = validateStackConfig({ ...good, "demo:note": secret, "demo:owner": secret }, opts()).map((e) => e.message);
+    const lines = validateStackConfig({ ...good, "demo:note": secret, "demo:owner": secret }, opts()).map(
+      (e) => e.message,
+    );
     expect(lines).toEqual([]);
   });
 
   it("rejects a secret where a non-string is expected, and plain text in a secret key, never printing the value", () => {
-    const lines = validateStackConfig({ ...good, "demo:memoryMb": { [SIG_KEY]: SECRET_SIG, value: 512 }, "demo:token": "plain-text-token-xxxxxxxxxxx" }, opts())
-      .map((e) => e.message);
+    const lines = validateStackConfig(
+      { ...good, "demo:memoryMb": { [SIG_KEY]: SECRET_SIG, value: 512 }, "demo:token": "plain-text-token-xxxxxxxxxxx" },
+      opts(),
+    ).map((e) => e.message);
     expect(lines).toEqual([
       "Pulumi.staging.yaml: demo:memoryMb must not be a secret (the schema expects integer)",
       "Pulumi.staging.yaml: demo:token must be a secret (set it with `pulumi config set --secret`)",
@@ -94,7 +123,12 @@ describe("validateStackConfig", () => {
   it("with rules, checks aws:region and accountId against the environment", () => {
     const r = rules();
     expect(validateStackConfig({ ...good, "demo:accountId": "222222222222" }, opts({ rules: r }))).toEqual([]);
-    expect(validateStackConfig({ ...good, "aws:region": "us-east-1", "demo:accountId": "333333333333" }, opts({ rules: r })).map((e) => e.message)).toEqual([
+    expect(
+      validateStackConfig(
+        { ...good, "aws:region": "us-east-1", "demo:accountId": "333333333333" },
+        opts({ rules: r }),
+      ).map((e) => e.message),
+    ).toEqual([
       'Pulumi.staging.yaml: aws:region must be "us-west-1" (environment staging in demo.rules.json), got "us-east-1"',
       'Pulumi.staging.yaml: demo:accountId must be "222222222222" (environment staging in demo.rules.json), got "333333333333"',
     ]);
@@ -110,7 +144,10 @@ describe("validateStackConfig", () => {
 
 describe("readStackConfigFile", () => {
   it("reads namespaced keys, lifts secure values into secret markers and finds the project", () => {
-    const file = tmpFile("Pulumi.staging.yaml", `config:\n  aws:region: us-west-1\n  demo:memoryMb: 512\n  demo:token:\n    secure: ${CIPHER}\n  demo:nested:\n    inner:\n      secure: v1:zzz\n  plain: 1\n`);
+    const file = tmpFile(
+      "Pulumi.staging.yaml",
+      `config:\n  aws:region: us-west-1\n  demo:memoryMb: 512\n  demo:token:\n    secure: ${CIPHER}\n  demo:nested:\n    inner:\n      secure: v1:zzz\n  plain: 1\n`,
+    );
     fs.writeFileSync(path.join(path.dirname(file), "Pulumi.yaml"), "name: demo\nruntime: nodejs\n");
     const read = readStackConfigFile(file);
     expect(read.project).toBe("demo");
@@ -127,27 +164,39 @@ describe("readStackConfigFile", () => {
     const dup = tmpFile("Pulumi.dev.yaml", "config:\n  demo:a: 1\n  demo:a: 2\n");
     expect(() => readStackConfigFile(dup)).toThrow(`${dup}: line 3:3 Map keys must be unique`);
     const bad = tmpFile("Pulumi.dev.yaml", "config:\n  demo:a: [1, 2\n");
-    expect(() => readStackConfigFile(bad)).toThrow(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: line \\d+:\\d+ `));
+    expect(() => readStackConfigFile(bad)).toThrow(
+      new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: line \\d+:\\d+ `),
+    );
   });
 
   it("requires a config map", () => {
     const none = tmpFile("Pulumi.dev.yaml", "encryptionsalt: abc\n");
-    expect(() => readStackConfigFile(none)).toThrow(`${none}: config is required (a map of <namespace>:<key> to value)`);
+    expect(() => readStackConfigFile(none)).toThrow(
+      `${none}: config is required (a map of <namespace>:<key> to value)`,
+    );
     const list = tmpFile("Pulumi.dev.yaml", "config:\n  - a\n");
-    expect(() => readStackConfigFile(list)).toThrow(`${list}: config must be a map of <namespace>:<key> to value, got object`);
-    expect(() => readStackConfigFile("/nonexistent/Pulumi.x.yaml")).toThrow("/nonexistent/Pulumi.x.yaml: cannot be read (ENOENT)");
+    expect(() => readStackConfigFile(list)).toThrow(
+      `${list}: config must be a map of <namespace>:<key> to value, got object`,
+    );
+    expect(() => readStackConfigFile("/nonexistent/Pulumi.x.yaml")).toThrow(
+      "/nonexistent/Pulumi.x.yaml: cannot be read (ENOENT)",
+    );
   });
 
   it("reads and validates the reference stacks against the reference schema and rules", () => {
     const root = path.join(__dirname, "../..");
-    const ref = JSON.parse(fs.readFileSync(path.join(root, "consistency-rules/data-platform.config.schema.json"), "utf8"));
+    const ref = JSON.parse(
+      fs.readFileSync(path.join(root, "consistency-rules/data-platform.config.schema.json"), "utf8"),
+    );
     const r = rules({ project: "data-platform" });
     for (const env of ["dev", "staging", "prod"]) {
       const f = path.join(root, `Pulumi.${env}.yaml`);
       if (!fs.existsSync(f)) continue;
       const read = readStackConfigFile(f);
       expect(read.project).toBe("data-platform");
-      expect(validateStackConfig(read.values, { file: f, stack: env, env, project: "data-platform", schema: ref, rules: r })).toEqual([]);
+      expect(
+        validateStackConfig(read.values, { file: f, stack: env, env, project: "data-platform", schema: ref, rules: r }),
+      ).toEqual([]);
     }
   });
 });
@@ -163,8 +212,18 @@ describe("runtime config", () => {
   });
 
   it("validates pulumi.runtime.allConfig()-shaped input with the same messages", () => {
-    const all = { "demo:memoryMb": "lots", "demo:owner": "team@example.com", "demo:token": "a-very-long-secret-token-value", "demo:apiKey": "k", "aws:region": "us-west-1" };
-    const values = configFromRuntime(all, { project: "demo", schema, isSecretKey: (k) => k === "demo:token" || k === "demo:apiKey" });
+    const all = {
+      "demo:memoryMb": "lots",
+      "demo:owner": "team@example.com",
+      "demo:token": "a-very-long-secret-token-value",
+      "demo:apiKey": "k",
+      "aws:region": "us-west-1",
+    };
+    const values = configFromRuntime(all, {
+      project: "demo",
+      schema,
+      isSecretKey: (k) => k === "demo:token" || k === "demo:apiKey",
+    });
     expect(values["demo:token"]).toEqual(asSecret("a-very-long-secret-token-value"));
     const lines = validateStackConfig(values, opts()).map((e) => e.message);
     expect(lines).toEqual(['Pulumi.staging.yaml: demo:memoryMb must be one of 128..10240, got "lots"']);

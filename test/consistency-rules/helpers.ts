@@ -18,13 +18,25 @@ export function rulesObject(over: Record<string, unknown> = {}): Record<string, 
     environments: ENVS,
     invariants: [
       { id: "parity-lambda-runtime", type: "aws:lambda/function:Function", path: "runtime", expect: "nodejs22.x" },
-      { id: "parity-sqs-queue-retention", type: "aws:sqs/queue:Queue", path: "messageRetentionSeconds", expect: 1209600, severity: "high" },
+      {
+        id: "parity-sqs-queue-retention",
+        type: "aws:sqs/queue:Queue",
+        path: "messageRetentionSeconds",
+        expect: 1209600,
+        severity: "high",
+      },
       { id: "parity-lambda-timeout", type: "aws:lambda/function:Function", path: "timeout" },
     ],
     approvals: [
       {
-        id: "validator-memory", type: "aws:lambda/function:Function", resource: "ingest-validator-function", path: "memorySize",
-        values: { dev: 512, staging: 512, prod: 1024 }, reason: "prod processes 10x the volume", owner: "platform-team", expires: "2027-12-31",
+        id: "validator-memory",
+        type: "aws:lambda/function:Function",
+        resource: "ingest-validator-function",
+        path: "memorySize",
+        values: { dev: 512, staging: 512, prod: 1024 },
+        reason: "prod processes 10x the volume",
+        owner: "platform-team",
+        expires: "2027-12-31",
       },
     ],
     ...over,
@@ -35,7 +47,13 @@ export function rules(over: Record<string, unknown> = {}): RuleSet {
   return loadRulesFromObject(rulesObject(over), "demo.rules.json");
 }
 
-export function resource(env: string, type: string, name: string, props: Record<string, unknown>, project = "demo"): SnapshotResource {
+export function resource(
+  env: string,
+  type: string,
+  name: string,
+  props: Record<string, unknown>,
+  project = "demo",
+): SnapshotResource {
   return { urn: `urn:pulumi:${env}::${project}::${type}::${name}`, type, name, custom: true, dependencies: [], props };
 }
 

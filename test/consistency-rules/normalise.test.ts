@@ -5,12 +5,20 @@ const BUCKET = "aws:s3/bucket:Bucket";
 
 describe("normaliseSnapshot", () => {
   it("gives dev-…-x1 and prod-…-x1 the same identity and the same values", () => {
-    const dev = normaliseSnapshot(snapshot("dev", [resource("dev", BUCKET, "dev-ingest-raw-bucket", { bucket: "dev-ingest-raw-bucket-x1" })]));
-    const prod = normaliseSnapshot(snapshot("prod", [resource("prod", BUCKET, "prod-ingest-raw-bucket", { bucket: "prod-ingest-raw-bucket-x1" })]));
+    const dev = normaliseSnapshot(
+      snapshot("dev", [resource("dev", BUCKET, "dev-ingest-raw-bucket", { bucket: "dev-ingest-raw-bucket-x1" })]),
+    );
+    const prod = normaliseSnapshot(
+      snapshot("prod", [resource("prod", BUCKET, "prod-ingest-raw-bucket", { bucket: "prod-ingest-raw-bucket-x1" })]),
+    );
     expect([...dev.resources.keys()]).toEqual([`${BUCKET}::ingest-raw-bucket`]);
     expect([...prod.resources.keys()]).toEqual([...dev.resources.keys()]);
-    expect(dev.resources.get(`${BUCKET}::ingest-raw-bucket`)!.props).toEqual({ bucket: "{env}-ingest-raw-bucket-{suffix}" });
-    expect(prod.resources.get(`${BUCKET}::ingest-raw-bucket`)!.props).toEqual(dev.resources.get(`${BUCKET}::ingest-raw-bucket`)!.props);
+    expect(dev.resources.get(`${BUCKET}::ingest-raw-bucket`)!.props).toEqual({
+      bucket: "{env}-ingest-raw-bucket-{suffix}",
+    });
+    expect(prod.resources.get(`${BUCKET}::ingest-raw-bucket`)!.props).toEqual(
+      dev.resources.get(`${BUCKET}::ingest-raw-bucket`)!.props,
+    );
   });
 
   it("strips env, suffix and Pulumi auto-name suffixes from logical ids", () => {
@@ -46,8 +54,16 @@ describe("normaliseSnapshot", () => {
   });
 
   it("replaces env names only as whole tokens", () => {
-    const n = normaliseSnapshot(snapshot("dev", [resource("dev", "t:m:T", "dev-a", { a: "device-dev_x/dev:y.dev", b: "devdev", Environment: "dev" })]));
-    expect(n.resources.get("t:m:T::a")!.props).toEqual({ a: "device-{env}_x/{env}:y.{env}", b: "devdev", Environment: "{env}" });
+    const n = normaliseSnapshot(
+      snapshot("dev", [
+        resource("dev", "t:m:T", "dev-a", { a: "device-dev_x/dev:y.dev", b: "devdev", Environment: "dev" }),
+      ]),
+    );
+    expect(n.resources.get("t:m:T::a")!.props).toEqual({
+      a: "device-{env}_x/{env}:y.{env}",
+      b: "devdev",
+      Environment: "{env}",
+    });
   });
 
   it("turns secrets into [secret], keeps UNKNOWN, drops __defaults and asset hashes", () => {
@@ -92,16 +108,30 @@ describe("normaliseSnapshot", () => {
       source: "config" as const,
       origin: "Pulumi.prod.yaml",
       resources: [],
-      config: { "demo:environmentSuffix": "p9", "demo:accountId": "333333333333", "aws:region": "us-east-1", "demo:name": "prod-thing-p9", "demo:secret": { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:x" } },
+      config: {
+        "demo:environmentSuffix": "p9",
+        "demo:accountId": "333333333333",
+        "aws:region": "us-east-1",
+        "demo:name": "prod-thing-p9",
+        "demo:secret": { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:x" },
+      },
     };
     const n = normaliseSnapshot(snap, rules());
     expect(n.context.accountId).toBe("333333333333");
-    expect(n.config).toEqual({ "demo:environmentSuffix": "{suffix}", "demo:accountId": "{account}", "aws:region": "{region}", "demo:name": "{env}-thing-{suffix}", "demo:secret": "[secret]" });
+    expect(n.config).toEqual({
+      "demo:environmentSuffix": "{suffix}",
+      "demo:accountId": "{account}",
+      "aws:region": "{region}",
+      "demo:name": "{env}-thing-{suffix}",
+      "demo:secret": "[secret]",
+    });
   });
 
   it("survives hostile input", () => {
     expect(() => normaliseSnapshot({} as never)).not.toThrow();
-    expect(() => normaliseSnapshot({ context: null, resources: [null, 1, { props: 5 }, { name: {} }] } as never)).not.toThrow();
+    expect(() =>
+      normaliseSnapshot({ context: null, resources: [null, 1, { props: 5 }, { name: {} }] } as never),
+    ).not.toThrow();
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(() => normaliseSnapshot(snapshot("dev", [resource("dev", "t:m:T", "dev-c", cyclic)]))).not.toThrow();

@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import {
-  checkStack, compareSnapshots, normaliseSnapshot, SECRET_SIG, SIG_KEY, UNKNOWN, type Snapshot,
+  checkStack,
+  compareSnapshots,
+  normaliseSnapshot,
+  SECRET_SIG,
+  SIG_KEY,
+  UNKNOWN,
+  type Snapshot,
 } from "../../consistency-rules/src";
 import { rules } from "./helpers";
 
@@ -11,10 +17,43 @@ const RULES = rules({
     { id: "parity-tag-keys", type: "*", path: "tags.$keys" },
   ],
   approvals: [
-    { id: "any-mem", type: "*", resource: "*", path: "memorySize", values: { dev: { min: 0, max: 10 }, prod: { oneOf: [1, "x"] }, staging: { any: true } }, reason: "property-test approval", owner: "t" },
-    { id: "any-tag", type: "*", resource: "r-*", path: "tags.Team", values: { dev: "dev", prod: "prod" }, reason: "property-test approval", owner: "t", expires: "2020-01-01" },
-    { id: "any-present", type: "*", resource: "*", path: "$present", values: { dev: true }, reason: "property-test approval", owner: "t" },
-    { id: "cfg", type: "config", resource: "config", path: "k", values: { dev: 1 }, reason: "property-test approval", owner: "t" },
+    {
+      id: "any-mem",
+      type: "*",
+      resource: "*",
+      path: "memorySize",
+      values: { dev: { min: 0, max: 10 }, prod: { oneOf: [1, "x"] }, staging: { any: true } },
+      reason: "property-test approval",
+      owner: "t",
+    },
+    {
+      id: "any-tag",
+      type: "*",
+      resource: "r-*",
+      path: "tags.Team",
+      values: { dev: "dev", prod: "prod" },
+      reason: "property-test approval",
+      owner: "t",
+      expires: "2020-01-01",
+    },
+    {
+      id: "any-present",
+      type: "*",
+      resource: "*",
+      path: "$present",
+      values: { dev: true },
+      reason: "property-test approval",
+      owner: "t",
+    },
+    {
+      id: "cfg",
+      type: "config",
+      resource: "config",
+      path: "k",
+      values: { dev: 1 },
+      reason: "property-test approval",
+      owner: "t",
+    },
   ],
 });
 
@@ -22,9 +61,36 @@ const RULES = rules({
 const secretArb = fc.uuid().map((u) => `SECRET-${u}`);
 const marker = (s: string, how: "value" | "ciphertext") => ({ [SIG_KEY]: SECRET_SIG, [how]: s });
 
-const keyArb = fc.constantFrom("runtime", "memorySize", "tags", "Team", "a", "b", "0", "x.y", "__defaults", "dev", "hash", "$keys", "*");
+const keyArb = fc.constantFrom(
+  "runtime",
+  "memorySize",
+  "tags",
+  "Team",
+  "a",
+  "b",
+  "0",
+  "x.y",
+  "__defaults",
+  "dev",
+  "hash",
+  "$keys",
+  "*",
+);
 const leafArb = fc.oneof(
-  fc.constantFrom<unknown>(UNKNOWN, "nodejs22.x", "dev", "prod-x1", "arn:aws:iam::111111111111:role/dev-r", "us-east-1", '{"b":1,"a":[1]}', null, true, 0, 1, -1.5),
+  fc.constantFrom<unknown>(
+    UNKNOWN,
+    "nodejs22.x",
+    "dev",
+    "prod-x1",
+    "arn:aws:iam::111111111111:role/dev-r",
+    "us-east-1",
+    '{"b":1,"a":[1]}',
+    null,
+    true,
+    0,
+    1,
+    -1.5,
+  ),
   fc.string(),
   fc.integer(),
 );
@@ -35,7 +101,9 @@ function valueArb(): fc.Arbitrary<unknown> {
     value: fc.oneof(
       { depthSize: "small", withCrossShrink: true },
       leafArb,
-      fc.tuple(secretArb, fc.constantFrom<"value" | "ciphertext">("value", "ciphertext")).map(([s, how]) => marker(s, how)),
+      fc
+        .tuple(secretArb, fc.constantFrom<"value" | "ciphertext">("value", "ciphertext"))
+        .map(([s, how]) => marker(s, how)),
       fc.array(tie("value"), { maxLength: 4 }),
       fc.dictionary(keyArb, tie("value"), { maxKeys: 5 }),
     ),
@@ -64,7 +132,10 @@ const snapshotArb = (): fc.Arbitrary<Snapshot> => {
     source: fc.constantFrom("plan", "export", "preview", "config"),
     origin: fc.string(),
     resources: fc.array(resourceArb, { maxLength: 5 }),
-    config: fc.option(fc.dictionary(fc.constantFrom("demo:k", "k", "aws:region", "demo:x"), valueArb(), { maxKeys: 4 }), { nil: undefined }),
+    config: fc.option(
+      fc.dictionary(fc.constantFrom("demo:k", "k", "aws:region", "demo:x"), valueArb(), { maxKeys: 4 }),
+      { nil: undefined },
+    ),
   }) as fc.Arbitrary<Snapshot>;
 };
 
@@ -79,7 +150,12 @@ const DATES = fc.date({ min: new Date("2019-01-01"), max: new Date("2030-01-01")
 
 describe("properties", () => {
   it("normaliseSnapshot never throws on anything", () => {
-    fc.assert(fc.property(fc.anything(), (x) => { normaliseSnapshot(x as Snapshot, RULES); }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.anything(), (x) => {
+        normaliseSnapshot(x as Snapshot, RULES);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("normaliseSnapshot never throws on snapshot-shaped JSON, and never lets a secret through", () => {
@@ -99,7 +175,10 @@ describe("properties", () => {
     fc.assert(
       fc.property(fc.array(snapshotArb(), { minLength: 1, maxLength: 3 }), DATES, (snaps, now) => {
         const normalised = snaps.map((s) => normaliseSnapshot(s, RULES));
-        const findings = [...compareSnapshots(normalised, RULES, now), ...normalised.flatMap((n) => checkStack(n, RULES, now))];
+        const findings = [
+          ...compareSnapshots(normalised, RULES, now),
+          ...normalised.flatMap((n) => checkStack(n, RULES, now)),
+        ];
         expectNoSecret(snaps, findings);
         for (const f of findings) {
           expect(["fail", "pass", "approved", "indeterminate"]).toContain(f.status);
@@ -126,9 +205,14 @@ describe("properties", () => {
       fc.property(snapshotArb(), (s) => {
         const a = normaliseSnapshot(s, RULES);
         const fs = compareSnapshots([a, a], RULES, new Date("2019-06-01"));
-        const bad = fs.filter((f) => (f.ruleId === "parity-unapproved-difference" || f.ruleId === "parity-resource-inventory") && f.status !== "indeterminate");
+        const bad = fs.filter(
+          (f) =>
+            (f.ruleId === "parity-unapproved-difference" || f.ruleId === "parity-resource-inventory") &&
+            f.status !== "indeterminate",
+        );
         expect(bad).toEqual([]);
-        for (const f of fs.filter((x) => x.status === "indeterminate" && x.ruleId === "parity-unapproved-difference")) expect(JSON.stringify(f.values)).toContain(UNKNOWN);
+        for (const f of fs.filter((x) => x.status === "indeterminate" && x.ruleId === "parity-unapproved-difference"))
+          expect(JSON.stringify(f.values)).toContain(UNKNOWN);
       }),
       { numRuns: 200 },
     );

@@ -14,8 +14,14 @@ function problems(f: () => unknown): string[] {
 }
 
 const approval = (over: Record<string, unknown>) => ({
-  id: "a1", type: "aws:lambda/function:Function", resource: "fn", path: "memorySize",
-  values: { dev: 1 }, reason: "a good reason here", owner: "platform-team", ...over,
+  id: "a1",
+  type: "aws:lambda/function:Function",
+  resource: "fn",
+  path: "memorySize",
+  values: { dev: 1 },
+  reason: "a good reason here",
+  owner: "platform-team",
+  ...over,
 });
 
 describe("loadRules", () => {
@@ -26,10 +32,24 @@ describe("loadRules", () => {
     expect(r.envNames).toEqual(["dev", "staging", "prod"]);
     expect(r.configSchemaPath).toBe(path.join(path.dirname(file), "data-platform.config.schema.json"));
     expect(fs.existsSync(r.configSchemaPath!)).toBe(true);
-    expect(r.expectation("prod", "aws:lambda/function:Function", "ingest-validator-function", "memorySize", new Date("2026-01-01"))).toBe(1024);
-    expect(r.expectation("dev", "aws:lambda/function:Function", "ingest-validator-function", "runtime")).toBe("nodejs22.x");
-    expect(r.expectation("dev", "aws:lambda/function:Function", "ingest-validator-function", "tracingConfig.mode")).toBe("PassThrough");
-    expect(r.expectation("staging", "aws:cloudwatch/logGroup:LogGroup", "ingest-validator-logs", "retentionInDays")).toBe(7);
+    expect(
+      r.expectation(
+        "prod",
+        "aws:lambda/function:Function",
+        "ingest-validator-function",
+        "memorySize",
+        new Date("2026-01-01"),
+      ),
+    ).toBe(1024);
+    expect(r.expectation("dev", "aws:lambda/function:Function", "ingest-validator-function", "runtime")).toBe(
+      "nodejs22.x",
+    );
+    expect(
+      r.expectation("dev", "aws:lambda/function:Function", "ingest-validator-function", "tracingConfig.mode"),
+    ).toBe("PassThrough");
+    expect(
+      r.expectation("staging", "aws:cloudwatch/logGroup:LogGroup", "ingest-validator-logs", "retentionInDays"),
+    ).toBe(7);
   });
 
   it("reports each bad approval field as one line with file and JSON path", () => {
@@ -41,11 +61,13 @@ describe("loadRules", () => {
       ],
     });
     const lines = problems(() => loadRulesFromObject(JSON.parse(JSON.stringify(obj)), "x.rules.json"));
-    expect(lines).toEqual(expect.arrayContaining([
-      "x.rules.json: approvals[0].reason is required",
-      'x.rules.json: approvals[1].reason must NOT have fewer than 10 characters, got "short"',
-      'x.rules.json: approvals[2].expires must match format "date", got "2027-13-45"',
-    ]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        "x.rules.json: approvals[0].reason is required",
+        'x.rules.json: approvals[1].reason must NOT have fewer than 10 characters, got "short"',
+        'x.rules.json: approvals[2].expires must match format "date", got "2027-13-45"',
+      ]),
+    );
     expect(lines).toHaveLength(3);
   });
 
@@ -85,14 +107,21 @@ describe("loadRules", () => {
   });
 
   it("reports duplicate JSON keys instead of silently keeping the last", () => {
-    const file = tmpFile("dup.rules.json", JSON.stringify(rulesObject(), null, 2).replace('"project": "demo",', '"project": "demo",\n  "project": "other",'));
+    const file = tmpFile(
+      "dup.rules.json",
+      JSON.stringify(rulesObject(), null, 2).replace('"project": "demo",', '"project": "demo",\n  "project": "other",'),
+    );
     expect(problems(() => loadRules(file))[0]).toMatch(/: line 4:3 duplicate key$/);
   });
 
   it("reports a missing file and a missing config schema", () => {
-    expect(problems(() => loadRules("/nonexistent/x.rules.json"))).toEqual(["/nonexistent/x.rules.json: cannot be read (ENOENT)"]);
+    expect(problems(() => loadRules("/nonexistent/x.rules.json"))).toEqual([
+      "/nonexistent/x.rules.json: cannot be read (ENOENT)",
+    ]);
     const file = tmpFile("y.rules.json", JSON.stringify(rulesObject({ configSchema: "./nope.json" })));
-    expect(problems(() => loadRules(file))[0]).toMatch(/: configSchema names a file that does not exist: .*nope\.json$/);
+    expect(problems(() => loadRules(file))[0]).toMatch(
+      /: configSchema names a file that does not exist: .*nope\.json$/,
+    );
   });
 
   it("throws InputErrors (not a crash) on non-object input", () => {
@@ -106,7 +135,13 @@ describe("RuleSet", () => {
     environments: { dev: { stacks: ["dev", "dev-eu"] }, prod: { stacks: ["prod"] } },
     approvals: [
       approval({ id: "glob", type: "*", resource: "notify-*", path: "tags.*", values: { dev: { any: true } } }),
-      approval({ id: "exact", type: "aws:sns/topic:Topic", resource: "notify-alerts", path: "tags.Team", values: { dev: "a", prod: "b" } }),
+      approval({
+        id: "exact",
+        type: "aws:sns/topic:Topic",
+        resource: "notify-alerts",
+        path: "tags.Team",
+        values: { dev: "a", prod: "b" },
+      }),
       approval({ id: "old", resource: "fn", path: "memorySize", values: { dev: 1 }, expires: "2020-01-01" }),
     ],
   });
@@ -132,7 +167,9 @@ describe("RuleSet", () => {
     expect(isExpired(a, new Date("2019-12-31T23:59:59Z"))).toBe(false);
     expect(isExpired(a, new Date("2020-01-01T23:59:59Z"))).toBe(false);
     expect(isExpired(a, new Date("2020-01-02T00:00:00Z"))).toBe(true);
-    expect(r.expectation("dev", "aws:lambda/function:Function", "fn", "memorySize", new Date("2030-01-01"))).toBeUndefined();
+    expect(
+      r.expectation("dev", "aws:lambda/function:Function", "fn", "memorySize", new Date("2030-01-01")),
+    ).toBeUndefined();
     expect(r.expectation("dev", "aws:lambda/function:Function", "fn", "memorySize", new Date("2019-01-01"))).toBe(1);
   });
 

@@ -23,7 +23,10 @@ let counter = 0;
 function projectWith(edit: (config: Record<string, unknown>) => void): string {
   const dir = path.join(tmpRoot, `p${counter++}`);
   fs.mkdirSync(dir);
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: data-platform\nruntime: nodejs\nmain: ${path.join(ROOT, "infra")}/\n`);
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    `name: data-platform\nruntime: nodejs\nmain: ${path.join(ROOT, "infra")}/\n`,
+  );
   fs.copyFileSync(path.join(ROOT, "tsconfig.json"), path.join(dir, "tsconfig.json"));
   const doc = parseDocument(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
   const js = doc.toJS() as { config: Record<string, unknown> };
@@ -40,24 +43,63 @@ function planError(result: PromiseSettledResult<Snapshot>): InputErrors {
 }
 
 const CASES: [string, (c: Record<string, unknown>) => void, string[]][] = [
-  ["wrong type", (c) => (c["data-platform:lambdaMemoryMb"] = "lots"), ['data-platform:lambdaMemoryMb must be one of 128..10240, got "lots"']],
-  ["out of range", (c) => (c["data-platform:lambdaTimeoutSec"] = 900), ["data-platform:lambdaTimeoutSec must be one of 1..300, got 900"]],
+  [
+    "wrong type",
+    (c) => (c["data-platform:lambdaMemoryMb"] = "lots"),
+    ['data-platform:lambdaMemoryMb must be one of 128..10240, got "lots"'],
+  ],
+  [
+    "out of range",
+    (c) => (c["data-platform:lambdaTimeoutSec"] = 900),
+    ["data-platform:lambdaTimeoutSec must be one of 1..300, got 900"],
+  ],
   ["missing key", (c) => delete c["data-platform:team"], ["data-platform:team is required"]],
-  ["bad CIDR", (c) => (c["data-platform:vpcCidr"] = "10.0.0.0/33"), ['data-platform:vpcCidr must be a valid ipv4-cidr, got "10.0.0.0/33"']],
-  ["bad email", (c) => (c["data-platform:alertEmails"] = ["oncall@example.com", "not-an-email"]), ['data-platform:alertEmails[1] must be a valid email, got "not-an-email"']],
-  ["not a CloudWatch retention", (c) => (c["data-platform:logRetentionDays"] = 10), [
-    "data-platform:logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, got 10",
-  ]],
+  [
+    "bad CIDR",
+    (c) => (c["data-platform:vpcCidr"] = "10.0.0.0/33"),
+    ['data-platform:vpcCidr must be a valid ipv4-cidr, got "10.0.0.0/33"'],
+  ],
+  [
+    "bad email",
+    (c) => (c["data-platform:alertEmails"] = ["oncall@example.com", "not-an-email"]),
+    ['data-platform:alertEmails[1] must be a valid email, got "not-an-email"'],
+  ],
+  [
+    "not a CloudWatch retention",
+    (c) => (c["data-platform:logRetentionDays"] = 10),
+    [
+      "data-platform:logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, got 10",
+    ],
+  ],
   ["unknown key", (c) => (c["data-platform:lambdaMemory"] = 512), ["data-platform:lambdaMemory is not a known key"]],
-  ["secret in plain text", (c) => (c["data-platform:validatorApiToken"] = "hunter2"), ["data-platform:validatorApiToken must be a secret (set it with `pulumi config set --secret`)"]],
-  ["missing region", (c) => delete c["aws:region"], ['aws:region is required (environment dev has region "us-east-2" in data-platform.rules.json)']],
-  ["account of another environment", (c) => (c["data-platform:accountId"] = "333333333333"), [
-    'data-platform:accountId must be "111111111111" (environment dev in data-platform.rules.json), got "333333333333"',
-  ]],
-  ["two mistakes, two lines", (c) => { c["data-platform:xrayTracing"] = "yes"; c["data-platform:sseAlgorithm"] = "DES"; }, [
-    'data-platform:xrayTracing must be boolean, got "yes"',
-    'data-platform:sseAlgorithm must be one of "aws:kms", "AES256", got "DES"',
-  ]],
+  [
+    "secret in plain text",
+    (c) => (c["data-platform:validatorApiToken"] = "hunter2"),
+    ["data-platform:validatorApiToken must be a secret (set it with `pulumi config set --secret`)"],
+  ],
+  [
+    "missing region",
+    (c) => delete c["aws:region"],
+    ['aws:region is required (environment dev has region "us-east-2" in data-platform.rules.json)'],
+  ],
+  [
+    "account of another environment",
+    (c) => (c["data-platform:accountId"] = "333333333333"),
+    [
+      'data-platform:accountId must be "111111111111" (environment dev in data-platform.rules.json), got "333333333333"',
+    ],
+  ],
+  [
+    "two mistakes, two lines",
+    (c) => {
+      c["data-platform:xrayTracing"] = "yes";
+      c["data-platform:sseAlgorithm"] = "DES";
+    },
+    [
+      'data-platform:xrayTracing must be boolean, got "yes"',
+      'data-platform:sseAlgorithm must be one of "aws:kms", "AES256", got "DES"',
+    ],
+  ],
 ];
 
 describe("config validation through the program", () => {

@@ -15,9 +15,36 @@ const RULES = loadRules(RULES_FILE);
 const ROOT = path.resolve(__dirname, "../..");
 
 const EXPECTED = {
-  dev: { region: "us-east-2", account: "111111111111", memory: 512, retention: 7, tracing: "PassThrough", emails: 1, cidr: "10.2.0.0/16", azs: ["use2-az1", "use2-az2", "use2-az3"] },
-  staging: { region: "us-west-1", account: "222222222222", memory: 512, retention: 7, tracing: "Active", emails: 2, cidr: "10.1.0.0/16", azs: ["usw1-az1", "usw1-az3"] },
-  prod: { region: "us-east-1", account: "333333333333", memory: 1024, retention: 30, tracing: "Active", emails: 2, cidr: "10.0.0.0/16", azs: ["use1-az1", "use1-az2", "use1-az4"] },
+  dev: {
+    region: "us-east-2",
+    account: "111111111111",
+    memory: 512,
+    retention: 7,
+    tracing: "PassThrough",
+    emails: 1,
+    cidr: "10.2.0.0/16",
+    azs: ["use2-az1", "use2-az2", "use2-az3"],
+  },
+  staging: {
+    region: "us-west-1",
+    account: "222222222222",
+    memory: 512,
+    retention: 7,
+    tracing: "Active",
+    emails: 2,
+    cidr: "10.1.0.0/16",
+    azs: ["usw1-az1", "usw1-az3"],
+  },
+  prod: {
+    region: "us-east-1",
+    account: "333333333333",
+    memory: 1024,
+    retention: 30,
+    tracing: "Active",
+    emails: 2,
+    cidr: "10.0.0.0/16",
+    azs: ["use1-az1", "use1-az2", "use1-az4"],
+  },
 } as const;
 type Env = keyof typeof EXPECTED;
 const ENVS = Object.keys(EXPECTED) as Env[];
@@ -32,7 +59,10 @@ beforeAll(async () => {
 const byType = (s: Snapshot, type: string) => s.resources.filter((r) => r.type === type);
 const one = (s: Snapshot, type: string, name: string): SnapshotResource => {
   const r = s.resources.find((x) => x.type === type && x.name === name);
-  if (!r) throw new Error(`no ${type} named ${name} in ${s.context.stack}; have ${s.resources.map((x) => x.name).join(", ")}`);
+  if (!r)
+    throw new Error(
+      `no ${type} named ${name} in ${s.context.stack}; have ${s.resources.map((x) => x.name).join(", ")}`,
+    );
   return r;
 };
 const props = (r: SnapshotResource) => r.props as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -59,38 +89,91 @@ describe.each(ENVS)("stack %s", (env) => {
 
   test("plans as source plan with the stack's context and config (secret as marker)", () => {
     expect(s().source).toBe("plan");
-    expect(s().context).toEqual({ env, stack: env, project: "data-platform", accountId: x.account, region: x.region, suffix: "x1" });
+    expect(s().context).toEqual({
+      env,
+      stack: env,
+      project: "data-platform",
+      accountId: x.account,
+      region: x.region,
+      suffix: "x1",
+    });
     expect(s().config?.["data-platform:validatorApiToken"]).toEqual({ [SIG_KEY]: SECRET_SIG });
     expect(s().origin).toBe(path.join(ROOT, `Pulumi.${env}.yaml`));
   });
 
   test("has exactly the expected AWS resources, named {env}-{service}-{resource}", () => {
-    const names = s().resources.filter((r) => r.custom && r.type.startsWith("aws:")).map((r) => r.name).sort();
-    const buckets = ["raw-bucket", "curated-bucket"].flatMap((b) => [b, ...["versioning", "encryption", "lifecycle", "public-access-block"].map((c) => `${b}-${c}`)]);
+    const names = s()
+      .resources.filter((r) => r.custom && r.type.startsWith("aws:"))
+      .map((r) => r.name)
+      .sort();
+    const buckets = ["raw-bucket", "curated-bucket"].flatMap((b) => [
+      b,
+      ...["versioning", "encryption", "lifecycle", "public-access-block"].map((c) => `${b}-${c}`),
+    ]);
     const emails = Array.from({ length: x.emails }, (_, i) => `alerts-email-${i}`);
     const perAz = x.azs.flatMap((_, i) => [`private-subnet-${i + 1}`, `private-rt-${i + 1}`, `private-rta-${i + 1}`]);
     const network = [
-      "vpc", "default-sg", ...perAz, "s3-endpoint", "dynamodb-endpoint", "app-sg", "app-sg-s3-out", "app-sg-dynamodb-out", "app-sg-https-out",
-      "endpoint-sg", "endpoint-sg-https-in", ...["sqs", "sns", "ssm", "logs", "sts", "xray"].map((svc) => `${svc}-endpoint`),
+      "vpc",
+      "default-sg",
+      ...perAz,
+      "s3-endpoint",
+      "dynamodb-endpoint",
+      "app-sg",
+      "app-sg-s3-out",
+      "app-sg-dynamodb-out",
+      "app-sg-https-out",
+      "endpoint-sg",
+      "endpoint-sg-https-in",
+      ...["sqs", "sns", "ssm", "logs", "sts", "xray"].map((svc) => `${svc}-endpoint`),
     ];
-    const config = ["batch-size", "max-record-age-hours", "partner-api-endpoint", "strict-schema-validation"].map((k) => `config-${k}`);
-    const replication = env === "prod"
-      ? ["config-replication-dlq", "config-replication-dlq-policy", "config-replication-failure-topic", "config-replication-success-topic", "config-replication-rule",
-        "config-replication-target", "config-replicator-function", "config-replicator-invoke-config", "config-replicator-logs", "config-replicator-permission",
-        "config-replicator-policy", "config-replicator-role"]
-      : ["config-replica-role", "config-replica-policy"];
+    const config = ["batch-size", "max-record-age-hours", "partner-api-endpoint", "strict-schema-validation"].map(
+      (k) => `config-${k}`,
+    );
+    const replication =
+      env === "prod"
+        ? [
+            "config-replication-dlq",
+            "config-replication-dlq-policy",
+            "config-replication-failure-topic",
+            "config-replication-success-topic",
+            "config-replication-rule",
+            "config-replication-target",
+            "config-replicator-function",
+            "config-replicator-invoke-config",
+            "config-replicator-logs",
+            "config-replicator-permission",
+            "config-replicator-policy",
+            "config-replicator-role",
+          ]
+        : ["config-replica-role", "config-replica-policy"];
     const expected = [
-      ...buckets, "validator-function", "validator-function-s3-invoke", "validator-function-s3-trigger", "validator-logs", "validator-role",
-      "validator-role-policy", "metadata-table", "alerts-topic", ...emails, "tasks-queue", "tasks-dlq", ...network, ...config, ...replication,
+      ...buckets,
+      "validator-function",
+      "validator-function-s3-invoke",
+      "validator-function-s3-trigger",
+      "validator-logs",
+      "validator-role",
+      "validator-role-policy",
+      "metadata-table",
+      "alerts-topic",
+      ...emails,
+      "tasks-queue",
+      "tasks-dlq",
+      ...network,
+      ...config,
+      ...replication,
     ].map(n);
     expect(names).toEqual(expected.sort());
-    for (const r of s().resources) expect(r.name.startsWith(`${env}-ingest-`) || r.type === "pulumi:pulumi:Stack").toBe(true);
+    for (const r of s().resources)
+      expect(r.name.startsWith(`${env}-ingest-`) || r.type === "pulumi:pulumi:Stack").toBe(true);
   });
 
   test("physical names are {env}-{service}-{resource}-{suffix}", () => {
     expect(props(one(s(), "aws:s3/bucket:Bucket", n("raw-bucket"))).bucket).toBe(phys("raw-bucket"));
     expect(props(one(s(), "aws:s3/bucket:Bucket", n("curated-bucket"))).bucket).toBe(phys("curated-bucket"));
-    expect(props(one(s(), "aws:lambda/function:Function", n("validator-function"))).name).toBe(phys("validator-function"));
+    expect(props(one(s(), "aws:lambda/function:Function", n("validator-function"))).name).toBe(
+      phys("validator-function"),
+    );
     expect(props(one(s(), "aws:dynamodb/table:Table", n("metadata-table"))).name).toBe(phys("metadata-table"));
     expect(props(one(s(), "aws:sqs/queue:Queue", n("tasks-queue"))).name).toBe(phys("tasks-queue"));
     expect(props(one(s(), "aws:sqs/queue:Queue", n("tasks-dlq"))).name).toBe(phys("tasks-dlq"));
@@ -102,16 +185,26 @@ describe.each(ENVS)("stack %s", (env) => {
     const [provider] = byType(s(), "pulumi:providers:aws");
     expect(byType(s(), "pulumi:providers:aws")).toHaveLength(1);
     expect(props(provider)).toMatchObject({ region: x.region, allowedAccountIds: JSON.stringify([x.account]) });
-    for (const r of s().resources.filter((r) => r.custom && r.type.startsWith("aws:"))) expect(r.provider?.startsWith(`${provider.urn}::`)).toBe(true);
+    for (const r of s().resources.filter((r) => r.custom && r.type.startsWith("aws:")))
+      expect(r.provider?.startsWith(`${provider.urn}::`)).toBe(true);
   });
 
   test("every taggable resource carries the five tags", () => {
     // Security group rules are left untagged by the network component (infra/components/network.ts).
-    const taggable = s().resources.filter((r) => r.custom && isTaggable(r.type) && !r.type.startsWith("aws:vpc/securityGroup"));
-    expect(taggable.map((r) => r.type)).toEqual(expect.arrayContaining([
-      "aws:s3/bucket:Bucket", "aws:lambda/function:Function", "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role",
-      "aws:dynamodb/table:Table", "aws:sns/topic:Topic", "aws:sqs/queue:Queue",
-    ]));
+    const taggable = s().resources.filter(
+      (r) => r.custom && isTaggable(r.type) && !r.type.startsWith("aws:vpc/securityGroup"),
+    );
+    expect(taggable.map((r) => r.type)).toEqual(
+      expect.arrayContaining([
+        "aws:s3/bucket:Bucket",
+        "aws:lambda/function:Function",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:iam/role:Role",
+        "aws:dynamodb/table:Table",
+        "aws:sns/topic:Topic",
+        "aws:sqs/queue:Queue",
+      ]),
+    );
     for (const r of taggable) {
       // Network resources add a `Name` tag (their physical name) for the EC2 console.
       // Subnets also say their `Tier`.
@@ -119,7 +212,13 @@ describe.each(ENVS)("stack %s", (env) => {
       if (Tier !== undefined) expect([r.type, Tier]).toEqual(["aws:ec2/subnet:Subnet", "private"]);
       expect({ name: r.name, tags: rest }).toEqual({
         name: r.name,
-        tags: { Environment: env, Project: "data-platform", ManagedBy: "pulumi", Team: "data-engineering", CostCenter: "DP-1042" },
+        tags: {
+          Environment: env,
+          Project: "data-platform",
+          ManagedBy: "pulumi",
+          Team: "data-engineering",
+          CostCenter: "DP-1042",
+        },
       });
       if (Name !== undefined) expect(Name).toBe(`${r.name}-x1`);
     }
@@ -140,10 +239,17 @@ describe.each(ENVS)("stack %s", (env) => {
       const children = s().resources.filter((r) => r.dependencies.includes(bucket.urn));
       const child = (suffix: string) => props(children.find((r) => r.name === `${n(b)}-${suffix}`)!);
       expect(child("versioning").versioningConfiguration).toEqual({ status: "Enabled" });
-      expect(child("encryption").rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }]);
+      expect(child("encryption").rules).toEqual([
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true },
+      ]);
       const [rule] = child("lifecycle").rules;
       expect(rule).toMatchObject({ status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 30 } });
-      expect(child("public-access-block")).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+      expect(child("public-access-block")).toMatchObject({
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
     }
   });
 
@@ -169,7 +275,10 @@ describe.each(ENVS)("stack %s", (env) => {
   test(`log group /aws/lambda/<function>, retention ${x.retention} days, created before the function`, () => {
     const logs = one(s(), "aws:cloudwatch/logGroup:LogGroup", n("validator-logs"));
     const fn = one(s(), "aws:lambda/function:Function", n("validator-function"));
-    expect(props(logs)).toMatchObject({ name: `/aws/lambda/${phys("validator-function")}`, retentionInDays: x.retention });
+    expect(props(logs)).toMatchObject({
+      name: `/aws/lambda/${phys("validator-function")}`,
+      retentionInDays: x.retention,
+    });
     expect(fn.dependencies).toContain(logs.urn);
     expect(s().resources.indexOf(logs)).toBeLessThan(s().resources.indexOf(fn));
   });
@@ -178,25 +287,45 @@ describe.each(ENVS)("stack %s", (env) => {
     const permission = one(s(), "aws:lambda/permission:Permission", n("validator-function-s3-invoke"));
     const notification = one(s(), "aws:s3/bucketNotification:BucketNotification", n("validator-function-s3-trigger"));
     expect(props(permission)).toMatchObject({
-      action: "lambda:InvokeFunction", principal: "s3.amazonaws.com", function: phys("validator-function"),
-      sourceArn: `arn:aws:s3:::${phys("raw-bucket")}`, sourceAccount: x.account,
+      action: "lambda:InvokeFunction",
+      principal: "s3.amazonaws.com",
+      function: phys("validator-function"),
+      sourceArn: `arn:aws:s3:::${phys("raw-bucket")}`,
+      sourceAccount: x.account,
     });
     expect(notification.dependencies).toContain(permission.urn);
     expect(props(notification).bucket).toBe(phys("raw-bucket"));
-    expect(props(notification).lambdaFunctions).toEqual([{
-      lambdaFunctionArn: `arn:aws:lambda:${x.region}:${x.account}:function:${phys("validator-function")}`,
-      events: ["s3:ObjectCreated:*"],
-      filterPrefix: "incoming/",
-    }]);
+    expect(props(notification).lambdaFunctions).toEqual([
+      {
+        lambdaFunctionArn: `arn:aws:lambda:${x.region}:${x.account}:function:${phys("validator-function")}`,
+        events: ["s3:ObjectCreated:*"],
+        filterPrefix: "incoming/",
+      },
+    ]);
   });
 
   test("metadata table: on demand, id + timestamp-index GSI, PITR, same key schema everywhere", () => {
     const t = props(one(s(), "aws:dynamodb/table:Table", n("metadata-table")));
-    expect({ billingMode: t.billingMode, hashKey: t.hashKey, attributes: t.attributes, gsi: t.globalSecondaryIndexes, pitr: t.pointInTimeRecovery }).toEqual({
+    expect({
+      billingMode: t.billingMode,
+      hashKey: t.hashKey,
+      attributes: t.attributes,
+      gsi: t.globalSecondaryIndexes,
+      pitr: t.pointInTimeRecovery,
+    }).toEqual({
       billingMode: "PAY_PER_REQUEST",
       hashKey: "id",
-      attributes: [{ name: "id", type: "S" }, { name: "timestamp", type: "S" }],
-      gsi: [{ name: "timestamp-index", keySchemas: [{ attributeName: "timestamp", keyType: "HASH" }], projectionType: "ALL" }],
+      attributes: [
+        { name: "id", type: "S" },
+        { name: "timestamp", type: "S" },
+      ],
+      gsi: [
+        {
+          name: "timestamp-index",
+          keySchemas: [{ attributeName: "timestamp", keyType: "HASH" }],
+          projectionType: "ALL",
+        },
+      ],
       pitr: { enabled: true },
     });
     expect(t.deletionProtectionEnabled).toBe(false);
@@ -207,42 +336,78 @@ describe.each(ENVS)("stack %s", (env) => {
     const dlq = one(s(), "aws:sqs/queue:Queue", n("tasks-dlq"));
     expect(props(queue).messageRetentionSeconds).toBe(1_209_600);
     expect(props(dlq).messageRetentionSeconds).toBe(1_209_600);
-    expect(JSON.parse(props(queue).redrivePolicy)).toEqual({ deadLetterTargetArn: `arn:aws:sqs:${x.region}:${x.account}:${phys("tasks-dlq")}`, maxReceiveCount: 3 });
+    expect(JSON.parse(props(queue).redrivePolicy)).toEqual({
+      deadLetterTargetArn: `arn:aws:sqs:${x.region}:${x.account}:${phys("tasks-dlq")}`,
+      maxReceiveCount: 3,
+    });
     expect(queue.dependencies).toContain(dlq.urn);
     const subs = byType(s(), "aws:sns/topicSubscription:TopicSubscription");
     expect(subs.map((r) => [r.name, props(r).protocol, props(r).topic])).toEqual(
-      subs.map((_, i) => [n(`alerts-email-${i}`), "email", `arn:aws:sns:${x.region}:${x.account}:${phys("alerts-topic")}`]),
+      subs.map((_, i) => [
+        n(`alerts-email-${i}`),
+        "email",
+        `arn:aws:sns:${x.region}:${x.account}:${phys("alerts-topic")}`,
+      ]),
     );
     expect(subs).toHaveLength(x.emails);
   });
 
   test("IAM: lambda-only trust; exact actions on this environment's ARNs; wildcards only where AWS has no narrower form", () => {
     const role = props(one(s(), "aws:iam/role:Role", n("validator-role")));
-    expect(JSON.parse(role.assumeRolePolicy).Statement).toEqual([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+    expect(JSON.parse(role.assumeRolePolicy).Statement).toEqual([
+      { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
     const policies = byType(s(), "aws:iam/rolePolicy:RolePolicy");
-    expect(policies.map((p) => p.name).sort()).toEqual([n("validator-role-policy"), n(env === "prod" ? "config-replicator-policy" : "config-replica-policy")].sort());
+    expect(policies.map((p) => p.name).sort()).toEqual(
+      [n("validator-role-policy"), n(env === "prod" ? "config-replicator-policy" : "config-replica-policy")].sort(),
+    );
     const doc = JSON.parse(props(one(s(), "aws:iam/rolePolicy:RolePolicy", n("validator-role-policy"))).policy);
     const statements = doc.Statement as { Action: string[]; Resource: string[]; Effect: string }[];
     const actions = statements.flatMap((st) => st.Action);
     for (const a of actions) expect(a).not.toMatch(/[*?]/);
     expect(actions.sort()).toEqual([
-      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-      "ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:UnassignPrivateIpAddresses",
-      "logs:CreateLogStream", "logs:PutLogEvents", "s3:GetObject", "s3:GetObjectVersion", "sqs:SendMessage", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:CreateNetworkInterface",
+      "ec2:DeleteNetworkInterface",
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeSubnets",
+      "ec2:UnassignPrivateIpAddresses",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "sqs:SendMessage",
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
     ]);
-    const wildcards = statements.flatMap((st) => st.Resource.filter((r) => /[*?]/.test(r)).map((r) => ({ r, actions: st.Action })));
+    const wildcards = statements.flatMap((st) =>
+      st.Resource.filter((r) => /[*?]/.test(r)).map((r) => ({ r, actions: st.Action })),
+    );
     const ec2 = (what: string) => `arn:aws:ec2:${x.region}:${x.account}:${what}/*`;
     expect(wildcards.map((w) => w.r)).toEqual([
       `arn:aws:logs:${x.region}:${x.account}:log-group:/aws/lambda/${phys("validator-function")}:log-stream:*`,
       `arn:aws:s3:::${phys("raw-bucket")}/incoming/*`,
       "*",
-      "*", ec2("network-interface"), ec2("subnet"), ec2("security-group"), ec2("network-interface"),
+      "*",
+      ec2("network-interface"),
+      ec2("subnet"),
+      ec2("security-group"),
+      ec2("network-interface"),
     ]);
     // Each one is an iamExceptions entry of the rules (the list the policy pack checks too).
     const ctx = { env, accountId: x.account, region: x.region, suffix: "x1" };
     expect(wildcards.map((w) => RULES.iamExceptionFor(w.actions, w.r, ctx)?.id)).toEqual([
-      "iam-lambda-log-streams", "iam-raw-incoming-objects", "iam-xray-put-traces", "iam-lambda-vpc-describe",
-      "iam-lambda-vpc-enis", "iam-lambda-vpc-eni-subnets", "iam-lambda-vpc-eni-security-groups", "iam-lambda-vpc-enis",
+      "iam-lambda-log-streams",
+      "iam-raw-incoming-objects",
+      "iam-xray-put-traces",
+      "iam-lambda-vpc-describe",
+      "iam-lambda-vpc-enis",
+      "iam-lambda-vpc-eni-subnets",
+      "iam-lambda-vpc-eni-security-groups",
+      "iam-lambda-vpc-enis",
     ]);
     const exact = statements.flatMap((st) => st.Resource).filter((r) => !/[*?]/.test(r));
     expect(exact.sort()).toEqual([
@@ -271,20 +436,34 @@ describe.each(ENVS)("stack %s", (env) => {
     const [environment] = byType(s(), "env-parity:environment:Environment");
     expect(environment.parent).toBe(stack[0].urn);
     for (const r of s().resources.filter((r) => r.type !== "pulumi:pulumi:Stack")) expect(r.parent).toBeDefined();
-    const replication = env === "prod" ? "env-parity:replication:ReplicationSource" : "env-parity:replication:ReplicationTarget";
-    for (const t of ["env-parity:storage:Storage", "env-parity:metadata:Metadata", "env-parity:messaging:Messaging", "env-parity:iam:FunctionRole",
-      "env-parity:processing:ValidatorFunction", "env-parity:network:Network", "env-parity:config:ConfigStore", replication]) {
+    const replication =
+      env === "prod" ? "env-parity:replication:ReplicationSource" : "env-parity:replication:ReplicationTarget";
+    for (const t of [
+      "env-parity:storage:Storage",
+      "env-parity:metadata:Metadata",
+      "env-parity:messaging:Messaging",
+      "env-parity:iam:FunctionRole",
+      "env-parity:processing:ValidatorFunction",
+      "env-parity:network:Network",
+      "env-parity:config:ConfigStore",
+      replication,
+    ]) {
       expect(byType(s(), t).map((r) => r.parent)).toEqual([environment.urn]);
     }
   });
 });
 
 test("one bundle everywhere; sizing differs as configured; prod and staging have one more subscription", () => {
-  const fn = (env: Env) => props(one(snapshots[env], "aws:lambda/function:Function", `${env}-ingest-validator-function`));
+  const fn = (env: Env) =>
+    props(one(snapshots[env], "aws:lambda/function:Function", `${env}-ingest-validator-function`));
   expect(new Set(ENVS.map((e) => fn(e).code.hash)).size).toBe(1);
   expect(ENVS.map((e) => fn(e).memorySize)).toEqual([512, 512, 1024]);
   // + VPC (3 AZs: 25 network resources, 2 AZs: 22), 4 parameters, replica role + policy (dev, staging) / 12 source resources + 2 stack references (prod)
-  expect(ENVS.map((e) => snapshots[e].resources.filter((r) => r.custom).length)).toEqual([22 + 25 + 4 + 2, 23 + 22 + 4 + 2, 23 + 25 + 4 + 12 + 2]);
+  expect(ENVS.map((e) => snapshots[e].resources.filter((r) => r.custom).length)).toEqual([
+    22 + 25 + 4 + 2,
+    23 + 22 + 4 + 2,
+    23 + 25 + 4 + 12 + 2,
+  ]);
 });
 
 describe.each(ENVS)("stack %s: private networking", (env) => {
@@ -293,12 +472,16 @@ describe.each(ENVS)("stack %s: private networking", (env) => {
   const n = (resource: string) => `${env}-ingest-${resource}`;
 
   test(`VPC ${x.cidr}, one private /20 per AZ (${x.azs.length}: ${x.azs.join(", ")}), no public subnets or internet gateway`, () => {
-    expect(props(one(s(), "aws:ec2/vpc:Vpc", n("vpc")))).toMatchObject({ cidrBlock: x.cidr, enableDnsHostnames: true, enableDnsSupport: true });
+    expect(props(one(s(), "aws:ec2/vpc:Vpc", n("vpc")))).toMatchObject({
+      cidrBlock: x.cidr,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+    });
     const subnets = byType(s(), "aws:ec2/subnet:Subnet");
     const base = x.cidr.split(".").slice(0, 2).join(".");
-    expect(subnets.map((r) => [r.name, props(r).cidrBlock, props(r).availabilityZoneId, props(r).mapPublicIpOnLaunch])).toEqual(
-      x.azs.map((az, i) => [n(`private-subnet-${i + 1}`), `${base}.${16 * i}.0/20`, az, false]),
-    );
+    expect(
+      subnets.map((r) => [r.name, props(r).cidrBlock, props(r).availabilityZoneId, props(r).mapPublicIpOnLaunch]),
+    ).toEqual(x.azs.map((az, i) => [n(`private-subnet-${i + 1}`), `${base}.${16 * i}.0/20`, az, false]));
     expect(byType(s(), "aws:ec2/internetGateway:InternetGateway")).toHaveLength(0);
     expect(byType(s(), "aws:ec2/natGateway:NatGateway")).toHaveLength(0);
     expect(byType(s(), "aws:ec2/route:Route")).toHaveLength(0); // no default route: no path to the internet
@@ -315,19 +498,33 @@ describe.each(ENVS)("stack %s: private networking", (env) => {
 
   test("no security group rule accepts 0.0.0.0/0 or ::/0; the app group has no ingress and HTTPS egress inside the VPC only", () => {
     const ingress = byType(s(), "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
-    for (const r of ingress) expect([r.name, props(r).cidrIpv4, props(r).cidrIpv6]).toEqual([r.name, x.cidr, undefined]);
+    for (const r of ingress)
+      expect([r.name, props(r).cidrIpv4, props(r).cidrIpv6]).toEqual([r.name, x.cidr, undefined]);
     const appSg = one(s(), "aws:ec2/securityGroup:SecurityGroup", n("app-sg"));
     expect(ingress.filter((r) => props(r).securityGroupId === `${appSg.name}-id`)).toHaveLength(0);
     const egress = byType(s(), "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
-    for (const r of egress) expect([r.name, props(r).cidrIpv4, props(r).fromPort, props(r).toPort]).toEqual([r.name, props(r).cidrIpv4 === undefined ? undefined : x.cidr, 443, 443]);
+    for (const r of egress)
+      expect([r.name, props(r).cidrIpv4, props(r).fromPort, props(r).toPort]).toEqual([
+        r.name,
+        props(r).cidrIpv4 === undefined ? undefined : x.cidr,
+        443,
+        443,
+      ]);
     expect(props(one(s(), "aws:ec2/securityGroup:SecurityGroup", n("app-sg"))).ingress ?? []).toEqual([]);
   });
 
   test("gateway endpoints for S3 and DynamoDB; interface endpoints with private DNS for the APIs the functions call", () => {
     const endpoints = byType(s(), "aws:ec2/vpcEndpoint:VpcEndpoint").map((r) => props(r));
-    expect(endpoints.filter((e) => e.vpcEndpointType === "Gateway").map((e) => e.serviceName).sort()).toEqual([`com.amazonaws.${x.region}.dynamodb`, `com.amazonaws.${x.region}.s3`]);
+    expect(
+      endpoints
+        .filter((e) => e.vpcEndpointType === "Gateway")
+        .map((e) => e.serviceName)
+        .sort(),
+    ).toEqual([`com.amazonaws.${x.region}.dynamodb`, `com.amazonaws.${x.region}.s3`]);
     const iface = endpoints.filter((e) => e.vpcEndpointType === "Interface");
-    expect(iface.map((e) => e.serviceName).sort()).toEqual(["logs", "sns", "sqs", "ssm", "sts", "xray"].map((svc) => `com.amazonaws.${x.region}.${svc}`));
+    expect(iface.map((e) => e.serviceName).sort()).toEqual(
+      ["logs", "sns", "sqs", "ssm", "sts", "xray"].map((svc) => `com.amazonaws.${x.region}.${svc}`),
+    );
     for (const e of iface) {
       expect(e.privateDnsEnabled).toBe(true);
       expect(e.subnetIds).toHaveLength(x.azs.length);
@@ -341,32 +538,52 @@ describe.each(ENVS)("stack %s: configuration store and replication", (env) => {
   const n = (resource: string) => `${env}-ingest-${resource}`;
   const phys = (resource: string) => `${n(resource)}-x1`;
   const PROD_REPLICATOR_ROLE = "arn:aws:iam::333333333333:role/prod-ingest-config-replicator-role-x1";
-  const paramArn = (e: Env, key: string) => `arn:aws:ssm:${EXPECTED[e].region}:${EXPECTED[e].account}:parameter/data-platform/${e}/${key}`;
+  const paramArn = (e: Env, key: string) =>
+    `arn:aws:ssm:${EXPECTED[e].region}:${EXPECTED[e].account}:parameter/data-platform/${e}/${key}`;
   const REPLICATED = ["batchSize", "maxRecordAgeHours", "strictSchemaValidation"]; // partnerApiEndpoint is approved per environment
 
   test("one SSM parameter per appConfig key under /data-platform/<env>/; replicated keys are the replicator's outside prod", () => {
     const params = byType(s(), "aws:ssm/parameter:Parameter");
-    expect(params.map((p) => props(p).name).sort()).toEqual(["batchSize", "maxRecordAgeHours", "partnerApiEndpoint", "strictSchemaValidation"].map((k) => `/data-platform/${env}/${k}`));
+    expect(params.map((p) => props(p).name).sort()).toEqual(
+      ["batchSize", "maxRecordAgeHours", "partnerApiEndpoint", "strictSchemaValidation"].map(
+        (k) => `/data-platform/${env}/${k}`,
+      ),
+    );
     for (const p of params) {
       const key = String(props(p).name).split("/").pop()!;
       expect(props(p).type).toBe("String");
       expect(p.ignoreChanges).toEqual(env !== "prod" && REPLICATED.includes(key) ? ["value"] : undefined);
     }
-    expect(props(one(s(), "aws:ssm/parameter:Parameter", n("config-partner-api-endpoint"))).value).toEqual({ [SIG_KEY]: SECRET_SIG }); // the provider marks values secret
+    expect(props(one(s(), "aws:ssm/parameter:Parameter", n("config-partner-api-endpoint"))).value).toEqual({
+      [SIG_KEY]: SECRET_SIG,
+    }); // the provider marks values secret
   });
 
   if (env === "prod") {
     test("the rule matches only Create/Update of prod's own parameters and targets the replicator, with a DLQ", () => {
       const rule = props(one(s(), "aws:cloudwatch/eventRule:EventRule", n("config-replication-rule")));
       expect(JSON.parse(rule.eventPattern)).toEqual({
-        source: ["aws.ssm"], "detail-type": ["Parameter Store Change"],
+        source: ["aws.ssm"],
+        "detail-type": ["Parameter Store Change"],
         detail: { name: [{ prefix: "/data-platform/prod/" }], operation: ["Create", "Update"] },
       });
       const target = props(one(s(), "aws:cloudwatch/eventTarget:EventTarget", n("config-replication-target")));
       expect(target.arn).toBe(`arn:aws:lambda:us-east-1:333333333333:function:${phys("config-replicator-function")}`);
-      expect(target.deadLetterConfig).toEqual({ arn: `arn:aws:sqs:us-east-1:333333333333:${phys("config-replication-dlq")}` });
-      expect(props(one(s(), "aws:sqs/queue:Queue", n("config-replication-dlq"))).messageRetentionSeconds).toBe(1_209_600);
-      expect(byType(s(), "aws:sns/topic:Topic").map((t) => props(t).name).sort()).toEqual([phys("alerts-topic"), phys("config-replication-failure-topic"), phys("config-replication-success-topic")]);
+      expect(target.deadLetterConfig).toEqual({
+        arn: `arn:aws:sqs:us-east-1:333333333333:${phys("config-replication-dlq")}`,
+      });
+      expect(props(one(s(), "aws:sqs/queue:Queue", n("config-replication-dlq"))).messageRetentionSeconds).toBe(
+        1_209_600,
+      );
+      expect(
+        byType(s(), "aws:sns/topic:Topic")
+          .map((t) => props(t).name)
+          .sort(),
+      ).toEqual([
+        phys("alerts-topic"),
+        phys("config-replication-failure-topic"),
+        phys("config-replication-success-topic"),
+      ]);
     });
 
     test("the replicator: nodejs22.x, timeout ≤ 300 s, log group first, skip keys from the rules, targets from the stack references", () => {
@@ -378,10 +595,20 @@ describe.each(ENVS)("stack %s: configuration store and replication", (env) => {
       expect(f.environment.variables.SKIP_KEYS.split(",")).toContain("partnerApiEndpoint");
       expect(f.environment.variables.SKIP_KEYS.split(",")).not.toEqual(expect.arrayContaining(REPLICATED));
       expect(JSON.parse(f.environment.variables.TARGETS)).toEqual([
-        { env: "dev", region: "us-east-2", roleArn: "arn:aws:iam::111111111111:role/dev-ingest-config-replica-role-x1" },
-        { env: "staging", region: "us-west-1", roleArn: "arn:aws:iam::222222222222:role/staging-ingest-config-replica-role-x1" },
+        {
+          env: "dev",
+          region: "us-east-2",
+          roleArn: "arn:aws:iam::111111111111:role/dev-ingest-config-replica-role-x1",
+        },
+        {
+          env: "staging",
+          region: "us-west-1",
+          roleArn: "arn:aws:iam::222222222222:role/staging-ingest-config-replica-role-x1",
+        },
       ]);
-      const refs = byType(s(), "pulumi:pulumi:StackReference").map((r) => props(r).name).sort();
+      const refs = byType(s(), "pulumi:pulumi:StackReference")
+        .map((r) => props(r).name)
+        .sort();
       expect(refs).toEqual(["acme-data/data-platform/dev", "acme-data/data-platform/staging"]);
     });
 
@@ -389,28 +616,61 @@ describe.each(ENVS)("stack %s: configuration store and replication", (env) => {
       const doc = JSON.parse(props(one(s(), "aws:iam/rolePolicy:RolePolicy", n("config-replicator-policy"))).policy);
       const st = doc.Statement as { Sid: string; Action: string[]; Resource: string[] }[];
       const assume = st.filter((x) => x.Action.includes("sts:AssumeRole"));
-      expect(assume).toEqual([{ Sid: "AssumeTargetRoles", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: [snapshots.dev.outputs?.devReplicationRoleArn, snapshots.staging.outputs?.stagingReplicationRoleArn] }]);
-      expect(st.find((x) => x.Sid === "ReadSourceConfig")).toMatchObject({ Action: ["ssm:GetParameter"], Resource: REPLICATED.map((k) => paramArn("prod", k)) });
+      expect(assume).toEqual([
+        {
+          Sid: "AssumeTargetRoles",
+          Effect: "Allow",
+          Action: ["sts:AssumeRole"],
+          Resource: [
+            snapshots.dev.outputs?.devReplicationRoleArn,
+            snapshots.staging.outputs?.stagingReplicationRoleArn,
+          ],
+        },
+      ]);
+      expect(st.find((x) => x.Sid === "ReadSourceConfig")).toMatchObject({
+        Action: ["ssm:GetParameter"],
+        Resource: REPLICATED.map((k) => paramArn("prod", k)),
+      });
       const trust = JSON.parse(props(one(s(), "aws:iam/role:Role", n("config-replicator-role"))).assumeRolePolicy);
-      expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "333333333333" } } }]);
+      expect(trust.Statement).toEqual([
+        {
+          Effect: "Allow",
+          Principal: { Service: "lambda.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": "333333333333" } },
+        },
+      ]);
     });
 
     test("exports the rule ARN", () => {
-      expect(s().outputs?.prodReplicationRuleArn).toBe(`arn:aws:events:us-east-1:333333333333:rule/${phys("config-replication-rule")}`);
+      expect(s().outputs?.prodReplicationRuleArn).toBe(
+        `arn:aws:events:us-east-1:333333333333:rule/${phys("config-replication-rule")}`,
+      );
       expect(s().outputs).not.toHaveProperty("prodReplicationRoleArn");
     });
   } else {
     test("the replica role trusts only prod's replicator role and may Get/Put exactly this environment's replicated parameters", () => {
       const role = props(one(s(), "aws:iam/role:Role", n("config-replica-role")));
-      expect(JSON.parse(role.assumeRolePolicy).Statement).toEqual([{ Effect: "Allow", Principal: { AWS: PROD_REPLICATOR_ROLE }, Action: "sts:AssumeRole" }]);
+      expect(JSON.parse(role.assumeRolePolicy).Statement).toEqual([
+        { Effect: "Allow", Principal: { AWS: PROD_REPLICATOR_ROLE }, Action: "sts:AssumeRole" },
+      ]);
       const doc = JSON.parse(props(one(s(), "aws:iam/rolePolicy:RolePolicy", n("config-replica-policy"))).policy);
-      expect(doc.Statement).toEqual([{ Sid: "ReplicateConfig", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:PutParameter"], Resource: REPLICATED.map((k) => paramArn(env, k)) }]);
+      expect(doc.Statement).toEqual([
+        {
+          Sid: "ReplicateConfig",
+          Effect: "Allow",
+          Action: ["ssm:GetParameter", "ssm:PutParameter"],
+          Resource: REPLICATED.map((k) => paramArn(env, k)),
+        },
+      ]);
       expect(byType(s(), "aws:lambda/function:Function").map((f) => f.name)).toEqual([n("validator-function")]);
       expect(byType(s(), "pulumi:pulumi:StackReference")).toHaveLength(0);
     });
 
     test("exports the replica role ARN (prod reads it)", () => {
-      expect(s().outputs?.[`${env}ReplicationRoleArn`]).toBe(`arn:aws:iam::${x.account}:role/${phys("config-replica-role")}`);
+      expect(s().outputs?.[`${env}ReplicationRoleArn`]).toBe(
+        `arn:aws:iam::${x.account}:role/${phys("config-replica-role")}`,
+      );
       expect(s().outputs).not.toHaveProperty(`${env}ReplicationRuleArn`);
     });
   }

@@ -7,7 +7,14 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildLock, diffLocks, lockFromSnapshots, parseLock, serialiseLock, type ParityLock } from "../../consistency-rules/src/lock";
+import {
+  buildLock,
+  diffLocks,
+  lockFromSnapshots,
+  parseLock,
+  serialiseLock,
+  type ParityLock,
+} from "../../consistency-rules/src/lock";
 import { loadRules } from "../../consistency-rules/src/rules";
 import { cli } from "../cli/run-cli";
 import { buildPack } from "../policy-pack/fixtures";
@@ -17,7 +24,13 @@ jest.setTimeout(300_000);
 // The pack as it is now (the CLI starts policy-pack/dist): a bundle built before the lock code changed proves nothing.
 beforeAll(() => buildPack());
 
-interface Finding { ruleId: string; status: string; message: string; environments: string[]; path?: string }
+interface Finding {
+  ruleId: string;
+  status: string;
+  message: string;
+  environments: string[];
+  path?: string;
+}
 const PAYMENTS = path.join(ROOT, "examples/payments");
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -26,9 +39,16 @@ async function findings(args: string[]): Promise<{ code: number; findings: Findi
   const r = await cli([...args, "--format", "json"]);
   // the JSON report has one entry per cause; the findings it stands for are in `related`
   const causes = r.stdout ? (JSON.parse(r.stdout) as { findings: (Finding & { related?: Finding[] })[] }).findings : [];
-  return { code: r.code, stderr: r.stderr, findings: causes.flatMap(({ related, ...f }) => [f as Finding, ...(related ?? [])]) };
+  return {
+    code: r.code,
+    stderr: r.stderr,
+    findings: causes.flatMap(({ related, ...f }) => [f as Finding, ...(related ?? [])]),
+  };
 }
-const failing = (fs: Finding[]) => fs.filter((f) => f.status === "fail" || f.status === "indeterminate").map((f) => `${f.status} ${f.environments.join(",")} ${f.message}`);
+const failing = (fs: Finding[]) =>
+  fs
+    .filter((f) => f.status === "fail" || f.status === "indeterminate")
+    .map((f) => `${f.status} ${f.environments.join(",")} ${f.message}`);
 
 // Each mutation, in one stack (staging) or in all, and the message the pack / the stale lock must give for it.
 const dataPlatform = (stacks: string[]) =>
@@ -40,13 +60,28 @@ const dataPlatform = (stacks: string[]) =>
     copy: ["infra", "package.json"],
     sourceEdits: {
       // a parent: the tasks DLQ leaves its Messaging component for the stack
-      "infra/components/messaging.ts": (t) => t.replace("      tags: args.tags,\n    }, { parent: this });\n\n    this.tasksQueueName", "      tags: args.tags,\n    }, { parent: __COND__ ? undefined : this });\n\n    this.tasksQueueName"),
+      "infra/components/messaging.ts": (t) =>
+        t.replace(
+          "      tags: args.tags,\n    }, { parent: this });\n\n    this.tasksQueueName",
+          "      tags: args.tags,\n    }, { parent: __COND__ ? undefined : this });\n\n    this.tasksQueueName",
+        ),
     },
     // a removal: the second alert subscription goes with its address
-    stackFiles: Object.fromEntries(stacks.filter((s) => s !== "dev").map((s) => [s, (t: string) => t.replace("    - data-oncall@example.com\n", "")])),
+    stackFiles: Object.fromEntries(
+      stacks
+        .filter((s) => s !== "dev")
+        .map((s) => [s, (t: string) => t.replace("    - data-oncall@example.com\n", "")]),
+    ),
   });
 
-const payments = (stacks: string[]) => mutatedCopy(PAYMENTS, "index.ts", { stacks, handler: "index.mutated", tag: ["Mutated", "yes"], envVar: ["MUTATED_FLAG", "1"], addQueue: "mutated-queue" });
+const payments = (stacks: string[]) =>
+  mutatedCopy(PAYMENTS, "index.ts", {
+    stacks,
+    handler: "index.mutated",
+    tag: ["Mutated", "yes"],
+    envVar: ["MUTATED_FLAG", "1"],
+    addQueue: "mutated-queue",
+  });
 
 describe.each([
   ["the reference stacks", ROOT],
@@ -72,26 +107,49 @@ describe("the reference stacks, one environment (staging) mutated: the pack alon
     dirs.push(dir);
     r = await findings(["check", dir, "--pack-only"]);
   });
-  const lockMessages = () => r.findings.filter((f) => /parity-lock-/.test(f.message)).map((f) => `${f.environments.join(",")} ${f.message}`);
+  const lockMessages = () =>
+    r.findings.filter((f) => /parity-lock-/.test(f.message)).map((f) => `${f.environments.join(",")} ${f.message}`);
   test("exit 1, only staging", () => {
     expect(r.code).toBe(1);
-    expect(new Set(r.findings.filter((f) => /parity-lock-/.test(f.message)).flatMap((f) => f.environments))).toEqual(new Set(["staging"]));
+    expect(new Set(r.findings.filter((f) => /parity-lock-/.test(f.message)).flatMap((f) => f.environments))).toEqual(
+      new Set(["staging"]),
+    );
   });
   test("a property: resource, path, value here, locked value", () => {
-    expect(lockMessages()).toContain('staging parity-lock-mismatch: env-parity:processing:ValidatorFunction$aws:lambda/function:Function::ingest-validator-function: handler is "index.mutated" in staging; the lock says "index.handler" (parity-lock-mismatch)');
+    expect(lockMessages()).toContain(
+      'staging parity-lock-mismatch: env-parity:processing:ValidatorFunction$aws:lambda/function:Function::ingest-validator-function: handler is "index.mutated" in staging; the lock says "index.handler" (parity-lock-mismatch)',
+    );
   });
   test("a tag", () => {
-    expect(lockMessages()).toContainEqual(expect.stringMatching(/ingest-validator-function: tags\.Mutated is "yes" in staging; the lock has no value there/));
+    expect(lockMessages()).toContainEqual(
+      expect.stringMatching(
+        /ingest-validator-function: tags\.Mutated is "yes" in staging; the lock has no value there/,
+      ),
+    );
   });
   test("a resource added", () => {
-    expect(lockMessages()).toContainEqual(expect.stringMatching(/pulumi:pulumi:Stack\$aws:sqs\/queue:Queue::mutated-queue exists in staging; the lock expects it in no environment \(parity-lock-inventory\)/));
+    expect(lockMessages()).toContainEqual(
+      expect.stringMatching(
+        /pulumi:pulumi:Stack\$aws:sqs\/queue:Queue::mutated-queue exists in staging; the lock expects it in no environment \(parity-lock-inventory\)/,
+      ),
+    );
   });
   test("a resource removed", () => {
-    expect(lockMessages()).toContainEqual(expect.stringMatching(/TopicSubscription::ingest-alerts-email-1 is missing in staging; the lock expects it in staging, prod \(parity-lock-inventory\)/));
+    expect(lockMessages()).toContainEqual(
+      expect.stringMatching(
+        /TopicSubscription::ingest-alerts-email-1 is missing in staging; the lock expects it in staging, prod \(parity-lock-inventory\)/,
+      ),
+    );
   });
   test("a parent (the identity moves: the old one is missing, the new one unexpected)", () => {
-    expect(lockMessages()).toContainEqual(expect.stringMatching(/Messaging\$aws:sqs\/queue:Queue::ingest-tasks-dlq is missing in staging/));
-    expect(lockMessages()).toContainEqual(expect.stringMatching(/pulumi:pulumi:Stack\$aws:sqs\/queue:Queue::ingest-tasks-dlq exists in staging; the lock expects it in no environment/));
+    expect(lockMessages()).toContainEqual(
+      expect.stringMatching(/Messaging\$aws:sqs\/queue:Queue::ingest-tasks-dlq is missing in staging/),
+    );
+    expect(lockMessages()).toContainEqual(
+      expect.stringMatching(
+        /pulumi:pulumi:Stack\$aws:sqs\/queue:Queue::ingest-tasks-dlq exists in staging; the lock expects it in no environment/,
+      ),
+    );
   });
 });
 
@@ -105,10 +163,22 @@ describe("examples/payments, one environment (staging) mutated: the pack alone c
   const lockMessages = () => r.findings.filter((f) => /parity-lock-/.test(f.message)).map((f) => f.message);
   test("exit 1; a property, an env var, a tag, a resource added", () => {
     expect(r.code).toBe(1);
-    expect(lockMessages()).toContainEqual(expect.stringMatching(/Function::payments-payment-function: handler is "index\.mutated" in staging; the lock says "index\.handler"/));
-    expect(lockMessages()).toContainEqual(expect.stringMatching(/Function::payments-payment-function: environment\.variables\.MUTATED_FLAG is "1" in staging; the lock has no value there/));
-    expect(lockMessages()).toContainEqual(expect.stringMatching(/Function::payments-payment-function: tags\.Mutated is "yes" in staging/));
-    expect(lockMessages()).toContainEqual(expect.stringMatching(/Queue::mutated-queue exists in staging; the lock expects it in no environment/));
+    expect(lockMessages()).toContainEqual(
+      expect.stringMatching(
+        /Function::payments-payment-function: handler is "index\.mutated" in staging; the lock says "index\.handler"/,
+      ),
+    );
+    expect(lockMessages()).toContainEqual(
+      expect.stringMatching(
+        /Function::payments-payment-function: environment\.variables\.MUTATED_FLAG is "1" in staging; the lock has no value there/,
+      ),
+    );
+    expect(lockMessages()).toContainEqual(
+      expect.stringMatching(/Function::payments-payment-function: tags\.Mutated is "yes" in staging/),
+    );
+    expect(lockMessages()).toContainEqual(
+      expect.stringMatching(/Queue::mutated-queue exists in staging; the lock expects it in no environment/),
+    );
   });
 });
 
@@ -119,10 +189,14 @@ describe("the same mutations in every environment: parity check fails on a stale
     const r = await findings(["check", dir, "--no-pack"]);
     expect(r.code).toBe(1);
     const stale = r.findings.filter((f) => f.ruleId === "parity-lock-stale").map((f) => f.message);
-    expect(stale).toContainEqual(expect.stringMatching(/ingest-validator-function: handler: "index\.handler" → "index\.mutated"/));
+    expect(stale).toContainEqual(
+      expect.stringMatching(/ingest-validator-function: handler: "index\.handler" → "index\.mutated"/),
+    );
     expect(stale).toContainEqual(expect.stringMatching(/ingest-validator-function: tags\.Mutated: not locked → "yes"/));
     expect(stale).toContainEqual(expect.stringMatching(/Queue::mutated-queue: new resource \(in dev, staging, prod\)/));
-    expect(stale).toContainEqual(expect.stringMatching(/TopicSubscription::ingest-alerts-email-1: removed \(was in staging, prod\)/));
+    expect(stale).toContainEqual(
+      expect.stringMatching(/TopicSubscription::ingest-alerts-email-1: removed \(was in staging, prod\)/),
+    );
     expect(stale).toContainEqual(expect.stringMatching(/Messaging\$aws:sqs\/queue:Queue::ingest-tasks-dlq: removed/));
     // `parity lock` rewrites it; then the gate has no stale lock
     expect((await cli(["lock", dir])).code).toBe(0);
@@ -135,8 +209,12 @@ describe("the same mutations in every environment: parity check fails on a stale
     const r = await findings(["check", dir, "--no-pack"]);
     expect(r.code).toBe(1);
     const stale = r.findings.filter((f) => f.ruleId === "parity-lock-stale").map((f) => f.message);
-    expect(stale).toContainEqual(expect.stringMatching(/payments-payment-function: environment\.variables\.MUTATED_FLAG: not locked → "1"/));
-    expect(stale).toContainEqual(expect.stringMatching(/payments-payment-function: handler: "index\.handler" → "index\.mutated"/));
+    expect(stale).toContainEqual(
+      expect.stringMatching(/payments-payment-function: environment\.variables\.MUTATED_FLAG: not locked → "1"/),
+    );
+    expect(stale).toContainEqual(
+      expect.stringMatching(/payments-payment-function: handler: "index\.handler" → "index\.mutated"/),
+    );
   });
 });
 
@@ -147,11 +225,17 @@ describe("the lock file", () => {
     expect(serialiseLock(parseLock(lock, file))).toBe(fs.readFileSync(file, "utf8"));
   });
   test("a hand edit is bad input naming the file and the field", () => {
-    const edited = JSON.parse(JSON.stringify(lock)) as { resources: Record<string, { props: Record<string, unknown> }> };
+    const edited = JSON.parse(JSON.stringify(lock)) as {
+      resources: Record<string, { props: Record<string, unknown> }>;
+    };
     const key = Object.keys(edited.resources)[0];
     edited.resources[key].props.x = 1;
-    expect(() => parseLock(edited, "x.parity-lock.json")).toThrow(/^x\.parity-lock\.json: hash does not match the content/);
-    expect(() => parseLock({ ...lock, version: 2 }, "x.parity-lock.json")).toThrow(/^x\.parity-lock\.json: version must be 1/);
+    expect(() => parseLock(edited, "x.parity-lock.json")).toThrow(
+      /^x\.parity-lock\.json: hash does not match the content/,
+    );
+    expect(() => parseLock({ ...lock, version: 2 }, "x.parity-lock.json")).toThrow(
+      /^x\.parity-lock\.json: version must be 1/,
+    );
   });
   test("one value changed in every environment is one changed line in the file and one line of diff", () => {
     const rules = loadRules(path.join(ROOT, "consistency-rules/data-platform.rules.json"));
@@ -159,16 +243,38 @@ describe("the lock file", () => {
       context: { env, stack: env, project: "data-platform" },
       source: "plan" as const,
       origin: env,
-      resources: [{ urn: `urn:pulumi:${env}::data-platform::aws:sqs/queue:Queue::${env}-ingest-q`, type: "aws:sqs/queue:Queue", name: `${env}-ingest-q`, custom: true, dependencies: [], props: { visibilityTimeoutSeconds: timeout, name: `${env}-ingest-q` } }],
+      resources: [
+        {
+          urn: `urn:pulumi:${env}::data-platform::aws:sqs/queue:Queue::${env}-ingest-q`,
+          type: "aws:sqs/queue:Queue",
+          name: `${env}-ingest-q`,
+          custom: true,
+          dependencies: [],
+          props: { visibilityTimeoutSeconds: timeout, name: `${env}-ingest-q` },
+        },
+      ],
     });
-    const a = lockFromSnapshots(["dev", "staging", "prod"].map((e) => snap(e, 60)), rules);
-    const b = lockFromSnapshots(["dev", "staging", "prod"].map((e) => snap(e, 90)), rules);
-    expect(serialiseLock(a)).toBe(serialiseLock(lockFromSnapshots(["dev", "staging", "prod"].map((e) => snap(e, 60)), rules))); // deterministic
+    const a = lockFromSnapshots(
+      ["dev", "staging", "prod"].map((e) => snap(e, 60)),
+      rules,
+    );
+    const b = lockFromSnapshots(
+      ["dev", "staging", "prod"].map((e) => snap(e, 90)),
+      rules,
+    );
+    expect(serialiseLock(a)).toBe(
+      serialiseLock(
+        lockFromSnapshots(
+          ["dev", "staging", "prod"].map((e) => snap(e, 60)),
+          rules,
+        ),
+      ),
+    ); // deterministic
     const la = serialiseLock(a).split("\n");
     const lb = serialiseLock(b).split("\n");
     const changed = la.filter((l, i) => l !== lb[i]);
     expect(changed.filter((l) => !/"hash"/.test(l))).toEqual(['        "visibilityTimeoutSeconds": 60']);
-    expect(diffLocks(a, b)).toEqual(['aws:sqs/queue:Queue::ingest-q: visibilityTimeoutSeconds: 60 → 90']);
+    expect(diffLocks(a, b)).toEqual(["aws:sqs/queue:Queue::ingest-q: visibilityTimeoutSeconds: 60 → 90"]);
     expect(buildLock([], rules).resources).toEqual({});
   });
 });

@@ -63,7 +63,11 @@ module.exports = require(${JSON.stringify(program)});
  */
 export function mutatedCopy(projectDir: string, program: string, m: Mutations): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-lock-"));
-  for (const c of m.copy ?? []) fs.cpSync(path.join(projectDir, c), path.join(dir, c), { recursive: true, filter: (src) => !src.includes(`${path.sep}node_modules`) });
+  for (const c of m.copy ?? [])
+    fs.cpSync(path.join(projectDir, c), path.join(dir, c), {
+      recursive: true,
+      filter: (src) => !src.includes(`${path.sep}node_modules`),
+    });
   const cond = `${JSON.stringify(m.stacks)}.includes(require("@pulumi/pulumi").getStack())`;
   for (const [file, edit] of Object.entries(m.sourceEdits ?? {})) {
     const target = path.join(dir, file);
@@ -78,7 +82,9 @@ export function mutatedCopy(projectDir: string, program: string, m: Mutations): 
   fs.cpSync(path.join(projectDir, "consistency-rules"), path.join(dir, "consistency-rules"), { recursive: true });
   fs.mkdirSync(path.join(dir, "mutate"));
   fs.writeFileSync(path.join(dir, "mutate/index.ts"), wrapper(program, m));
-  const project = fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8").replace(/^main: .*$/m, `main: mutate/index.ts`);
+  const project = fs
+    .readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")
+    .replace(/^main: .*$/m, `main: mutate/index.ts`);
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), project);
   fs.copyFileSync(path.join(ROOT, "tsconfig.json"), path.join(dir, "tsconfig.json"));
   for (const f of fs.readdirSync(projectDir).filter((x) => /^Pulumi\.[\w-]+\.yaml$/.test(x))) {

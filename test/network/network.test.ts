@@ -4,7 +4,12 @@
  */
 import * as path from "node:path";
 import {
-  AL2023_AMI_NAME, availabilityZoneIdsFor, checkedAl2023ImageId, DEFAULT_INTERFACE_ENDPOINTS, natInstanceUserData, subnetLayout,
+  AL2023_AMI_NAME,
+  availabilityZoneIdsFor,
+  checkedAl2023ImageId,
+  DEFAULT_INTERFACE_ENDPOINTS,
+  natInstanceUserData,
+  subnetLayout,
 } from "../../infra/components/network";
 import { cidrContains, cidrsOverlap } from "../../consistency-rules/src/cidr";
 import { UNKNOWN } from "../../consistency-rules/src/sentinels";
@@ -34,14 +39,22 @@ interface Plan {
 }
 function plan(stack: string): Plan {
   const r = planned.get(stack);
-  if (!r || r.status === "rejected") throw new Error(`stack ${stack} did not plan: ${String((r as PromiseRejectedResult | undefined)?.reason)}`);
+  if (!r || r.status === "rejected")
+    throw new Error(`stack ${stack} did not plan: ${String((r as PromiseRejectedResult | undefined)?.reason)}`);
   const resources = r.value.resources.filter((x) => x.custom).map((x) => ({ ...x, inputs: x.props as P }));
   const byType = (type: string) => resources.filter((x) => x.type === type);
   return {
     byType,
     one: (type, suffix) => {
       const found = byType(type).find((x) => x.name.endsWith(suffix));
-      if (!found) throw new Error(`no ${type} named *${suffix} in ${stack}: ${byType(type).map((x) => x.name).join(", ") || "none"}`);
+      if (!found)
+        throw new Error(
+          `no ${type} named *${suffix} in ${stack}: ${
+            byType(type)
+              .map((x) => x.name)
+              .join(", ") || "none"
+          }`,
+        );
       return found;
     },
   };
@@ -52,58 +65,77 @@ const SG_TYPES = ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "
 function openIngress(p: Plan): SnapshotResource[] {
   return SG_TYPES.flatMap((t) => p.byType(t)).filter((r) => {
     const inline = (r.inputs.ingress as { cidrBlocks?: string[]; ipv6CidrBlocks?: string[] }[] | undefined) ?? [];
-    return r.inputs.cidrIpv4 === "0.0.0.0/0" || r.inputs.cidrIpv6 === "::/0"
-      || inline.some((i) => i.cidrBlocks?.includes("0.0.0.0/0") || i.ipv6CidrBlocks?.includes("::/0"));
+    return (
+      r.inputs.cidrIpv4 === "0.0.0.0/0" ||
+      r.inputs.cidrIpv6 === "::/0" ||
+      inline.some((i) => i.cidrBlocks?.includes("0.0.0.0/0") || i.ipv6CidrBlocks?.includes("::/0"))
+    );
   });
 }
 
 describe("Network: reference stacks (endpoints mode)", () => {
-  it.each(REFERENCE)("$env: VPC $cidr, 3 private subnets in 3 AZs, no internet path, endpoints with private DNS", (ref) => {
-    const p = plan(ref.stack);
-    const vpc = p.one("aws:ec2/vpc:Vpc", "-vpc");
-    expect(vpc.name).toBe(`${ref.env}-ingest-vpc`);
-    expect(vpc.inputs).toMatchObject({ cidrBlock: ref.cidr, enableDnsHostnames: true, enableDnsSupport: true });
-    expect(vpc.inputs.tags).toMatchObject({ Name: `${ref.env}-ingest-vpc-x1`, Environment: ref.env });
+  it.each(REFERENCE)(
+    "$env: VPC $cidr, 3 private subnets in 3 AZs, no internet path, endpoints with private DNS",
+    (ref) => {
+      const p = plan(ref.stack);
+      const vpc = p.one("aws:ec2/vpc:Vpc", "-vpc");
+      expect(vpc.name).toBe(`${ref.env}-ingest-vpc`);
+      expect(vpc.inputs).toMatchObject({ cidrBlock: ref.cidr, enableDnsHostnames: true, enableDnsSupport: true });
+      expect(vpc.inputs.tags).toMatchObject({ Name: `${ref.env}-ingest-vpc-x1`, Environment: ref.env });
 
-    const subnets = p.byType("aws:ec2/subnet:Subnet");
-    expect(subnets.map((s) => s.name)).toEqual([1, 2, 3].map((i) => `${ref.env}-ingest-private-subnet-${i}`));
-    expect(subnets.map((s) => s.inputs.availabilityZoneId)).toEqual(availabilityZoneIdsFor(ref.region, 3));
-    for (const s of subnets) {
-      expect(cidrContains(ref.cidr, s.inputs.cidrBlock as string)).toBe(true);
-      expect(s.inputs.mapPublicIpOnLaunch).toBe(false);
-    }
-    // no internet: no IGW, no NAT, no default route
-    expect(p.byType("aws:ec2/internetGateway:InternetGateway")).toHaveLength(0);
-    expect(p.byType("aws:ec2/natGateway:NatGateway")).toHaveLength(0);
-    expect(p.byType("aws:ec2/instance:Instance")).toHaveLength(0);
-    expect(p.byType("aws:ec2/route:Route")).toHaveLength(0);
+      const subnets = p.byType("aws:ec2/subnet:Subnet");
+      expect(subnets.map((s) => s.name)).toEqual([1, 2, 3].map((i) => `${ref.env}-ingest-private-subnet-${i}`));
+      expect(subnets.map((s) => s.inputs.availabilityZoneId)).toEqual(availabilityZoneIdsFor(ref.region, 3));
+      for (const s of subnets) {
+        expect(cidrContains(ref.cidr, s.inputs.cidrBlock as string)).toBe(true);
+        expect(s.inputs.mapPublicIpOnLaunch).toBe(false);
+      }
+      // no internet: no IGW, no NAT, no default route
+      expect(p.byType("aws:ec2/internetGateway:InternetGateway")).toHaveLength(0);
+      expect(p.byType("aws:ec2/natGateway:NatGateway")).toHaveLength(0);
+      expect(p.byType("aws:ec2/instance:Instance")).toHaveLength(0);
+      expect(p.byType("aws:ec2/route:Route")).toHaveLength(0);
 
-    const endpoints = p.byType("aws:ec2/vpcEndpoint:VpcEndpoint");
-    const gateway = endpoints.filter((e) => e.inputs.vpcEndpointType === "Gateway").map((e) => e.inputs.serviceName);
-    expect(gateway.sort()).toEqual([`com.amazonaws.${ref.region}.dynamodb`, `com.amazonaws.${ref.region}.s3`]);
-    const iface = endpoints.filter((e) => e.inputs.vpcEndpointType === "Interface");
-    expect(iface.map((e) => e.inputs.serviceName).sort()).toEqual(DEFAULT_INTERFACE_ENDPOINTS.map((s) => `com.amazonaws.${ref.region}.${s}`).sort());
-    for (const e of iface) {
-      expect(e.inputs.privateDnsEnabled).toBe(true);
-      expect(e.inputs.subnetIds).toHaveLength(3);
-      expect(e.inputs.securityGroupIds).toEqual([`${ref.env}-ingest-endpoint-sg-id`]);
-    }
+      const endpoints = p.byType("aws:ec2/vpcEndpoint:VpcEndpoint");
+      const gateway = endpoints.filter((e) => e.inputs.vpcEndpointType === "Gateway").map((e) => e.inputs.serviceName);
+      expect(gateway.sort()).toEqual([`com.amazonaws.${ref.region}.dynamodb`, `com.amazonaws.${ref.region}.s3`]);
+      const iface = endpoints.filter((e) => e.inputs.vpcEndpointType === "Interface");
+      expect(iface.map((e) => e.inputs.serviceName).sort()).toEqual(
+        DEFAULT_INTERFACE_ENDPOINTS.map((s) => `com.amazonaws.${ref.region}.${s}`).sort(),
+      );
+      for (const e of iface) {
+        expect(e.inputs.privateDnsEnabled).toBe(true);
+        expect(e.inputs.subnetIds).toHaveLength(3);
+        expect(e.inputs.securityGroupIds).toEqual([`${ref.env}-ingest-endpoint-sg-id`]);
+      }
 
-    // endpoint SG: 443 from the VPC only; app SG: no ingress at all, HTTPS egress only inside the VPC + prefix lists
-    const ingress = p.byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
-    expect(ingress.map((r) => r.inputs)).toEqual([expect.objectContaining({
-      securityGroupId: `${ref.env}-ingest-endpoint-sg-id`, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: ref.cidr,
-    })]);
-    const egress = p.byType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
-    expect(egress.every((r) => r.inputs.securityGroupId === `${ref.env}-ingest-app-sg-id` && r.inputs.fromPort === 443)).toBe(true);
-    expect(egress.filter((r) => r.inputs.cidrIpv4).map((r) => r.inputs.cidrIpv4)).toEqual([ref.cidr]);
-    // prefix-list ids are outputs of the gateway endpoints: unknown at preview, wired to them
-    const viaPrefixList = egress.filter((r) => r.inputs.prefixListId !== undefined);
-    expect(viaPrefixList.map((r) => r.name).sort()).toEqual([`${ref.env}-ingest-app-sg-dynamodb-out`, `${ref.env}-ingest-app-sg-s3-out`]);
-    expect(openIngress(p)).toEqual([]);
-    // the default SG is emptied
-    expect(p.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "-default-sg").inputs.ingress).toBeUndefined();
-  });
+      // endpoint SG: 443 from the VPC only; app SG: no ingress at all, HTTPS egress only inside the VPC + prefix lists
+      const ingress = p.byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+      expect(ingress.map((r) => r.inputs)).toEqual([
+        expect.objectContaining({
+          securityGroupId: `${ref.env}-ingest-endpoint-sg-id`,
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: ref.cidr,
+        }),
+      ]);
+      const egress = p.byType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
+      expect(
+        egress.every((r) => r.inputs.securityGroupId === `${ref.env}-ingest-app-sg-id` && r.inputs.fromPort === 443),
+      ).toBe(true);
+      expect(egress.filter((r) => r.inputs.cidrIpv4).map((r) => r.inputs.cidrIpv4)).toEqual([ref.cidr]);
+      // prefix-list ids are outputs of the gateway endpoints: unknown at preview, wired to them
+      const viaPrefixList = egress.filter((r) => r.inputs.prefixListId !== undefined);
+      expect(viaPrefixList.map((r) => r.name).sort()).toEqual([
+        `${ref.env}-ingest-app-sg-dynamodb-out`,
+        `${ref.env}-ingest-app-sg-s3-out`,
+      ]);
+      expect(openIngress(p)).toEqual([]);
+      // the default SG is emptied
+      expect(p.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "-default-sg").inputs.ingress).toBeUndefined();
+    },
+  );
 
   it("reference ranges are pairwise disjoint", () => {
     for (const a of REFERENCE) for (const b of REFERENCE) if (a !== b) expect(cidrsOverlap(a.cidr, b.cidr)).toBe(false);
@@ -119,9 +151,13 @@ describe("Network: NAT modes", () => {
     expect(gws.map((g) => g.inputs.subnetId)).toEqual([1, 2, 3].map((i) => `prod-ingest-public-subnet-${i}-id`));
     expect(p.byType("aws:ec2/eip:Eip").map((e) => e.inputs.domain)).toEqual(["vpc", "vpc", "vpc"]);
     const routes = p.byType("aws:ec2/route:Route").filter((r) => r.name.includes("private-default-route"));
-    expect(routes.map((r) => [r.inputs.routeTableId, r.inputs.natGatewayId])).toEqual([1, 2, 3].map((i) => [`prod-ingest-private-rt-${i}-id`, `prod-ingest-nat-gateway-${i}-id`]));
+    expect(routes.map((r) => [r.inputs.routeTableId, r.inputs.natGatewayId])).toEqual(
+      [1, 2, 3].map((i) => [`prod-ingest-private-rt-${i}-id`, `prod-ingest-nat-gateway-${i}-id`]),
+    );
     expect(p.byType("aws:ec2/vpcEndpoint:VpcEndpoint").every((e) => e.inputs.vpcEndpointType === "Gateway")).toBe(true);
-    expect(p.one("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "app-sg-https-out").inputs.cidrIpv4).toBe("0.0.0.0/0");
+    expect(p.one("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "app-sg-https-out").inputs.cidrIpv4).toBe(
+      "0.0.0.0/0",
+    );
     expect(openIngress(p)).toEqual([]);
   });
 
@@ -139,8 +175,13 @@ describe("Network: NAT modes", () => {
     // the planner answers getAmi only for AL2023 images owned by amazon, and per architecture: the x86_64 image id
     // proves the query (owner, name pattern, architecture) and the check of its answer
     expect(inst.inputs).toMatchObject({
-      ami: MOCK_AL2023_IMAGES.x86_64.id, instanceType: "t3.micro", sourceDestCheck: false, associatePublicIpAddress: true,
-      subnetId: "dev-ingest-public-subnet-1-id", metadataOptions: { httpTokens: "required" }, rootBlockDevice: { encrypted: true },
+      ami: MOCK_AL2023_IMAGES.x86_64.id,
+      instanceType: "t3.micro",
+      sourceDestCheck: false,
+      associatePublicIpAddress: true,
+      subnetId: "dev-ingest-public-subnet-1-id",
+      metadataOptions: { httpTokens: "required" },
+      rootBlockDevice: { encrypted: true },
     });
     expect(ignoreChangesOf(inst)).toEqual(["ami"]);
     expect(inst.inputs.userData).toBe(natInstanceUserData("10.2.0.0/16"));
@@ -151,7 +192,10 @@ describe("Network: NAT modes", () => {
     expect(routes.map((r) => r.inputs.networkInterfaceId)).toEqual(Array(3).fill(UNKNOWN));
     for (const r of routes) expect(r.dependencies).toContain(inst.urn);
     // NAT SG: ingress only from the VPC
-    expect(p.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "nat-sg-vpc-in").inputs).toMatchObject({ cidrIpv4: "10.2.0.0/16", ipProtocol: "-1" });
+    expect(p.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "nat-sg-vpc-in").inputs).toMatchObject({
+      cidrIpv4: "10.2.0.0/16",
+      ipProtocol: "-1",
+    });
     expect(openIngress(p)).toEqual([]);
   });
 
@@ -171,8 +215,9 @@ describe("Network: NAT modes", () => {
     const img = { id: MOCK_AL2023_IMAGES.x86_64.id, name: MOCK_AL2023_IMAGES.x86_64.name };
     expect(img.name).toMatch(new RegExp(`^${AL2023_AMI_NAME.replace(/\./g, "\\.").replace(/\*/g, ".*")}$`));
     expect(checkedAl2023ImageId(img, "eu-west-1")).toBe(img.id);
-    expect(() => checkedAl2023ImageId({ id: "ami-123", name: "amzn-ami-vpc-nat-2018.03.0.20230607.0-x86_64-ebs" }, "eu-west-1"))
-      .toThrow(/not an al2023-ami-2023\.\* image/);
+    expect(() =>
+      checkedAl2023ImageId({ id: "ami-123", name: "amzn-ami-vpc-nat-2018.03.0.20230607.0-x86_64-ebs" }, "eu-west-1"),
+    ).toThrow(/not an al2023-ami-2023\.\* image/);
     expect(() => checkedAl2023ImageId({}, "eu-west-1")).toThrow(/returned \{\}/);
   });
 });

@@ -18,23 +18,33 @@ beforeAll(async () => {
   server = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
-  const raw = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: "eu-west-1", credentials, maxAttempts: 1 });
+  const raw = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: "eu-west-1",
+    credentials,
+    maxAttempts: 1,
+  });
   ddb = DynamoDBDocumentClient.from(raw);
-  await raw.send(new CreateTableCommand({
-    TableName: TABLE,
-    AttributeDefinitions: [{ AttributeName: "paymentId", AttributeType: "S" }],
-    KeySchema: [{ AttributeName: "paymentId", KeyType: "HASH" }],
-    BillingMode: "PAY_PER_REQUEST",
-  }));
+  await raw.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      AttributeDefinitions: [{ AttributeName: "paymentId", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "paymentId", KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
 });
 afterAll(async () => {
   ddb?.destroy();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
-beforeEach(() => { lines = []; });
+beforeEach(() => {
+  lines = [];
+});
 
 const req = { merchantId: "m-42", idempotencyKey: "order-0001-a", amountMinor: 1999, currency: "EUR" };
-const handler = () => createHandler({ ddb, tableName: TABLE, now: () => new Date("2026-01-02T03:04:05Z"), sink: (l) => lines.push(l) });
+const handler = () =>
+  createHandler({ ddb, tableName: TABLE, now: () => new Date("2026-01-02T03:04:05Z"), sink: (l) => lines.push(l) });
 
 describe("payment handler", () => {
   it("records a new payment once and returns it", async () => {
@@ -46,7 +56,12 @@ describe("payment handler", () => {
   });
 
   it("replays a retry of the same request without writing again", async () => {
-    const later = createHandler({ ddb, tableName: TABLE, now: () => new Date("2030-01-01T00:00:00Z"), sink: () => undefined });
+    const later = createHandler({
+      ddb,
+      tableName: TABLE,
+      now: () => new Date("2030-01-01T00:00:00Z"),
+      sink: () => undefined,
+    });
     const res = await later(req);
     expect(res).toMatchObject({ outcome: "replayed", payment: { createdAt: "2026-01-02T03:04:05.000Z" } });
   });
@@ -59,7 +74,13 @@ describe("payment handler", () => {
   });
 
   it("rejects invalid requests with every problem listed, writing nothing", async () => {
-    const res = await handler()({ merchantId: "", idempotencyKey: "short", amountMinor: 1.5, currency: "eur", extra: 1 });
+    const res = await handler()({
+      merchantId: "",
+      idempotencyKey: "short",
+      amountMinor: 1.5,
+      currency: "eur",
+      extra: 1,
+    });
     expect(res.outcome).toBe("rejected");
     expect(res.outcome === "rejected" && res.errors).toHaveLength(5);
     expect(validatePayment(null)).toEqual(["request must be a JSON object"]);

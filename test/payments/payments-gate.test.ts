@@ -9,11 +9,22 @@ import { binParity } from "../cli/run-cli";
 import { PROJECT_DIR, ROOT } from "./plans";
 
 beforeAll(() => {
-  if (!fs.existsSync(path.join(ROOT, "dist/cli/index.js"))) throw new Error("dist/cli/index.js missing: run `npm run build` first");
+  if (!fs.existsSync(path.join(ROOT, "dist/cli/index.js")))
+    throw new Error("dist/cli/index.js missing: run `npm run build` first");
 });
 
-interface Finding { ruleId: string; status: string; resource?: string; path?: string; values?: Record<string, unknown>; message: string; related?: Finding[] }
-interface Report { findings: Finding[] }
+interface Finding {
+  ruleId: string;
+  status: string;
+  resource?: string;
+  path?: string;
+  values?: Record<string, unknown>;
+  message: string;
+  related?: Finding[];
+}
+interface Report {
+  findings: Finding[];
+}
 
 test("check examples/payments: exit 0", () => {
   const r = binParity(["check", "examples/payments", "--format", "json"]);
@@ -29,7 +40,9 @@ describe("a one-line change to an invariant in Pulumi.staging.yaml", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "payments-gate-"));
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     fs.cpSync(path.join(PROJECT_DIR, "consistency-rules"), path.join(dir, "consistency-rules"), { recursive: true });
-    const project = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8").replace(/^main: .*$/m, `main: ${path.join(PROJECT_DIR, "index.ts")}`);
+    const project = fs
+      .readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")
+      .replace(/^main: .*$/m, `main: ${path.join(PROJECT_DIR, "index.ts")}`);
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), project);
     for (const env of ["dev", "staging", "prod"]) {
       let text = fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${env}.yaml`), "utf8");
@@ -47,7 +60,9 @@ describe("a one-line change to an invariant in Pulumi.staging.yaml", () => {
     const r = binParity(["check", dir, "--format", "json"]);
     expect([r.code, r.stderr]).toEqual([1, ""]);
     // one entry per cause (the config key); the property it feeds is among its related findings
-    const fails = (JSON.parse(r.stdout) as Report).findings.filter((f) => f.status === "fail").flatMap((f) => [f, ...(f.related ?? [])]);
+    const fails = (JSON.parse(r.stdout) as Report).findings
+      .filter((f) => f.status === "fail")
+      .flatMap((f) => [f, ...(f.related ?? [])]);
     const f = fails.find((x) => x.ruleId === "parity-log-retention");
     expect(f).toMatchObject({
       resource: "aws:cloudwatch/logGroup:LogGroup::payments-payment-logs",

@@ -24,9 +24,13 @@ export interface Plan {
 }
 
 function wrap(snapshot: Snapshot): Plan {
-  const resources = snapshot.resources.filter((r) => r.custom).map((r) => ({
-    ...r, inputs: r.props as Props, ignoreChanges: (r as { ignoreChanges?: readonly string[] }).ignoreChanges ?? [],
-  }));
+  const resources = snapshot.resources
+    .filter((r) => r.custom)
+    .map((r) => ({
+      ...r,
+      inputs: r.props as Props,
+      ignoreChanges: (r as { ignoreChanges?: readonly string[] }).ignoreChanges ?? [],
+    }));
   const byType = (type: string) => resources.filter((r) => r.type === type);
   return {
     snapshot,
@@ -34,7 +38,14 @@ function wrap(snapshot: Snapshot): Plan {
     byType,
     one(type, name) {
       const r = byType(type).find((x) => x.name === name);
-      if (!r) throw new Error(`no ${type} named ${name} in ${snapshot.context.stack}: ${byType(type).map((x) => x.name).join(", ") || "none"}`);
+      if (!r)
+        throw new Error(
+          `no ${type} named ${name} in ${snapshot.context.stack}: ${
+            byType(type)
+              .map((x) => x.name)
+              .join(", ") || "none"
+          }`,
+        );
       return r;
     },
   };

@@ -44,7 +44,10 @@ new PolicyPack("probe", {
 
 function probeDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "env-parity-probe-"));
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "probe", version: "0.0.1", main: "index.js" }));
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "probe", version: "0.0.1", main: "index.js" }),
+  );
   fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
   fs.writeFileSync(path.join(dir, "index.js"), PROBE);
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
@@ -52,7 +55,8 @@ function probeDir(): string {
 }
 
 const body = (d: Diagnostic) => d.message.slice(d.message.indexOf("\n") + 1);
-const seenBy = (ds: Diagnostic[], prefix: string) => ds.filter((d) => body(d).startsWith(prefix)).map((d) => JSON.parse(body(d).slice(prefix.length)));
+const seenBy = (ds: Diagnostic[], prefix: string) =>
+  ds.filter((d) => body(d).startsWith(prefix)).map((d) => JSON.parse(body(d).slice(prefix.length)));
 
 const STACK = "urn:pulumi:dev::probe::pulumi:pulumi:Stack::probe-dev";
 const ROLE = "urn:pulumi:dev::probe::aws:iam/role:Role::r";
@@ -62,7 +66,15 @@ const EXPORT: StackExport = {
   deployment: {
     resources: [
       { urn: STACK, custom: false, type: "pulumi:pulumi:Stack", outputs: {} },
-      { urn: ROLE, custom: true, id: "r-123", type: "aws:iam/role:Role", parent: STACK, inputs: { name: "r" }, outputs: { name: "r", arn: "arn:aws:iam::1:role/r" } },
+      {
+        urn: ROLE,
+        custom: true,
+        id: "r-123",
+        type: "aws:iam/role:Role",
+        parent: STACK,
+        inputs: { name: "r" },
+        outputs: { name: "r", arn: "arn:aws:iam::1:role/r" },
+      },
       {
         urn: FN,
         custom: true,
@@ -70,10 +82,22 @@ const EXPORT: StackExport = {
         type: "aws:lambda/function:Function",
         parent: STACK,
         dependencies: [ROLE],
-        inputs: { role: { [SIG_KEY]: RESOURCE_REF_SIG, urn: ROLE, id: "r-123" }, environment: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:abc" }, __defaults: ["x"], memorySize: null },
+        inputs: {
+          role: { [SIG_KEY]: RESOURCE_REF_SIG, urn: ROLE, id: "r-123" },
+          environment: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:abc" },
+          __defaults: ["x"],
+          memorySize: null,
+        },
         outputs: { role: "arn:aws:iam::1:role/r", arn: "arn:aws:lambda:eu-west-1:1:function:f" },
       },
-      { urn: "urn:pulumi:dev::probe::aws:s3/bucket:Bucket::gone", custom: true, type: "aws:s3/bucket:Bucket", delete: true, inputs: {}, outputs: {} },
+      {
+        urn: "urn:pulumi:dev::probe::aws:s3/bucket:Bucket::gone",
+        custom: true,
+        type: "aws:s3/bucket:Bucket",
+        delete: true,
+        inputs: {},
+        outputs: {},
+      },
     ],
   },
 };
@@ -99,16 +123,35 @@ describe("the harness speaks as the engine (probe pack)", () => {
     expect(fn.props).toEqual({ role: "r-123", environment: "[secret]", memorySize: null });
     expect(fn.props.tags).toBeUndefined(); // the remediation was not applied (analyze --file reports it only)
     expect(ds.filter((d) => d.policyName === "probe-remediate")).toEqual([]); // a remediation with properties is no diagnostic
-    const stack = ds.filter((d) => d.policyName === "probe-stack").map((d) => ({ urn: d.urn, props: JSON.parse(body(d).slice("stack ".length)) }));
-    expect(stack.find((s) => s.urn === FN)!.props).toEqual({ role: "arn:aws:iam::1:role/r", arn: "arn:aws:lambda:eu-west-1:1:function:f" });
+    const stack = ds
+      .filter((d) => d.policyName === "probe-stack")
+      .map((d) => ({ urn: d.urn, props: JSON.parse(body(d).slice("stack ".length)) }));
+    expect(stack.find((s) => s.urn === FN)!.props).toEqual({
+      role: "arn:aws:iam::1:role/r",
+      arn: "arn:aws:lambda:eu-west-1:1:function:f",
+    });
     expect(stack.map((s) => s.urn)).not.toContain("urn:pulumi:dev::probe::aws:s3/bucket:Bucket::gone");
   });
 
   test("a deployment: Remediate first and its properties replace the inputs for Analyze; tags via ConfigureStack", async () => {
-    await probe.configureStack({ stack: "dev", project: "probe", tags: { "env-parity:environment": "dev" }, dryRun: true });
-    const r: SnapshotResource = { urn: ROLE, type: "aws:iam/role:Role", name: "r", custom: true, dependencies: [], props: { name: "r" } };
+    await probe.configureStack({
+      stack: "dev",
+      project: "probe",
+      tags: { "env-parity:environment": "dev" },
+      dryRun: true,
+    });
+    const r: SnapshotResource = {
+      urn: ROLE,
+      type: "aws:iam/role:Role",
+      name: "r",
+      custom: true,
+      dependencies: [],
+      props: { name: "r" },
+    };
     const remediations = await probe.remediate(r);
-    expect(remediations.map((m) => [m.policyName, m.properties?.tags])).toEqual([["probe-remediate", { fixed: "yes" }]]);
+    expect(remediations.map((m) => [m.policyName, m.properties?.tags])).toEqual([
+      ["probe-remediate", { fixed: "yes" }],
+    ]);
     const [seen] = seenBy(await probe.analyze(r), "analyze ");
     expect(seen).toEqual({ tags: { "env-parity:environment": "dev" }, props: { name: "r", tags: { fixed: "yes" } } });
     const [unremediated] = seenBy(await probe.analyze(r, undefined, { remediate: false }), "analyze ");
@@ -118,7 +161,13 @@ describe("the harness speaks as the engine (probe pack)", () => {
   test("AnalyzeStack reads a plan's outputs, and the inputs only where the source has no outputs", async () => {
     const base = { type: "aws:s3/bucket:Bucket", custom: true, dependencies: [] as string[] };
     const ds = await probe.analyzeStack([
-      { ...base, urn: "urn:pulumi:dev::probe::aws:s3/bucket:Bucket::a", name: "a", props: { bucket: "a" }, outputs: { bucket: "a", arn: "arn:aws:s3:::a" } },
+      {
+        ...base,
+        urn: "urn:pulumi:dev::probe::aws:s3/bucket:Bucket::a",
+        name: "a",
+        props: { bucket: "a" },
+        outputs: { bucket: "a", arn: "arn:aws:s3:::a" },
+      },
       { ...base, urn: "urn:pulumi:dev::probe::aws:s3/bucket:Bucket::b", name: "b", props: { bucket: "b" } },
     ]);
     expect(seenBy(ds, "stack ")).toEqual([{ bucket: "a", arn: "arn:aws:s3:::a" }, { bucket: "b" }]);
@@ -136,31 +185,37 @@ describe("our pack", () => {
   const decisions = (fs_: { ruleId: string; status: string; urn?: string }[], root: string) =>
     fs_.map((f) => `${f.status} ${f.ruleId} ${f.urn ?? root}`).sort();
 
-  test.each(["dev.json", "prod.json", "staging-drifted.json"])("the same decisions offline and through analyze --file (%s)", async (file) => {
-    const exportFile = path.join(ROOT, "test", "fixtures", "exports", file);
-    const exported = JSON.parse(fs.readFileSync(exportFile, "utf8")) as StackExport;
-    const snapshot = readStackExport(exportFile, { resolveEnvironment: stackIsEnvironment });
-    const root = snapshot.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.urn;
-    await pack.configure({});
-    const offline = await pack.analyzeSnapshot(snapshot);
-    const info = await pack.info();
-    const byUrn = new Map(snapshot.resources.map((r) => [r.urn, r]));
-    const viaFile = (await pack.analyzeFile(exported)).map((d) => toFinding(d, info, snapshot, byUrn));
-    expect(decisions(viaFile, root)).toEqual(decisions(offline, root));
-    // frozen shared objects: a mutating policy would have thrown, reported as an internal error
-    expect(offline.filter((f) => /internal error/.test(f.message))).toEqual([]);
-  });
+  test.each(["dev.json", "prod.json", "staging-drifted.json"])(
+    "the same decisions offline and through analyze --file (%s)",
+    async (file) => {
+      const exportFile = path.join(ROOT, "test", "fixtures", "exports", file);
+      const exported = JSON.parse(fs.readFileSync(exportFile, "utf8")) as StackExport;
+      const snapshot = readStackExport(exportFile, { resolveEnvironment: stackIsEnvironment });
+      const root = snapshot.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.urn;
+      await pack.configure({});
+      const offline = await pack.analyzeSnapshot(snapshot);
+      const info = await pack.info();
+      const byUrn = new Map(snapshot.resources.map((r) => [r.urn, r]));
+      const viaFile = (await pack.analyzeFile(exported)).map((d) => toFinding(d, info, snapshot, byUrn));
+      expect(decisions(viaFile, root)).toEqual(decisions(offline, root));
+      // frozen shared objects: a mutating policy would have thrown, reported as an internal error
+      expect(offline.filter((f) => /internal error/.test(f.message))).toEqual([]);
+    },
+  );
 
   test("the project's rules inline reach every environment-dependent policy; an edit takes effect without a rebuild", async () => {
     const info = await pack.info();
     const stack = referenceStack("dev", { stack: "feature-x" });
-    const envUnknown = (fs_: { message: string }[]) => fs_.filter((f) => /is not an environment of project/.test(f.message));
+    const envUnknown = (fs_: { message: string }[]) =>
+      fs_.filter((f) => /is not an environment of project/.test(f.message));
     await pack.configure(projectPackConfig(info, { rules: JSON.parse(fs.readFileSync(RULES.origin, "utf8")) }));
     expect(envUnknown(await pack.analyzeSnapshot(stack)).length).toBeGreaterThan(0); // feature-x is no environment
     const edited = JSON.parse(fs.readFileSync(RULES.origin, "utf8"));
     edited.environments.dev.stacks = [...edited.environments.dev.stacks, "feature-x"];
     const config = projectPackConfig(info, { rules: edited });
-    const envDependent = info.policies.filter((p) => p.configSchema?.properties && "rules" in p.configSchema.properties).map((p) => p.name);
+    const envDependent = info.policies
+      .filter((p) => p.configSchema?.properties && "rules" in p.configSchema.properties)
+      .map((p) => p.name);
     expect(envDependent.length).toBeGreaterThan(10);
     for (const name of envDependent) expect((config[name] as Record<string, unknown>).rules).toBe(edited);
     await pack.configure(config);
@@ -180,12 +235,29 @@ describe("pack config files", () => {
       fs.writeFileSync(f, "{ nope");
       expect(() => readPackConfigFile(f, undefined, "c.json")).toThrow(/^c\.json: is not valid JSON/);
       fs.writeFileSync(f, JSON.stringify({ "s3-bucket-versioning": { enforcementLevel: "loud" } }));
-      expect(() => readPackConfigFile(f, undefined, "c.json")).toThrow("c.json: s3-bucket-versioning.enforcementLevel must be one of advisory, mandatory, remediate, disabled");
-      const info = { name: "p", version: "1", supportsConfig: true, policies: [{ name: "a", description: "", enforcementLevel: "mandatory" as const, type: "resource" as const, configSchema: { properties: { rules: {}, strict: {} }, required: [] } }] };
+      expect(() => readPackConfigFile(f, undefined, "c.json")).toThrow(
+        "c.json: s3-bucket-versioning.enforcementLevel must be one of advisory, mandatory, remediate, disabled",
+      );
+      const info = {
+        name: "p",
+        version: "1",
+        supportsConfig: true,
+        policies: [
+          {
+            name: "a",
+            description: "",
+            enforcementLevel: "mandatory" as const,
+            type: "resource" as const,
+            configSchema: { properties: { rules: {}, strict: {} }, required: [] },
+          },
+        ],
+      };
       fs.writeFileSync(f, JSON.stringify({ b: "advisory" }));
       expect(() => readPackConfigFile(f, info, "c.json")).toThrow("c.json: b names a policy the pack p does not have");
       fs.writeFileSync(f, JSON.stringify({ a: "advisory" }));
-      expect(projectPackConfig(info, { strict: true, rules: { r: 1 }, file: readPackConfigFile(f, info) })).toEqual({ a: { enforcementLevel: "advisory", rules: { r: 1 }, strict: true } });
+      expect(projectPackConfig(info, { strict: true, rules: { r: 1 }, file: readPackConfigFile(f, info) })).toEqual({
+        a: { enforcementLevel: "advisory", rules: { r: 1 }, strict: true },
+      });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -29,17 +29,37 @@ test("GetAnalyzerInfo lists every policy with name, description, enforcement, se
     expect(["resource", "stack"]).toContain(p.type);
   }
   expect(info.policies.find((p) => p.name === "policy-pack-indeterminate")?.enforcementLevel).toBe("advisory");
-  expect(info.policies.find((p) => p.name === "lambda-function-runtime-allowed")?.configSchema?.properties.allowedRuntimes).toMatchObject({ default: ["nodejs22.x", "python3.12", "python3.13"] });
+  expect(
+    info.policies.find((p) => p.name === "lambda-function-runtime-allowed")?.configSchema?.properties.allowedRuntimes,
+  ).toMatchObject({ default: ["nodejs22.x", "python3.12", "python3.13"] });
 });
 
 test("the taggable types are every AWS provider type with a `tags` input, read from the installed SDK (node policy-pack/scripts/gen-taggable-types.js)", () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const gen = require("../../policy-pack/scripts/gen-taggable-types.js") as { taggableTypes(): string[]; render(t: string[]): string };
+  const gen = require("../../policy-pack/scripts/gen-taggable-types.js") as {
+    taggableTypes(): string[];
+    render(t: string[]): string;
+  };
   const types = gen.taggableTypes();
   expect(fs.readFileSync(path.join(PACK_DIR, "policies", "taggable-types.json"), "utf8")).toBe(gen.render(types));
   // the types the reference platforms use, the fixed list this replaced, are all in it; untaggable ones are not
-  for (const t of ["aws:s3/bucket:Bucket", "aws:lambda/function:Function", "aws:sqs/queue:Queue", "aws:iam/role:Role", "aws:ec2/vpc:Vpc", "aws:rds/clusterInstance:ClusterInstance", "aws:apigatewayv2/api:Api", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"]) expect(types).toContain(t);
-  for (const t of ["aws:s3/bucketVersioning:BucketVersioning", "aws:iam/rolePolicy:RolePolicy", "aws:sns/topicSubscription:TopicSubscription"]) expect(types).not.toContain(t);
+  for (const t of [
+    "aws:s3/bucket:Bucket",
+    "aws:lambda/function:Function",
+    "aws:sqs/queue:Queue",
+    "aws:iam/role:Role",
+    "aws:ec2/vpc:Vpc",
+    "aws:rds/clusterInstance:ClusterInstance",
+    "aws:apigatewayv2/api:Api",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  ])
+    expect(types).toContain(t);
+  for (const t of [
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:sns/topicSubscription:TopicSubscription",
+  ])
+    expect(types).not.toContain(t);
   expect(types.length).toBeGreaterThan(500);
 });
 
@@ -47,18 +67,28 @@ test("docs/RULES.md is generated from the current metadata (node policy-pack/scr
   expect(fs.readFileSync(path.join(ROOT, "docs", "RULES.md"), "utf8")).toBe(renderRulesDoc());
 });
 
-test.each(["dev", "staging", "prod"])("policy-pack/config/%s.json names only known policies and validates against their schemas", async (env) => {
-  const info = await pack.info();
-  const config = JSON.parse(fs.readFileSync(path.join(PACK_DIR, "config", `${env}.json`), "utf8")) as Record<string, unknown>;
-  const ajv = createAjv();
-  for (const [name, c] of Object.entries(config)) {
-    const p = info.policies.find((x) => x.name === name);
-    expect(p?.name).toBe(name);
-    if (typeof c === "string") continue;
-    const { enforcementLevel: _level, ...props } = c as Record<string, unknown>;
-    const validate = ajv.compile({ type: "object", properties: p!.configSchema!.properties, additionalProperties: false });
-    expect([name, validate(props), validate.errors ?? null]).toEqual([name, true, null]);
-  }
-  await pack.configure(config as never);
-  await pack.configure({});
-});
+test.each(["dev", "staging", "prod"])(
+  "policy-pack/config/%s.json names only known policies and validates against their schemas",
+  async (env) => {
+    const info = await pack.info();
+    const config = JSON.parse(fs.readFileSync(path.join(PACK_DIR, "config", `${env}.json`), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    const ajv = createAjv();
+    for (const [name, c] of Object.entries(config)) {
+      const p = info.policies.find((x) => x.name === name);
+      expect(p?.name).toBe(name);
+      if (typeof c === "string") continue;
+      const { enforcementLevel: _level, ...props } = c as Record<string, unknown>;
+      const validate = ajv.compile({
+        type: "object",
+        properties: p!.configSchema!.properties,
+        additionalProperties: false,
+      });
+      expect([name, validate(props), validate.errors ?? null]).toEqual([name, true, null]);
+    }
+    await pack.configure(config as never);
+    await pack.configure({});
+  },
+);

@@ -22,7 +22,8 @@ afterAll(async () => {
 });
 
 const show = (fs: readonly Finding[]) => fs.map((f) => `${f.status} ${f.ruleId}: ${f.message}`).join("\n");
-const of = (fs: readonly Finding[], policy: string, status: Finding["status"]) => fs.filter((f) => f.ruleId === policy && f.status === status);
+const of = (fs: readonly Finding[], policy: string, status: Finding["status"]) =>
+  fs.filter((f) => f.ruleId === policy && f.status === status);
 
 describe.each(ENVS)("compliant fixtures, %s", (env) => {
   test("the reference stack passes every policy with zero violations and zero indeterminates", async () => {
@@ -79,7 +80,9 @@ describe.each(CASES.map((c) => [c.policy, c] as const))("%s", (policy, c) => {
   }
 });
 
-const MORE = CASES.flatMap((c) => (c.more ?? []).flatMap((m) => (m.envs ?? ENVS).map((env) => [`${c.policy}: ${m.name} (${env})`, c, m, env] as const)));
+const MORE = CASES.flatMap((c) =>
+  (c.more ?? []).flatMap((m) => (m.envs ?? ENVS).map((env) => [`${c.policy}: ${m.name} (${env})`, c, m, env] as const)),
+);
 describe("further pass/fail/unknown cases", () => {
   afterEach(() => pack.configure({}));
   test.each(MORE)("%s", async (_title, c, m, env) => {
@@ -102,15 +105,22 @@ describe("further pass/fail/unknown cases", () => {
 describe("strict: true", () => {
   beforeAll(async () => {
     const info = await pack.info();
-    await pack.configure(Object.fromEntries(info.policies.filter((p) => p.name !== "policy-pack-indeterminate").map((p) => [p.name, { strict: true }])));
+    await pack.configure(
+      Object.fromEntries(
+        info.policies.filter((p) => p.name !== "policy-pack-indeterminate").map((p) => [p.name, { strict: true }]),
+      ),
+    );
   });
   afterAll(() => pack.configure({}));
 
-  test.each(CASES.filter((c) => c.unknown).map((c) => [c.policy, c] as const))("%s fails on an unknown value", async (policy, c) => {
-    const findings = await pack.analyzeSnapshot(applyCase(c.unknown!, baseStack(c, "prod"), "prod"));
-    expect(of(findings, policy, "fail").length).toBeGreaterThan(0);
-    expect(of(findings, policy, "indeterminate")).toEqual([]);
-  });
+  test.each(CASES.filter((c) => c.unknown).map((c) => [c.policy, c] as const))(
+    "%s fails on an unknown value",
+    async (policy, c) => {
+      const findings = await pack.analyzeSnapshot(applyCase(c.unknown!, baseStack(c, "prod"), "prod"));
+      expect(of(findings, policy, "fail").length).toBeGreaterThan(0);
+      expect(of(findings, policy, "indeterminate")).toEqual([]);
+    },
+  );
 });
 
 describe("environment of a stack", () => {
@@ -121,11 +131,15 @@ describe("environment of a stack", () => {
     expect(findings.filter((f) => f.status === "fail")).toEqual([]);
   });
   test("the env-parity:environment stack tag (ConfigureStack) names the environment", async () => {
-    const findings = await pack.analyzeSnapshot(referenceStack("dev", { stack: "feature-x" }), { tags: { "env-parity:environment": "dev" } });
+    const findings = await pack.analyzeSnapshot(referenceStack("dev", { stack: "feature-x" }), {
+      tags: { "env-parity:environment": "dev" },
+    });
     expect(show(findings)).toBe("");
   });
   test("a stack tag naming the wrong environment makes env-dependent checks fail", async () => {
-    const findings = await pack.analyzeSnapshot(referenceStack("dev", { stack: "feature-x" }), { tags: { "env-parity:environment": "prod" } });
+    const findings = await pack.analyzeSnapshot(referenceStack("dev", { stack: "feature-x" }), {
+      tags: { "env-parity:environment": "prod" },
+    });
     expect(of(findings, "tags-environment-matches-stack", "fail").length).toBeGreaterThan(0);
   });
 });

@@ -20,14 +20,21 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test("the packed tarball serves the same policies and findings", async () => {
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const tgz = execFileSync(npm, ["pack", "--silent", "--pack-destination", dir], { cwd: PACK_DIR, encoding: "utf8" }).trim().split("\n").pop()!;
+  const tgz = execFileSync(npm, ["pack", "--silent", "--pack-destination", dir], { cwd: PACK_DIR, encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .pop()!;
   execFileSync("tar", ["xzf", path.join(dir, tgz), "-C", dir]);
   const pkgDir = path.join(dir, "package");
   expect(fs.readdirSync(pkgDir).sort()).toEqual(expect.arrayContaining(["PulumiPolicy.yaml", "dist", "package.json"]));
   // nothing but dist/ ships code: the rules library and the rule JSON are inside the bundle
   expect(fs.readFileSync(path.join(pkgDir, "dist", "index.js"), "utf8")).toMatch(/project: "data-platform"/);
 
-  const install = spawnSync(npm, ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], { cwd: pkgDir, encoding: "utf8", timeout: 120_000 });
+  const install = spawnSync(npm, ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], {
+    cwd: pkgDir,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   let how = "npm install --offline";
   if (install.status !== 0) {
     fs.rmSync(path.join(pkgDir, "node_modules"), { recursive: true, force: true });
@@ -40,7 +47,11 @@ test("the packed tarball serves the same policies and findings", async () => {
   try {
     const [a, b] = await Promise.all([fromRepo.info(), fromTarball.info()]);
     expect(b.policies).toEqual(a.policies);
-    const mutant = applyCase(CASES.find((c) => c.policy === "dynamodb-table-pitr-enabled")!.fail, referenceStack("staging"), "staging");
+    const mutant = applyCase(
+      CASES.find((c) => c.policy === "dynamodb-table-pitr-enabled")!.fail,
+      referenceStack("staging"),
+      "staging",
+    );
     const [fa, fb] = await Promise.all([fromRepo.analyzeSnapshot(mutant), fromTarball.analyzeSnapshot(mutant)]);
     expect(fb.map((f) => ({ ...f, file: undefined }))).toEqual(fa.map((f) => ({ ...f, file: undefined })));
     expect(fb.some((f) => f.ruleId === "dynamodb-table-pitr-enabled" && f.status === "fail")).toBe(true);

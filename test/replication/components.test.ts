@@ -1,7 +1,11 @@
 /** ConfigStore, ReplicationSource and ReplicationTarget in isolation under `pulumi.runtime.setMocks`. */
 import * as pulumi from "@pulumi/pulumi";
 
-interface Registered { type: string; name: string; inputs: Record<string, unknown> }
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
 const registered: Registered[] = [];
 
 pulumi.runtime.setMocks(
@@ -9,7 +13,10 @@ pulumi.runtime.setMocks(
     newResource: (args: pulumi.runtime.MockResourceArgs) => {
       registered.push({ type: args.type, name: args.name, inputs: args.inputs });
       const physical = (args.inputs.name as string | undefined) ?? args.name;
-      return { id: `${args.name}-id`, state: { ...args.inputs, arn: `arn:aws:mock:::${physical}`, url: `https://sqs.mock/${physical}` } };
+      return {
+        id: `${args.name}-id`,
+        state: { ...args.inputs, arn: `arn:aws:mock:::${physical}`, url: `https://sqs.mock/${physical}` },
+      };
     },
     call: () => ({}),
   },
@@ -21,19 +28,50 @@ pulumi.runtime.setMocks(
 // imported after setMocks so the components register against the mock monitor
 import { Naming } from "../../infra/components/naming";
 import { ConfigStore } from "../../infra/components/config-store";
-import { ReplicationSource, ReplicationTarget, replicationEventPattern, replicatorRoleArn, type ReplicationSourceArgs } from "../../infra/components/replication";
+import {
+  ReplicationSource,
+  ReplicationTarget,
+  replicationEventPattern,
+  replicatorRoleArn,
+  type ReplicationSourceArgs,
+} from "../../infra/components/replication";
 import { replicatedKeys } from "../../infra/functions/replicator/skip-keys";
 import { wildcardCheckFor } from "../../infra/components/iam-policy";
 import { loadRules } from "../../consistency-rules/src/rules";
 import { RULES_FILE } from "../../infra/config";
 
 const rules = loadRules(RULES_FILE);
-const iamExceptions = wildcardCheckFor(rules, { env: "prod", accountId: "333333333333", region: "us-east-1", suffix: "p1" });
+const iamExceptions = wildcardCheckFor(rules, {
+  env: "prod",
+  accountId: "333333333333",
+  region: "us-east-1",
+  suffix: "p1",
+});
 
-const prod = new Naming({ env: "prod", service: "ingest", environmentSuffix: "p1", accountId: "333333333333", region: "us-east-1" });
-const dev = new Naming({ env: "dev", service: "ingest", environmentSuffix: "x1", accountId: "111111111111", region: "us-east-2" });
-const tags = { Environment: "prod", Project: "data-platform", ManagedBy: "pulumi", Team: "platform", CostCenter: "CC-123" };
-const code = new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset("exports.handler = async () => ({});") });
+const prod = new Naming({
+  env: "prod",
+  service: "ingest",
+  environmentSuffix: "p1",
+  accountId: "333333333333",
+  region: "us-east-1",
+});
+const dev = new Naming({
+  env: "dev",
+  service: "ingest",
+  environmentSuffix: "x1",
+  accountId: "111111111111",
+  region: "us-east-2",
+});
+const tags = {
+  Environment: "prod",
+  Project: "data-platform",
+  ManagedBy: "pulumi",
+  Team: "platform",
+  CostCenter: "CC-123",
+};
+const code = new pulumi.asset.AssetArchive({
+  "index.js": new pulumi.asset.StringAsset("exports.handler = async () => ({});"),
+});
 const DEV_ROLE = "arn:aws:iam::111111111111:role/dev-ingest-config-replica-role-x1";
 const STAGING_ROLE = "arn:aws:iam::222222222222:role/staging-ingest-config-replica-role-s1";
 
@@ -53,30 +91,73 @@ const statements = (policy: unknown) => (JSON.parse(policy as string) as Doc).St
 beforeAll(async () => {
   const sourceArns = ["arn:aws:ssm:us-east-1:333333333333:parameter/data-platform/prod/batchSize"];
   new ReplicationSource("prod-ingest-replication", {
-    naming: prod, project: "data-platform", env: "prod", accountId: "333333333333", region: "us-east-1",
+    naming: prod,
+    project: "data-platform",
+    env: "prod",
+    accountId: "333333333333",
+    region: "us-east-1",
     targets: [
       { env: "dev", region: "us-east-2", roleArn: pulumi.output(DEV_ROLE) },
       { env: "staging", region: "us-west-1", roleArn: STAGING_ROLE },
     ],
-    sourceParameterArns: sourceArns, skipKeys: ["logLevel"], code, logRetentionDays: 30, tags, iamExceptions,
+    sourceParameterArns: sourceArns,
+    skipKeys: ["logLevel"],
+    code,
+    logRetentionDays: 30,
+    tags,
+    iamExceptions,
   });
   new ReplicationSource("bootstrap-replication", {
-    naming: new Naming({ env: "boot", service: "ingest", environmentSuffix: "b1", accountId: "333333333333", region: "us-east-1" }),
-    project: "data-platform", env: "prod", accountId: "333333333333", region: "us-east-1",
-    targets: [{ env: "dev", region: "us-east-2", roleArn: DEV_ROLE }, { env: "staging", region: "us-west-1", roleArn: pulumi.output(undefined) }],
-    sourceParameterArns: sourceArns, skipKeys: [], code, logRetentionDays: 30, tags, iamExceptions,
+    naming: new Naming({
+      env: "boot",
+      service: "ingest",
+      environmentSuffix: "b1",
+      accountId: "333333333333",
+      region: "us-east-1",
+    }),
+    project: "data-platform",
+    env: "prod",
+    accountId: "333333333333",
+    region: "us-east-1",
+    targets: [
+      { env: "dev", region: "us-east-2", roleArn: DEV_ROLE },
+      { env: "staging", region: "us-west-1", roleArn: pulumi.output(undefined) },
+    ],
+    sourceParameterArns: sourceArns,
+    skipKeys: [],
+    code,
+    logRetentionDays: 30,
+    tags,
+    iamExceptions,
   });
   const store = new ConfigStore("dev-ingest-config", {
-    naming: dev, project: "data-platform", env: "dev", accountId: "111111111111", region: "us-east-2",
-    values: { batchSize: "100", logLevel: "debug", apiToken: pulumi.secret("t0k") }, secretKeys: ["apiToken"],
-    replicaKeys: replicatedKeys(["apiToken", "batchSize", "logLevel"], ["logLevel"]), tags,
+    naming: dev,
+    project: "data-platform",
+    env: "dev",
+    accountId: "111111111111",
+    region: "us-east-2",
+    values: { batchSize: "100", logLevel: "debug", apiToken: pulumi.secret("t0k") },
+    secretKeys: ["apiToken"],
+    replicaKeys: replicatedKeys(["apiToken", "batchSize", "logLevel"], ["logLevel"]),
+    tags,
   });
   new ReplicationTarget("dev-ingest-replication", {
-    naming: dev, sourceRoleArn: replicatorRoleArn(prod),
-    parameterArns: replicatedKeys(Object.keys(store.parameterArns), ["logLevel"]).map((k) => store.parameterArns[k]), tags,
-    iamExceptions: wildcardCheckFor(rules, { env: "dev", accountId: "111111111111", region: "us-east-2", suffix: "x1" }),
+    naming: dev,
+    sourceRoleArn: replicatorRoleArn(prod),
+    parameterArns: replicatedKeys(Object.keys(store.parameterArns), ["logLevel"]).map((k) => store.parameterArns[k]),
+    tags,
+    iamExceptions: wildcardCheckFor(rules, {
+      env: "dev",
+      accountId: "111111111111",
+      region: "us-east-2",
+      suffix: "x1",
+    }),
   });
-  await settle((r) => r.filter((x) => x.type === "aws:cloudwatch/eventTarget:EventTarget").length === 2 && r.some((x) => x.type === "aws:iam/rolePolicy:RolePolicy" && x.name.startsWith("dev-")));
+  await settle(
+    (r) =>
+      r.filter((x) => x.type === "aws:cloudwatch/eventTarget:EventTarget").length === 2 &&
+      r.some((x) => x.type === "aws:iam/rolePolicy:RolePolicy" && x.name.startsWith("dev-")),
+  );
 });
 
 describe("ReplicationSource (prod)", () => {
@@ -92,27 +173,45 @@ describe("ReplicationSource (prod)", () => {
 
   it("runs the replicator on nodejs22.x, ≤ 300 s, serialised, with targets and skip keys from its args", () => {
     const fn = one("prod-", "aws:lambda/function:Function");
-    expect(fn).toMatchObject({ runtime: "nodejs22.x", handler: "index.handler", reservedConcurrentExecutions: 1, name: "prod-ingest-config-replicator-function-p1" });
+    expect(fn).toMatchObject({
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      reservedConcurrentExecutions: 1,
+      name: "prod-ingest-config-replicator-function-p1",
+    });
     expect(fn.timeout).toBeLessThanOrEqual(300);
     const vars = fn.environment.variables;
     expect(JSON.parse(vars.TARGETS)).toEqual([
       { env: "dev", region: "us-east-2", roleArn: DEV_ROLE },
       { env: "staging", region: "us-west-1", roleArn: STAGING_ROLE },
     ]);
-    expect(vars).toMatchObject({ SKIP_KEYS: "logLevel", PROJECT: "data-platform", SOURCE_ENV: "prod", ENVIRONMENT: "prod" });
-    expect(() => new ReplicationSource("bad", { naming: prod, timeoutSeconds: 301 } as unknown as ReplicationSourceArgs)).toThrow(/timeoutSeconds must be 1..300/);
+    expect(vars).toMatchObject({
+      SKIP_KEYS: "logLevel",
+      PROJECT: "data-platform",
+      SOURCE_ENV: "prod",
+      ENVIRONMENT: "prod",
+    });
+    expect(
+      () => new ReplicationSource("bad", { naming: prod, timeoutSeconds: 301 } as unknown as ReplicationSourceArgs),
+    ).toThrow(/timeoutSeconds must be 1..300/);
   });
 
   it("creates the log group before the function and logs into it", () => {
     const names = registered.map((r) => r.name);
-    expect(names.indexOf("prod-ingest-config-replicator-logs")).toBeLessThan(names.indexOf("prod-ingest-config-replicator-function"));
-    expect(one("prod-", "aws:lambda/function:Function").loggingConfig.logGroup).toBe(one("prod-", "aws:cloudwatch/logGroup:LogGroup").name);
+    expect(names.indexOf("prod-ingest-config-replicator-logs")).toBeLessThan(
+      names.indexOf("prod-ingest-config-replicator-function"),
+    );
+    expect(one("prod-", "aws:lambda/function:Function").loggingConfig.logGroup).toBe(
+      one("prod-", "aws:cloudwatch/logGroup:LogGroup").name,
+    );
   });
 
   it("lets the role assume exactly the target roles, with no wildcard action and only the scoped log-stream resource", () => {
     const policy = statements(one("prod-", "aws:iam/rolePolicy:RolePolicy").policy);
     expect(policy.find((s) => s.Action.includes("sts:AssumeRole"))?.Resource).toEqual([DEV_ROLE, STAGING_ROLE]);
-    expect(policy.find((s) => s.Action.includes("ssm:GetParameter"))?.Resource).toEqual(["arn:aws:ssm:us-east-1:333333333333:parameter/data-platform/prod/batchSize"]);
+    expect(policy.find((s) => s.Action.includes("ssm:GetParameter"))?.Resource).toEqual([
+      "arn:aws:ssm:us-east-1:333333333333:parameter/data-platform/prod/batchSize",
+    ]);
     expect(policy.flatMap((s) => s.Action).filter((a) => a.includes("*"))).toEqual([]);
     expect(policy.flatMap((s) => s.Resource).filter((r) => r.includes("*"))).toEqual([
       "arn:aws:logs:us-east-1:333333333333:log-group:/aws/lambda/prod-ingest-config-replicator-function-p1:log-stream:*",
@@ -125,24 +224,35 @@ describe("ReplicationSource (prod)", () => {
     expect(target.deadLetterConfig).toEqual({ arn: dlqArn });
     expect(target.retryPolicy.maximumRetryAttempts).toBeGreaterThan(0);
     const invoke = one("prod-", "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
-    expect(invoke).toMatchObject({ maximumRetryAttempts: 2, destinationConfig: { onFailure: { destination: dlqArn } } });
+    expect(invoke).toMatchObject({
+      maximumRetryAttempts: 2,
+      destinationConfig: { onFailure: { destination: dlqArn } },
+    });
     const queuePolicy = JSON.parse(one("prod-", "aws:sqs/queuePolicy:QueuePolicy").policy);
     expect(queuePolicy.Statement[0]).toMatchObject({
       Principal: { Service: "events.amazonaws.com" },
       Resource: dlqArn,
-      Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:events:us-east-1:333333333333:rule/prod-ingest-config-replication-rule-p1" } },
+      Condition: {
+        ArnEquals: {
+          "aws:SourceArn": "arn:aws:events:us-east-1:333333333333:rule/prod-ingest-config-replication-rule-p1",
+        },
+      },
     });
     expect(one("prod-", "aws:sqs/queue:Queue").messageRetentionSeconds).toBe(1_209_600);
-    expect(byType("prod-", "aws:sns/topic:Topic").map((t) => t.name).sort()).toEqual([
-      "prod-ingest-config-replication-failure-topic",
-      "prod-ingest-config-replication-success-topic",
-    ]);
+    expect(
+      byType("prod-", "aws:sns/topic:Topic")
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(["prod-ingest-config-replication-failure-topic", "prod-ingest-config-replication-success-topic"]);
   });
 
   it("leaves out a target whose stack has not exported its role yet (bootstrap)", () => {
     const fn = one("boot-", "aws:lambda/function:Function");
     expect(JSON.parse(fn.environment.variables.TARGETS).map((t: { env: string }) => t.env)).toEqual(["dev"]);
-    expect(statements(one("boot-", "aws:iam/rolePolicy:RolePolicy").policy).find((s) => s.Action.includes("sts:AssumeRole"))?.Resource).toEqual([DEV_ROLE]);
+    expect(
+      statements(one("boot-", "aws:iam/rolePolicy:RolePolicy").policy).find((s) => s.Action.includes("sts:AssumeRole"))
+        ?.Resource,
+    ).toEqual([DEV_ROLE]);
   });
 });
 
@@ -151,7 +261,11 @@ describe("ReplicationTarget (dev) and ConfigStore", () => {
     const role = one("dev-", "aws:iam/role:Role");
     expect(role.name).toBe("dev-ingest-config-replica-role-x1");
     expect(JSON.parse(role.assumeRolePolicy).Statement).toEqual([
-      { Effect: "Allow", Principal: { AWS: "arn:aws:iam::333333333333:role/prod-ingest-config-replicator-role-p1" }, Action: "sts:AssumeRole" },
+      {
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::333333333333:role/prod-ingest-config-replicator-role-p1" },
+        Action: "sts:AssumeRole",
+      },
     ]);
   });
 
@@ -176,7 +290,29 @@ describe("ReplicationTarget (dev) and ConfigStore", () => {
       ["/data-platform/dev/batchSize", "String"],
       ["/data-platform/dev/logLevel", "String"],
     ]);
-    expect(() => new ConfigStore("bad", { naming: dev, project: "data-platform", env: "dev", accountId: "1", region: "r", values: { "a b": "x" }, tags })).toThrow(/config keys must match/);
-    expect(() => new ConfigStore("clash", { naming: dev, project: "data-platform", env: "dev", accountId: "1", region: "r", values: { a_b: "x", "a.b": "y" }, tags })).toThrow(/collide.*a\.b/);
+    expect(
+      () =>
+        new ConfigStore("bad", {
+          naming: dev,
+          project: "data-platform",
+          env: "dev",
+          accountId: "1",
+          region: "r",
+          values: { "a b": "x" },
+          tags,
+        }),
+    ).toThrow(/config keys must match/);
+    expect(
+      () =>
+        new ConfigStore("clash", {
+          naming: dev,
+          project: "data-platform",
+          env: "dev",
+          accountId: "1",
+          region: "r",
+          values: { a_b: "x", "a.b": "y" },
+          tags,
+        }),
+    ).toThrow(/collide.*a\.b/);
   });
 });

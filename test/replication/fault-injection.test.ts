@@ -18,7 +18,11 @@ const LAMBDA_MAX_RETRIES = 2;
 const SOURCE_REGION = "us-east-1";
 const TARGETS = [
   { env: "dev", region: "us-east-2", roleArn: "arn:aws:iam::111111111111:role/dev-ingest-config-replica-role-x1" },
-  { env: "staging", region: "us-west-1", roleArn: "arn:aws:iam::222222222222:role/staging-ingest-config-replica-role-x1" },
+  {
+    env: "staging",
+    region: "us-west-1",
+    roleArn: "arn:aws:iam::222222222222:role/staging-ingest-config-replica-role-x1",
+  },
 ];
 const SKIP = ["logLevel", "endpoint*"];
 
@@ -33,9 +37,14 @@ function prng(seed: number): () => number {
   };
 }
 
-const fault = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+const fault = (name: string, status: number) =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 
-interface Param { value: string; type: string; version: number }
+interface Param {
+  value: string;
+  type: string;
+  version: number;
+}
 
 describe("replicator under injected faults", () => {
   const ssmMock = mockClient(SSMClient);
@@ -52,7 +61,10 @@ describe("replicator under injected faults", () => {
     const faults = prng(7);
     let clock = Date.parse("2026-01-02T00:00:00Z");
     let slept = 0;
-    const stores = new Map<string, Map<string, Param>>([[SOURCE_REGION, new Map()], ...TARGETS.map((t) => [t.region, new Map()] as [string, Map<string, Param>])]);
+    const stores = new Map<string, Map<string, Param>>([
+      [SOURCE_REGION, new Map()],
+      ...TARGETS.map((t) => [t.region, new Map()] as [string, Map<string, Param>]),
+    ]);
     const writes = new Map<string, number>(); // `${env}|${name}|${value}` → PutParameter calls that changed the store
     const injected = { throttle: 0, server: 0, timeout: 0, timeoutLanded: 0 };
 
@@ -61,7 +73,9 @@ describe("replicator under injected faults", () => {
       const r = faults();
       if (r < 0.3) {
         injected.throttle++;
-        return [fault("ThrottlingException", 400), fault("TooManyUpdates", 400), fault("TooManyRequests", 429)][Math.floor(faults() * 3)];
+        return [fault("ThrottlingException", 400), fault("TooManyUpdates", 400), fault("TooManyRequests", 429)][
+          Math.floor(faults() * 3)
+        ];
       }
       if (r < 0.36) {
         injected.server++;
@@ -79,7 +93,14 @@ describe("replicator under injected faults", () => {
       const f = maybeFail();
       if (f) throw f === "timeout" ? timeout() : f;
       // short-lived credentials, so the handler's cache expires and AssumeRole keeps being exercised
-      return { Credentials: { AccessKeyId: `ASIA|${input.RoleArn}`, SecretAccessKey: "s", SessionToken: "t", Expiration: new Date(clock + 6 * 60_000) } };
+      return {
+        Credentials: {
+          AccessKeyId: `ASIA|${input.RoleArn}`,
+          SecretAccessKey: "s",
+          SessionToken: "t",
+          Expiration: new Date(clock + 6 * 60_000),
+        },
+      };
     });
 
     async function storeOf(getClient: () => SSMClient): Promise<{ env: string; store: Map<string, Param> }> {
@@ -102,22 +123,24 @@ describe("replicator under injected faults", () => {
       if (!p) throw fault("ParameterNotFound", 400);
       return { Parameter: { Name: input.Name, Value: p.value, Type: p.type, Version: p.version } };
     });
-    ssmMock.on(PutParameterCommand).callsFake(async (input: { Name: string; Value: string; Type: string }, getClient) => {
-      const { env, store } = await storeOf(getClient);
-      if (env === "staging" && input.Name.includes("/poison")) throw fault("AccessDeniedException", 400); // not in the role's ARN list
-      const f = maybeFail();
-      const landsAnyway = f === "timeout" && faults() < 0.5;
-      if (f && !landsAnyway) throw f === "timeout" ? timeout() : f;
-      const prev = store.get(input.Name);
-      store.set(input.Name, { value: input.Value, type: input.Type, version: (prev?.version ?? 0) + 1 });
-      const w = `${env}|${input.Name}|${input.Value}`;
-      writes.set(w, (writes.get(w) ?? 0) + 1);
-      if (landsAnyway) {
-        injected.timeoutLanded++;
-        throw timeout(); // the write happened, the client never heard back
-      }
-      return { Version: (prev?.version ?? 0) + 1 };
-    });
+    ssmMock
+      .on(PutParameterCommand)
+      .callsFake(async (input: { Name: string; Value: string; Type: string }, getClient) => {
+        const { env, store } = await storeOf(getClient);
+        if (env === "staging" && input.Name.includes("/poison")) throw fault("AccessDeniedException", 400); // not in the role's ARN list
+        const f = maybeFail();
+        const landsAnyway = f === "timeout" && faults() < 0.5;
+        if (f && !landsAnyway) throw f === "timeout" ? timeout() : f;
+        const prev = store.get(input.Name);
+        store.set(input.Name, { value: input.Value, type: input.Type, version: (prev?.version ?? 0) + 1 });
+        const w = `${env}|${input.Name}|${input.Value}`;
+        writes.set(w, (writes.get(w) ?? 0) + 1);
+        if (landsAnyway) {
+          injected.timeoutLanded++;
+          throw timeout(); // the write happened, the client never heard back
+        }
+        return { Version: (prev?.version ?? 0) + 1 };
+      });
     const published = { success: 0, failure: 0 };
     snsMock.on(PublishCommand).callsFake((input: { TopicArn: string }) => {
       if (input.TopicArn.endsWith("success-topic")) published.success++;
@@ -234,7 +257,9 @@ describe("replicator under injected faults", () => {
 
     expect(lost).toBe(0);
     expect(duplicates).toBe(0);
-    expect(landed + dead).toBe(changes.filter((c) => c.key !== "logLevel" && !c.key.startsWith("endpoint")).length * TARGETS.length);
+    expect(landed + dead).toBe(
+      changes.filter((c) => c.key !== "logLevel" && !c.key.startsWith("endpoint")).length * TARGETS.length,
+    );
     // the faults were real: many retries, write timeouts that landed, redeliveries suppressed
     expect(injected.throttle / (injected.throttle + injected.server + injected.timeout)).toBeGreaterThan(0.6);
     expect(retries).toBeGreaterThan(500);

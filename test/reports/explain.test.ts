@@ -4,13 +4,16 @@ import { cli } from "../cli/run-cli";
 
 jest.setTimeout(60_000);
 
-test.each(BUILTIN_RULE_TEXTS.map((r) => [r.id, r] as const))("explain %s: what, why, fix from builtin-rules.json", async (id, r) => {
-  const out = await cli(["explain", id]);
-  expect([out.code, out.stderr]).toEqual([0, ""]);
-  expect(out.stdout).toContain(`  what: ${r.title}`);
-  expect(out.stdout).toContain(`  why:  ${r.why}`);
-  expect(out.stdout).toContain(`  fix:  ${r.fix}`);
-});
+test.each(BUILTIN_RULE_TEXTS.map((r) => [r.id, r] as const))(
+  "explain %s: what, why, fix from builtin-rules.json",
+  async (id, r) => {
+    const out = await cli(["explain", id]);
+    expect([out.code, out.stderr]).toEqual([0, ""]);
+    expect(out.stdout).toContain(`  what: ${r.title}`);
+    expect(out.stdout).toContain(`  why:  ${r.why}`);
+    expect(out.stdout).toContain(`  fix:  ${r.fix}`);
+  },
+);
 
 test("explain parity-consistency-rules (a pack policy the gate reports) works", async () => {
   const out = await cli(["explain", "parity-consistency-rules"]);
@@ -28,8 +31,14 @@ test("every parity-* rule id the sources report has its text in builtin-rules.js
   const fs = jest.requireActual<typeof import("node:fs")>("node:fs");
   const path = jest.requireActual<typeof import("node:path")>("node:path");
   const root = path.resolve(__dirname, "../..");
-  const files = ["consistency-rules/src/compare.ts", "consistency-rules/src/lock.ts", "cli/commands/rules.ts"].filter((f) => fs.existsSync(path.join(root, f)));
-  const ids = new Set(files.flatMap((f) => fs.readFileSync(path.join(root, f), "utf8").match(/"parity-[a-z-]+"/g) ?? []).map((s) => s.slice(1, -1)));
+  const files = ["consistency-rules/src/compare.ts", "consistency-rules/src/lock.ts", "cli/commands/rules.ts"].filter(
+    (f) => fs.existsSync(path.join(root, f)),
+  );
+  const ids = new Set(
+    files
+      .flatMap((f) => fs.readFileSync(path.join(root, f), "utf8").match(/"parity-[a-z-]+"/g) ?? [])
+      .map((s) => s.slice(1, -1)),
+  );
   const known = new Set(BUILTIN_RULE_TEXTS.map((r) => r.id));
   expect([...ids].filter((id) => !known.has(id) && id !== "parity-consistency-rules")).toEqual([]);
 });

@@ -23,7 +23,15 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(path.join(tmp, "profile"), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
     offline: true,
     viewport: { width: 1280, height: 900 },
   });
@@ -41,7 +49,11 @@ async function report(name: string, files: string[]): Promise<{ file: string; co
 }
 
 test("the drifted set: renders, failures-only and env-pair filters change what is shown, screenshot", async () => {
-  const { file, code } = await report("drifted", [fx("exports/dev.json"), fx("exports/staging-drifted.json"), fx("exports/prod.json")]);
+  const { file, code } = await report("drifted", [
+    fx("exports/dev.json"),
+    fx("exports/staging-drifted.json"),
+    fx("exports/prod.json"),
+  ]);
   expect(code).toBe(1);
   const html = fs.readFileSync(file, "utf8");
   expect(html).not.toMatch(/\b(src|href)=["']?https?:/); // self-contained
@@ -85,7 +97,11 @@ test("the drifted set: renders, failures-only and env-pair filters change what i
 });
 
 test("the reference exports: renders clean with every pair's score", async () => {
-  const { file, code } = await report("reference", [fx("exports/dev.json"), fx("exports/staging.json"), fx("exports/prod.json")]);
+  const { file, code } = await report("reference", [
+    fx("exports/dev.json"),
+    fx("exports/staging.json"),
+    fx("exports/prod.json"),
+  ]);
   const page = await context.newPage();
   await page.goto(`file://${file}`);
   await expect(page.locator("#verdict").textContent()).resolves.toBe(code === 0 ? "OK" : "FAIL");

@@ -8,5 +8,12 @@ export interface BootTimings {
   reused: number;
 }
 
-const timings: BootTimings = { bootMs: 0, typecheckMs: 0, typecheckCached: false, transpileMs: 0, transpiled: 0, reused: 0 };
+const timings: BootTimings = {
+  bootMs: 0,
+  typecheckMs: 0,
+  typecheckCached: false,
+  transpileMs: 0,
+  transpiled: 0,
+  reused: 0,
+};
 export const bootTimings = (): BootTimings => timings;

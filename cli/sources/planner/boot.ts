@@ -27,20 +27,33 @@ interface TsNodeService {
 
 /** Where compiled output and type-check records are kept between runs (under the SDK's node_modules/.cache). */
 export function cacheDirOf(pulumiDir: string): string | undefined {
-  return process.env.ENV_PARITY_PLAN_CACHE === "0" ? undefined : path.resolve(pulumiDir, "..", "..", ".cache", "env-parity-plan");
+  return process.env.ENV_PARITY_PLAN_CACHE === "0"
+    ? undefined
+    : path.resolve(pulumiDir, "..", "..", ".cache", "env-parity-plan");
 }
 
-function cacheCompile(service: TsNodeService, tsnodeVersion: string, cacheDir: string | undefined, sourceMapSupport: string | undefined): void {
+function cacheCompile(
+  service: TsNodeService,
+  tsnodeVersion: string,
+  cacheDir: string | undefined,
+  sourceMapSupport: string | undefined,
+): void {
   const compile = service.compile?.bind(service);
   if (!compile || !service.config) return; // ts-node 7 (vendored) compiles through a closure: nothing to cache around
   const timings = bootTimings();
   const compiled = new Map<string, { code: string; output: string }>();
   const optionsKey = JSON.stringify([service.ts?.version, tsnodeVersion, service.config.options]);
-  const cacheFile = (fileName: string, code: string) => path.join(cacheDir!, `${createHash("sha256").update(optionsKey).update("\0").update(fileName).update("\0").update(code).digest("hex")}.js`);
+  const cacheFile = (fileName: string, code: string) =>
+    path.join(
+      cacheDir!,
+      `${createHash("sha256").update(optionsKey).update("\0").update(fileName).update("\0").update(code).digest("hex")}.js`,
+    );
   if (sourceMapSupport) {
     // Output served from the cache is registered for source maps, as ts-node registers what it compiles.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require(sourceMapSupport) as { install(o: unknown): void }).install({ retrieveFile: (file: string) => compiled.get(file)?.output ?? "" });
+    (require(sourceMapSupport) as { install(o: unknown): void }).install({
+      retrieveFile: (file: string) => compiled.get(file)?.output ?? "",
+    });
   }
   service.compile = (code, fileName, lineOffset) => {
     const hit = compiled.get(fileName);
@@ -83,14 +96,19 @@ function cacheCompile(service: TsNodeService, tsnodeVersion: string, cacheDir: s
 function cheapPromiseTraces(): void {
   const mapped = Error.prepareStackTrace;
   if (mapped && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
-    Error.prepareStackTrace = (error, frames) => (frames.length > 0 && frames[0].getFunctionName() === "debuggablePromise" ? String(error) : mapped(error, frames));
+    Error.prepareStackTrace = (error, frames) =>
+      frames.length > 0 && frames[0].getFunctionName() === "debuggablePromise" ? String(error) : mapped(error, frames);
   }
 }
 
 /** Registers TypeScript for the batch (all inputs share SDK, tsconfig text and runtime options). */
 export function boot(input: PlanWorkerInput, startedAt: number): void {
   const timings = bootTimings();
-  const runtime = input.runtime ?? { typescript: true, typecheck: false, tsconfig: path.join(input.projectDir, "tsconfig.json") };
+  const runtime = input.runtime ?? {
+    typescript: true,
+    typecheck: false,
+    tsconfig: path.join(input.projectDir, "tsconfig.json"),
+  };
   if (runtime.typescript) {
     const pulumiDir = path.dirname(input.pulumiModule);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -133,7 +151,14 @@ export function boot(input: PlanWorkerInput, startedAt: number): void {
     const tsnode = require(tsnodePath) as { VERSION: string; register(o: unknown): TsNodeService | undefined };
     (globalThis as { __planTsNodeVersion?: string }).__planTsNodeVersion = tsnode.VERSION;
     // The check above is the engine's; ts-node then only transpiles (transpileOnly: ts-node ≥ 8, typeCheck: ts-node 7).
-    const service = tsnode.register({ compiler: fromSdk(typescriptRequire), transpileOnly: true, typeCheck: false, project: runtime.tsconfig, skipProject, compilerOptions: options });
+    const service = tsnode.register({
+      compiler: fromSdk(typescriptRequire),
+      transpileOnly: true,
+      typeCheck: false,
+      project: runtime.tsconfig,
+      skipProject,
+      compilerOptions: options,
+    });
     let sourceMapSupport: string | undefined;
     try {
       sourceMapSupport = require.resolve("@cspotcode/source-map-support", { paths: [path.dirname(tsnodePath)] });

@@ -7,7 +7,13 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ASSET_SIG, ARCHIVE_SIG, RESOURCE_REF_SIG, SECRET_SIG, SIG_KEY } from "../../../consistency-rules/src/sentinels";
+import {
+  ASSET_SIG,
+  ARCHIVE_SIG,
+  RESOURCE_REF_SIG,
+  SECRET_SIG,
+  SIG_KEY,
+} from "../../../consistency-rules/src/sentinels";
 import type { CapturedResource } from "./types";
 
 type Struct = { toJavaScript(): Record<string, unknown> } | undefined;
@@ -93,11 +99,18 @@ export function sourcePositionOf(req: ResourceRequest, projectDir: string): Capt
 }
 
 /** A registration (or read) and the monitor's answer → the captured resource. */
-export function captureResource(req: ResourceRequest, resp: ResourceResponse, custom: boolean, kind: "register" | "read", props: Record<string, unknown>, projectDir: string): CapturedResource {
+export function captureResource(
+  req: ResourceRequest,
+  resp: ResourceResponse,
+  custom: boolean,
+  kind: "register" | "read",
+  props: Record<string, unknown>,
+  projectDir: string,
+): CapturedResource {
   const deps = new Set<string>(req.getDependenciesList());
   for (const [, v] of req.getPropertydependenciesMap?.().entries() ?? []) for (const u of v.getUrnsList()) deps.add(u);
-  const ignoreChanges = kind === "register" ? req.getIgnorechangesList?.() ?? [] : [];
-  const replaceOnChanges = kind === "register" ? req.getReplaceonchangesList?.() ?? [] : [];
+  const ignoreChanges = kind === "register" ? (req.getIgnorechangesList?.() ?? []) : [];
+  const replaceOnChanges = kind === "register" ? (req.getReplaceonchangesList?.() ?? []) : [];
   const sourcePosition = sourcePositionOf(req, projectDir);
   return {
     urn: resp.getUrn(),
@@ -114,7 +127,10 @@ export function captureResource(req: ResourceRequest, resp: ResourceResponse, cu
     ...(kind === "register" && req.getDeletebeforereplace?.() && { deleteBeforeReplace: true }),
     ...(replaceOnChanges.length > 0 && { replaceOnChanges: [...replaceOnChanges] }),
     props: compactWire(props) as Record<string, unknown>,
-    outputs: compactWire((resp.getObject ? resp.getObject() : resp.getProperties?.())?.toJavaScript() ?? {}) as Record<string, unknown>,
+    outputs: compactWire((resp.getObject ? resp.getObject() : resp.getProperties?.())?.toJavaScript() ?? {}) as Record<
+      string,
+      unknown
+    >,
     ...(sourcePosition && { sourcePosition }),
   };
 }

@@ -14,7 +14,12 @@ function send(m: ChildMessage): Promise<void> {
 
 async function main(req: ChildRequest): Promise<void> {
   const failAll = async (message: string, detail: string) => {
-    for (let index = 0; index < req.inputs.length; index++) await send({ type: "result", index, result: { ok: false, kind: "program", message, detail } satisfies PlanWorkerResult });
+    for (let index = 0; index < req.inputs.length; index++)
+      await send({
+        type: "result",
+        index,
+        result: { ok: false, kind: "program", message, detail } satisfies PlanWorkerResult,
+      });
   };
   try {
     boot(req.inputs[0], req.startedAt);

@@ -10,14 +10,24 @@ const AMAZON_IMAGE_OWNER = "137112412989";
 
 /** The AL2023 images the planner answers `getAmi` with, per architecture (one fixed, realistic release). */
 export const MOCK_AL2023_IMAGES: Readonly<Record<string, { id: string; name: string; snapshot: string }>> = {
-  x86_64: { id: "ami-0a1b2c3d4e5f60718", name: "al2023-ami-2023.6.20250107.0-kernel-6.1-x86_64", snapshot: "snap-0f1e2d3c4b5a69788" },
-  arm64: { id: "ami-0b2c3d4e5f6071829", name: "al2023-ami-2023.6.20250107.0-kernel-6.1-arm64", snapshot: "snap-0e1d2c3b4a5968778" },
+  x86_64: {
+    id: "ami-0a1b2c3d4e5f60718",
+    name: "al2023-ami-2023.6.20250107.0-kernel-6.1-x86_64",
+    snapshot: "snap-0f1e2d3c4b5a69788",
+  },
+  arm64: {
+    id: "ami-0b2c3d4e5f6071829",
+    name: "al2023-ami-2023.6.20250107.0-kernel-6.1-arm64",
+    snapshot: "snap-0e1d2c3b4a5968778",
+  },
 };
 
 /** Values of the `getAmi` filter named `name` (plus `nameRegex`), as the program passed them. */
 function amiFilter(inputs: Record<string, unknown>, name: string): string[] {
   const filters = Array.isArray(inputs.filters) ? (inputs.filters as { name?: unknown; values?: unknown }[]) : [];
-  return filters.filter((f) => f?.name === name && Array.isArray(f.values)).flatMap((f) => (f.values as unknown[]).map(String));
+  return filters
+    .filter((f) => f?.name === name && Array.isArray(f.values))
+    .flatMap((f) => (f.values as unknown[]).map(String));
 }
 
 /** `aws:ec2/getAmi:getAmi` for Amazon Linux 2023 (what the programs look up); any other image query fails as AWS would. */
@@ -26,9 +36,13 @@ function mockGetAmi(inputs: Record<string, unknown>, region: string): Record<str
   const arch = amiFilter(inputs, "architecture")[0] ?? (names.some((n) => n.endsWith("arm64")) ? "arm64" : "x86_64");
   const owners = Array.isArray(inputs.owners) ? inputs.owners.map(String) : [];
   const image = MOCK_AL2023_IMAGES[arch];
-  const al2023 = names.some((n) => /^al2023-ami-/.test(n)) || (typeof inputs.nameRegex === "string" && /al2023/.test(inputs.nameRegex));
+  const al2023 =
+    names.some((n) => /^al2023-ami-/.test(n)) ||
+    (typeof inputs.nameRegex === "string" && /al2023/.test(inputs.nameRegex));
   if (!image || !al2023 || (owners.length > 0 && !owners.some((o) => o === "amazon" || o === AMAZON_IMAGE_OWNER))) {
-    throw new Error(`getAmi: your query returned no results (the offline planner knows only Amazon Linux 2023 images owned by amazon; query ${JSON.stringify(inputs)})`);
+    throw new Error(
+      `getAmi: your query returned no results (the offline planner knows only Amazon Linux 2023 images owned by amazon; query ${JSON.stringify(inputs)})`,
+    );
   }
   return {
     ...inputs,
@@ -57,7 +71,22 @@ function mockGetAmi(inputs: Record<string, unknown>, region: string): Record<str
     imdsSupport: "v2.0",
     platformDetails: "Linux/UNIX",
     usageOperation: "RunInstances",
-    blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { delete_on_termination: "true", encrypted: "false", iops: "3000", snapshot_id: image.snapshot, throughput: "125", volume_size: "8", volume_type: "gp3" }, noDevice: "", virtualName: "" }],
+    blockDeviceMappings: [
+      {
+        deviceName: "/dev/xvda",
+        ebs: {
+          delete_on_termination: "true",
+          encrypted: "false",
+          iops: "3000",
+          snapshot_id: image.snapshot,
+          throughput: "125",
+          volume_size: "8",
+          volume_type: "gp3",
+        },
+        noDevice: "",
+        virtualName: "",
+      },
+    ],
     productCodes: [],
     stateReason: { code: "UNSET", message: "UNSET" },
     tags: {},
@@ -78,7 +107,12 @@ function availabilityZones(region: string): Record<string, unknown> {
 }
 
 /** The answer to invoke `token`, or `undefined` when the planner cannot know it offline. */
-export function mockInvoke(token: string, inputs: Record<string, unknown>, account: string, region: string): Record<string, unknown> | undefined {
+export function mockInvoke(
+  token: string,
+  inputs: Record<string, unknown>,
+  account: string,
+  region: string,
+): Record<string, unknown> | undefined {
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { id: account, accountId: account, arn: `arn:aws:iam::${account}:root`, userId: account };

@@ -50,19 +50,34 @@ export function autoNameKey(awsDir: string | undefined, type: string): string | 
 }
 
 /** The inputs with the auto-name filled in where the provider would fill it (no name and no namePrefix given). */
-export function withAutoName(awsDir: string | undefined, stack: string, type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+export function withAutoName(
+  awsDir: string | undefined,
+  stack: string,
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
   const key = type.startsWith("aws:") ? autoNameKey(awsDir, type) : undefined;
   if (!key || inputs[key] !== undefined || inputs[`${key}Prefix`] !== undefined) return inputs;
   return { ...inputs, [key]: autoName(stack, type, name) };
 }
 
 /** Realistic, deterministic outputs of an AWS resource built from its name, account and region. */
-export function mockOutputs(type: string, name: string, inputs: Record<string, unknown>, account: string, region: string): { id: string; state: Record<string, unknown> } {
+export function mockOutputs(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  account: string,
+  region: string,
+): { id: string; state: Record<string, unknown> } {
   const phys = (key: string) => (typeof inputs[key] === "string" ? (inputs[key] as string) : name);
   switch (type) {
     case "aws:s3/bucket:Bucket": {
       const b = phys("bucket");
-      return { id: b, state: { bucket: b, arn: `arn:aws:s3:::${b}`, bucketDomainName: `${b}.s3.amazonaws.com`, region } };
+      return {
+        id: b,
+        state: { bucket: b, arn: `arn:aws:s3:::${b}`, bucketDomainName: `${b}.s3.amazonaws.com`, region },
+      };
     }
     case "aws:sqs/queue:Queue": {
       const q = phys("name");
@@ -76,7 +91,16 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, u
     case "aws:lambda/function:Function": {
       const f = phys("name");
       const arn = `arn:aws:lambda:${region}:${account}:function:${f}`;
-      return { id: f, state: { name: f, arn, qualifiedArn: `${arn}:$LATEST`, version: "$LATEST", invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations` } };
+      return {
+        id: f,
+        state: {
+          name: f,
+          arn,
+          qualifiedArn: `${arn}:$LATEST`,
+          version: "$LATEST",
+          invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`,
+        },
+      };
     }
     case "aws:cloudwatch/logGroup:LogGroup": {
       const g = phys("name");
@@ -84,7 +108,14 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, u
     }
     case "aws:iam/role:Role": {
       const r = phys("name");
-      return { id: r, state: { name: r, arn: `arn:aws:iam::${account}:role/${r}`, uniqueId: `AROA${createHash("sha1").update(r).digest("hex").slice(0, 17).toUpperCase()}` } };
+      return {
+        id: r,
+        state: {
+          name: r,
+          arn: `arn:aws:iam::${account}:role/${r}`,
+          uniqueId: `AROA${createHash("sha1").update(r).digest("hex").slice(0, 17).toUpperCase()}`,
+        },
+      };
     }
     case "aws:iam/rolePolicy:RolePolicy":
       return { id: `${inputs.role}:${phys("name")}`, state: { name: phys("name") } };
@@ -109,4 +140,3 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, u
     }
   }
 }
-

@@ -48,7 +48,12 @@ function conditions(v: unknown): unknown {
     const byVar = (out[String(c.test)] ??= {});
     (byVar[String(c.variable)] ??= []).push(...list(c.values));
   }
-  return Object.fromEntries(Object.entries(out).map(([t, vars]) => [t, Object.fromEntries(Object.entries(vars).map(([k, vs]) => [k, setValue(vs)]))]));
+  return Object.fromEntries(
+    Object.entries(out).map(([t, vars]) => [
+      t,
+      Object.fromEntries(Object.entries(vars).map(([k, vs]) => [k, setValue(vs)])),
+    ]),
+  );
 }
 
 function statement(s: StatementArgs): Record<string, unknown> {
@@ -100,7 +105,9 @@ export function getPolicyDocument(inputs: Record<string, unknown>): Record<strin
   const own = (Array.isArray(inputs.statements) ? (inputs.statements as StatementArgs[]) : []).map(statement);
   statements = merge(statements, own);
   for (const o of list(inputs.overridePolicyDocuments)) statements = merge(statements, parseDoc(o).Statement);
-  const doc: Record<string, unknown> = { Version: typeof inputs.version === "string" ? inputs.version : version ?? "2012-10-17" };
+  const doc: Record<string, unknown> = {
+    Version: typeof inputs.version === "string" ? inputs.version : (version ?? "2012-10-17"),
+  };
   const policyId = typeof inputs.policyId === "string" ? inputs.policyId : id;
   if (policyId) doc.Id = policyId;
   doc.Statement = statements;

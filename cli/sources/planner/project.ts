@@ -11,7 +11,11 @@ import { SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY, isSecret } from "../../../cons
 import type { PlanWorkerInput, RuntimeSetup } from "./types";
 
 /** Config as the engine hands it to a program: strings (structured values as JSON), secrets flagged. */
-export function engineConfig(values: Readonly<Record<string, unknown>>): { config: Record<string, string>; secretKeys: string[]; snapshotConfig: Record<string, unknown> } {
+export function engineConfig(values: Readonly<Record<string, unknown>>): {
+  config: Record<string, string>;
+  secretKeys: string[];
+  snapshotConfig: Record<string, unknown>;
+} {
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   const snapshotConfig: Record<string, unknown> = {};
@@ -58,21 +62,31 @@ export function readProjectFile(projectDir: string): ProjectFile {
   const name = doc?.name;
   if (typeof name !== "string" || name === "") throw new InputError(file, "name", "is required (the project name)");
   const rt = doc?.runtime;
-  const runtimeName = typeof rt === "string" ? rt : rt && typeof rt === "object" ? (rt as Record<string, unknown>).name : undefined;
+  const runtimeName =
+    typeof rt === "string" ? rt : rt && typeof rt === "object" ? (rt as Record<string, unknown>).name : undefined;
   if (runtimeName !== "nodejs") {
-    throw new InputError(file, "runtime", `is ${JSON.stringify(runtimeName ?? null)}: the offline planner runs nodejs programs only (TypeScript or JavaScript)`);
+    throw new InputError(
+      file,
+      "runtime",
+      `is ${JSON.stringify(runtimeName ?? null)}: the offline planner runs nodejs programs only (TypeScript or JavaScript)`,
+    );
   }
-  const options = (rt && typeof rt === "object" ? (rt as Record<string, unknown>).options : undefined) as Record<string, unknown> | undefined;
-  const typescript = options?.typescript === undefined ? true : options.typescript !== false && options.typescript !== "false";
+  const options = (rt && typeof rt === "object" ? (rt as Record<string, unknown>).options : undefined) as
+    Record<string, unknown> | undefined;
+  const typescript =
+    options?.typescript === undefined ? true : options.typescript !== false && options.typescript !== "false";
   const tsconfigOpt = options?.tsconfig;
-  if (tsconfigOpt !== undefined && typeof tsconfigOpt !== "string") throw new InputError(file, "runtime/options/tsconfig", "must be a path relative to the project directory");
+  if (tsconfigOpt !== undefined && typeof tsconfigOpt !== "string")
+    throw new InputError(file, "runtime/options/tsconfig", "must be a path relative to the project directory");
   const tsconfig = path.resolve(projectDir, tsconfigOpt ?? "tsconfig.json");
   const env = process.env.PULUMI_NODEJS_TRANSPILE_ONLY;
   const typecheck = typescript && (env ? env !== "true" : !readTsconfigNoCheck(tsconfig));
   const main = doc?.main ?? ".";
-  if (typeof main !== "string" || main === "") throw new InputError(file, "main", "must be a path relative to the project directory");
+  if (typeof main !== "string" || main === "")
+    throw new InputError(file, "main", "must be a path relative to the project directory");
   const program = path.resolve(projectDir, main);
-  if (!fs.existsSync(program)) throw new InputError(file, "main", `names ${JSON.stringify(main)}, which does not exist`);
+  if (!fs.existsSync(program))
+    throw new InputError(file, "main", `names ${JSON.stringify(main)}, which does not exist`);
   return { file, name, program, runtime: { typescript, typecheck, tsconfig } };
 }
 
@@ -88,10 +102,15 @@ export interface PreparedInput {
 const str = (v: unknown) => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
 
 /** Reads the project and `Pulumi.<stack>.yaml` (InputErrors for bad files) and builds what the child needs. */
-export function prepareInput(projectDir: string, stack: string, stackOutputs: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {}): PreparedInput {
+export function prepareInput(
+  projectDir: string,
+  stack: string,
+  stackOutputs: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {},
+): PreparedInput {
   const project = readProjectFile(projectDir);
   const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(stackFile)) throw new InputError(stackFile, "", `does not exist: no stack ${JSON.stringify(stack)} in ${projectDir}`);
+  if (!fs.existsSync(stackFile))
+    throw new InputError(stackFile, "", `does not exist: no stack ${JSON.stringify(stack)} in ${projectDir}`);
   const { values } = readStackConfigFile(stackFile);
   const { config, secretKeys, snapshotConfig } = engineConfig(values);
   let pulumiModule: string;

@@ -33,15 +33,27 @@ class DeferPlan extends Error {
 
 /** The first non-empty line of an error message, without a leading `Error: `. */
 export function firstLine(text: string): string {
-  const line = text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
-  return line.replace(/^(?:[A-Za-z]*Error|Running program '[^']*' failed with an unhandled exception):\s*/, "") || text.trim();
+  const line =
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? "";
+  return (
+    line.replace(/^(?:[A-Za-z]*Error|Running program '[^']*' failed with an unhandled exception):\s*/, "") ||
+    text.trim()
+  );
 }
 
 function secretNames(outputs: Record<string, unknown>): string[] {
-  return Object.entries(outputs).filter(([, v]) => typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG).map(([k]) => k);
+  return Object.entries(outputs)
+    .filter(([, v]) => typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG)
+    .map(([k]) => k);
 }
 
-export function lookupStackOutputs(all: Record<string, Record<string, unknown>>, ref: string): Record<string, unknown> | undefined {
+export function lookupStackOutputs(
+  all: Record<string, Record<string, unknown>>,
+  ref: string,
+): Record<string, unknown> | undefined {
   if (all[ref]) return all[ref];
   const last = ref.split("/").pop() ?? ref;
   return all[last];
@@ -66,7 +78,10 @@ function awsDirOf(projectDir: string): string | undefined {
 let lastRawOutputs: Record<string, unknown> = {};
 export const lastOutputs = (): Record<string, unknown> => lastRawOutputs;
 
-export async function runPlan(input: PlanWorkerInput, resolveReference: ReferenceResolver = defaultResolver(input)): Promise<PlanWorkerResult> {
+export async function runPlan(
+  input: PlanWorkerInput,
+  resolveReference: ReferenceResolver = defaultResolver(input),
+): Promise<PlanWorkerResult> {
   const t0 = Date.now();
   const boot0 = { ...bootTimings() };
   let loadedAt = t0;
@@ -96,7 +111,10 @@ export async function runPlan(input: PlanWorkerInput, resolveReference: Referenc
         const answer = resolveReference(ref);
         if ("defer" in answer) throw (deferred ??= new DeferPlan(answer.defer));
         if ("error" in answer) throw new Error((referenceError ??= answer.error));
-        return { id: ref, state: { name: ref, outputs: answer.outputs, secretOutputNames: secretNames(answer.outputs) } };
+        return {
+          id: ref,
+          state: { name: ref, outputs: answer.outputs, secretOutputNames: secretNames(answer.outputs) },
+        };
       }
       if (!args.custom) return { id: "", state: {} };
       const { account, region } = contextOf(args.provider);
@@ -133,7 +151,10 @@ export async function runPlan(input: PlanWorkerInput, resolveReference: Referenc
     if (!captured.has(r.urn)) order.push(r.urn);
     captured.set(r.urn, r);
   };
-  for (const [method, kind] of [["registerResource", "register"], ["readResource", "read"]] as const) {
+  for (const [method, kind] of [
+    ["registerResource", "register"],
+    ["readResource", "read"],
+  ] as const) {
     const original = monitor[method].bind(monitor);
     monitor[method] = (req, cb) =>
       original(req, (err, resp) => {
@@ -197,14 +218,20 @@ export async function runPlan(input: PlanWorkerInput, resolveReference: Referenc
   if (failure !== undefined) {
     const errs = (failure as { errors?: unknown }).errors;
     if (Array.isArray(errs) && errs.every((e) => e && typeof e.file === "string" && typeof e.problem === "string")) {
-      return { ok: false, kind: "config", errors: errs.map((e) => ({ file: e.file, pointer: e.pointer ?? "", problem: e.problem })) };
+      return {
+        ok: false,
+        kind: "config",
+        errors: errs.map((e) => ({ file: e.file, pointer: e.pointer ?? "", problem: e.problem })),
+      };
     }
     const isRun = pulumi.RunError.isInstance(failure);
     const message = failure instanceof Error ? failure.message : String(failure);
-    const detail = failure instanceof Error ? (isRun ? failure.message : String(failure.stack ?? failure.message)) : String(failure);
+    const detail =
+      failure instanceof Error ? (isRun ? failure.message : String(failure.stack ?? failure.message)) : String(failure);
     return { ok: false, kind: "program", message: firstLine(message), detail };
   }
-  if (logged.length > 0) return { ok: false, kind: "program", message: firstLine(logged.join("\n")), detail: logged.join("\n") };
+  if (logged.length > 0)
+    return { ok: false, kind: "program", message: firstLine(logged.join("\n")), detail: logged.join("\n") };
 
   const resources = order.map((u) => captured.get(u)!);
   const stack = captured.get(stackUrn);
@@ -241,7 +268,11 @@ function captureOutputs(raw: Record<string, unknown>): Record<string, unknown> {
 function defaultResolver(input: PlanWorkerInput): ReferenceResolver {
   return (ref) => {
     const outputs = lookupStackOutputs(input.stackOutputs, ref);
-    return outputs ? { outputs } : { error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, which is neither given in stackOutputs nor planned in this batch` };
+    return outputs
+      ? { outputs }
+      : {
+          error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, which is neither given in stackOutputs nor planned in this batch`,
+        };
   };
 }
 
@@ -269,7 +300,12 @@ const STATELESS_LIBRARY = `${path.sep}consistency-rules${path.sep}src${path.sep}
 /** Forgets every module a program loaded outside node_modules, so the next stack runs the program afresh. */
 function forgetProgramModules(): void {
   for (const key of Object.keys(require.cache)) {
-    if (!plannerModules.has(key) && !key.includes(`${path.sep}node_modules${path.sep}`) && !key.includes(STATELESS_LIBRARY)) delete require.cache[key];
+    if (
+      !plannerModules.has(key) &&
+      !key.includes(`${path.sep}node_modules${path.sep}`) &&
+      !key.includes(STATELESS_LIBRARY)
+    )
+      delete require.cache[key];
   }
 }
 
@@ -277,7 +313,8 @@ function forgetProgramModules(): void {
 function referencedStackOf(input: PlanWorkerInput, ref: string): PlanWorkerInput | undefined {
   const { project, stack } = parseStackName(ref);
   if (project !== undefined && project !== input.project) return undefined;
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !fs.existsSync(path.join(input.projectDir, `Pulumi.${stack}.yaml`))) return undefined;
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !fs.existsSync(path.join(input.projectDir, `Pulumi.${stack}.yaml`)))
+    return undefined;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { prepareInput } = require("./project") as typeof import("./project");
@@ -300,7 +337,10 @@ export interface PlanEvents {
  * the batch waits for it; one to a stack of the same project outside the batch plans that stack first (it is not
  * part of the results); a cycle is a failure naming it.
  */
-export async function runPlans(given: readonly PlanWorkerInput[], events: PlanEvents = {}): Promise<PlanWorkerResult[]> {
+export async function runPlans(
+  given: readonly PlanWorkerInput[],
+  events: PlanEvents = {},
+): Promise<PlanWorkerResult[]> {
   const inputs = [...given];
   const results: (PlanWorkerResult | undefined)[] = new Array(inputs.length);
   const outputsOf = new Map<number, Record<string, unknown>>();
@@ -318,22 +358,30 @@ export async function runPlans(given: readonly PlanWorkerInput[], events: PlanEv
         if (!extra) return defaultResolver(input)(ref);
         other = inputs.push(extra) - 1;
       }
-      if (other === index) return { error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, i.e. its own outputs` };
+      if (other === index)
+        return { error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, i.e. its own outputs` };
       const planned = outputsOf.get(other);
       if (planned) return { outputs: planned };
       const done = results[other];
-      if (done) return { error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, whose plan failed${!done.ok && done.kind === "program" ? `: ${done.message}` : ""}` };
+      if (done)
+        return {
+          error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, whose plan failed${!done.ok && done.kind === "program" ? `: ${done.message}` : ""}`,
+        };
       const chain = [input.stack];
       for (let w = waitsFor.get(other); w !== undefined; w = waitsFor.get(w)) {
         if (w === index) {
-          return { error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, which reads ${input.stack} (a cycle: ${[...chain, inputs[other].stack, input.stack].join(" → ")})` };
+          return {
+            error: `stack ${input.stack} reads StackReference ${JSON.stringify(ref)}, which reads ${input.stack} (a cycle: ${[...chain, inputs[other].stack, input.stack].join(" → ")})`,
+          };
         }
       }
       return { defer: other };
     };
     forgetProgramModules();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const state = require(path.join(path.dirname(input.pulumiModule), "runtime", "state")) as { withLocalStorage<T>(fn: () => T): T };
+    const state = require(path.join(path.dirname(input.pulumiModule), "runtime", "state")) as {
+      withLocalStorage<T>(fn: () => T): T;
+    };
     if (index < given.length) events.start?.(index);
     // As the host runs a program: in its project directory.
     if (process.cwd() !== input.projectDir) process.chdir(input.projectDir);

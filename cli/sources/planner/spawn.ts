@@ -64,10 +64,19 @@ function childScript(): string {
 
 let script: string | undefined;
 
-const failure = (message: string, detail = message): PlanWorkerResult => ({ ok: false, kind: "program", message, detail });
+const failure = (message: string, detail = message): PlanWorkerResult => ({
+  ok: false,
+  kind: "program",
+  message,
+  detail,
+});
 
 /** Runs one child over `inputs`; resolves with what it reported, and the index it was running when it stopped, if any. */
-function runChild(inputs: PlanWorkerInput[], limits: Required<PlanLimits>, got: (index: number, result: PlanWorkerResult, raw?: Record<string, unknown>) => void): Promise<{ stoppedAt?: number; why?: string }> {
+function runChild(
+  inputs: PlanWorkerInput[],
+  limits: Required<PlanLimits>,
+  got: (index: number, result: PlanWorkerResult, raw?: Record<string, unknown>) => void,
+): Promise<{ stoppedAt?: number; why?: string }> {
   script ??= childScript();
   return new Promise((resolve) => {
     const child: ChildProcess = fork(script!, [], {
@@ -97,7 +106,10 @@ function runChild(inputs: PlanWorkerInput[], limits: Required<PlanLimits>, got: 
     child.on("message", (m: ChildMessage) => {
       if (m.type === "start") {
         current = m.index;
-        arm(limits.timeoutMs, `stopped after ${seconds} s: the program did not finish within the planner's time limit (PARITY_PLAN_TIMEOUT_S)`);
+        arm(
+          limits.timeoutMs,
+          `stopped after ${seconds} s: the program did not finish within the planner's time limit (PARITY_PLAN_TIMEOUT_S)`,
+        );
       } else if (m.type === "result") {
         current = undefined;
         clearTimeout(timer);
@@ -111,9 +123,12 @@ function runChild(inputs: PlanWorkerInput[], limits: Required<PlanLimits>, got: 
       clearTimeout(timer);
       if (done) return resolve({});
       if (!why) {
-        if (/heap out of memory|Allocation failed/i.test(stderr)) why = `stopped: the program ran out of memory (limit ${limits.maxMemoryMb} MB, PARITY_PLAN_MAX_MB)`;
-        else if (code === 0 && current !== undefined) why = "the program never finished: it left promises that never settle and nothing else to do";
-        else why = `the program's process exited (${signal ?? `code ${code}`})${stderr.trim() ? `: ${stderr.trim().split("\n").pop()}` : ""}`;
+        if (/heap out of memory|Allocation failed/i.test(stderr))
+          why = `stopped: the program ran out of memory (limit ${limits.maxMemoryMb} MB, PARITY_PLAN_MAX_MB)`;
+        else if (code === 0 && current !== undefined)
+          why = "the program never finished: it left promises that never settle and nothing else to do";
+        else
+          why = `the program's process exited (${signal ?? `code ${code}`})${stderr.trim() ? `: ${stderr.trim().split("\n").pop()}` : ""}`;
       }
       resolve({ stoppedAt: current, why });
     });
@@ -126,7 +141,10 @@ function runChild(inputs: PlanWorkerInput[], limits: Required<PlanLimits>, got: 
  * gets a failure naming the limit; the rest of the batch continues in a new child, reading the outputs of the
  * stacks planned so far.
  */
-export async function runBatch(inputs: readonly PlanWorkerInput[], limits: PlanLimits = {}): Promise<PlanWorkerResult[]> {
+export async function runBatch(
+  inputs: readonly PlanWorkerInput[],
+  limits: PlanLimits = {},
+): Promise<PlanWorkerResult[]> {
   const resolved = resolveLimits(limits);
   const results: (PlanWorkerResult | undefined)[] = new Array(inputs.length);
   const planned: Record<string, Record<string, unknown>> = {};

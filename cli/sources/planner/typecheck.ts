@@ -58,14 +58,23 @@ function entryOf(program: string): string[] {
  * Type-checks the program; returns the first diagnostic as `file:line:col message` (file relative to the project),
  * or undefined when the program type-checks.
  */
-export function typecheck(ts: typeof TS, program: string, projectDir: string, options: TS.CompilerOptions, cacheDir: string | undefined): { error?: string; cached: boolean } {
+export function typecheck(
+  ts: typeof TS,
+  program: string,
+  projectDir: string,
+  options: TS.CompilerOptions,
+  cacheDir: string | undefined,
+): { error?: string; cached: boolean } {
   const roots = entryOf(program);
-  const key = createHash("sha256").update(JSON.stringify([ts.version, options, roots])).digest("hex");
+  const key = createHash("sha256")
+    .update(JSON.stringify([ts.version, options, roots]))
+    .digest("hex");
   const cacheFile = cacheDir && path.join(cacheDir, `typecheck-${key}.json`);
   if (cacheFile) {
     try {
       const rec = JSON.parse(fs.readFileSync(cacheFile, "utf8")) as CacheRecord;
-      if (rec.key === key && rec.files.every(([f, fp]) => fingerprint(f) === fp)) return { cached: true, ...(rec.error !== undefined && { error: rec.error }) };
+      if (rec.key === key && rec.files.every(([f, fp]) => fingerprint(f) === fp))
+        return { cached: true, ...(rec.error !== undefined && { error: rec.error }) };
     } catch {
       // no usable record: check
     }
@@ -74,7 +83,13 @@ export function typecheck(ts: typeof TS, program: string, projectDir: string, op
   const diagnostics = [
     ...prog.getOptionsDiagnostics(),
     ...prog.getGlobalDiagnostics(),
-    ...prog.getSourceFiles().flatMap((sf) => (sf.isDeclarationFile || sf.fileName.includes("/node_modules/") ? [] : [...prog.getSyntacticDiagnostics(sf), ...prog.getSemanticDiagnostics(sf)])),
+    ...prog
+      .getSourceFiles()
+      .flatMap((sf) =>
+        sf.isDeclarationFile || sf.fileName.includes("/node_modules/")
+          ? []
+          : [...prog.getSyntacticDiagnostics(sf), ...prog.getSemanticDiagnostics(sf)],
+      ),
   ].filter((d) => d.category === ts.DiagnosticCategory.Error && !IGNORED.has(d.code));
   let error: string | undefined;
   if (diagnostics.length > 0) {
@@ -90,7 +105,11 @@ export function typecheck(ts: typeof TS, program: string, projectDir: string, op
     try {
       // A module installed later (a failed import) changes the installation's lock files, which are recorded too.
       const files = [...prog.getSourceFiles().map((sf) => path.resolve(sf.fileName)), ...installationFiles(projectDir)];
-      const rec: CacheRecord = { key, files: files.map((f) => [f, fingerprint(f)]), ...(error !== undefined && { error }) };
+      const rec: CacheRecord = {
+        key,
+        files: files.map((f) => [f, fingerprint(f)]),
+        ...(error !== undefined && { error }),
+      };
       fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
       const tmp = `${cacheFile}.${process.pid}`;
       fs.writeFileSync(tmp, JSON.stringify(rec));

@@ -67,7 +67,15 @@ export interface PlanTimings {
 }
 
 export type PlanWorkerResult =
-  | { ok: true; resources: CapturedResource[]; outputs: Record<string, unknown>; ms: number; tsNode?: string; timings?: PlanTimings; indeterminate?: string[] }
+  | {
+      ok: true;
+      resources: CapturedResource[];
+      outputs: Record<string, unknown>;
+      ms: number;
+      tsNode?: string;
+      timings?: PlanTimings;
+      indeterminate?: string[];
+    }
   | { ok: false; kind: "config"; errors: { file: string; pointer: string; problem: string }[] }
   /** `message` is one line (the first line of the program's error); `detail` the full text (stack trace). */
   | { ok: false; kind: "program"; message: string; detail: string }

@@ -70,13 +70,22 @@ export class ReplicationFailed extends Error {
     readonly key: string,
     readonly failures: Readonly<Record<string, string>>,
   ) {
-    super(`replication of ${key} failed for ${Object.entries(failures).map(([env, e]) => `${env} (${e})`).join(", ")}`);
+    super(
+      `replication of ${key} failed for ${Object.entries(failures)
+        .map(([env, e]) => `${env} (${e})`)
+        .join(", ")}`,
+    );
     this.name = "ReplicationFailed";
   }
 }
 
 const OPERATIONS = new Set(["Create", "Update"]);
-const CREDENTIAL_ERRORS = new Set(["ExpiredTokenException", "ExpiredToken", "UnrecognizedClientException", "InvalidClientTokenId"]);
+const CREDENTIAL_ERRORS = new Set([
+  "ExpiredTokenException",
+  "ExpiredToken",
+  "UnrecognizedClientException",
+  "InvalidClientTokenId",
+]);
 const CLIENT_OPTIONS = { maxAttempts: 1, requestHandler: { requestTimeout: 5_000, connectionTimeout: 3_000 } };
 const CREDENTIAL_MARGIN_MS = 5 * 60_000;
 
@@ -113,7 +122,8 @@ export function createHandler(deps: ReplicatorDeps) {
     sleep: deps.sleep,
     random: deps.random,
     retryable: (e) => isTransient(e) || CREDENTIAL_ERRORS.has(errorName(e)),
-    onRetry: ({ attempt, delayMs, error }) => log.warn("retry", { op, attempt, delayMs, error: errorName(error), ...extra }),
+    onRetry: ({ attempt, delayMs, error }) =>
+      log.warn("retry", { op, attempt, delayMs, error: errorName(error), ...extra }),
   });
 
   /** An SSM client of the target account, on credentials from AssumeRole cached until 5 minutes before expiry. */
@@ -121,10 +131,19 @@ export function createHandler(deps: ReplicatorDeps) {
     const cached = targetClients.get(target.env);
     if (cached && cached.expiresAt - CREDENTIAL_MARGIN_MS > now()) return cached.client;
     const { Credentials: c } = await sts.send(
-      new AssumeRoleCommand({ RoleArn: target.roleArn, RoleSessionName: `${config.project}-replicator-${target.env}`, DurationSeconds: 3600 }),
+      new AssumeRoleCommand({
+        RoleArn: target.roleArn,
+        RoleSessionName: `${config.project}-replicator-${target.env}`,
+        DurationSeconds: 3600,
+      }),
     );
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${target.roleArn} returned no credentials`);
-    const credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    const credentials = {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration: c.Expiration,
+    };
     const client = new SSMClient({ ...CLIENT_OPTIONS, region: target.region, credentials });
     targetClients.set(target.env, { client, expiresAt: c.Expiration ? c.Expiration.getTime() : now() + 15 * 60_000 });
     return client;
@@ -140,25 +159,44 @@ export function createHandler(deps: ReplicatorDeps) {
   }
 
   /** Makes the target parameter equal to the source value; the read-compare-write is the retried unit. */
-  async function replicateTo(target: ReplicationTargetSpec, key: string, value: string, type: ParameterType, log: Logger): Promise<TargetOutcome> {
+  async function replicateTo(
+    target: ReplicationTargetSpec,
+    key: string,
+    value: string,
+    type: ParameterType,
+    log: Logger,
+  ): Promise<TargetOutcome> {
     const name = parameterName(config.project, target.env, key);
-    return withRetry(async () => {
-      try {
-        const client = await targetClient(target);
-        const current = await read(client, name);
-        if (current?.Value === value && current.Type === type) return "unchanged";
-        await client.send(new PutParameterCommand({ Name: name, Value: value, Type: type, Overwrite: true }));
-        return "written";
-      } catch (error) {
-        if (CREDENTIAL_ERRORS.has(errorName(error))) targetClients.delete(target.env);
-        throw error;
-      }
-    }, retry(log, "replicate", { target: target.env }));
+    return withRetry(
+      async () => {
+        try {
+          const client = await targetClient(target);
+          const current = await read(client, name);
+          if (current?.Value === value && current.Type === type) return "unchanged";
+          await client.send(new PutParameterCommand({ Name: name, Value: value, Type: type, Overwrite: true }));
+          return "written";
+        } catch (error) {
+          if (CREDENTIAL_ERRORS.has(errorName(error))) targetClients.delete(target.env);
+          throw error;
+        }
+      },
+      retry(log, "replicate", { target: target.env }),
+    );
   }
 
   async function publish(topicArn: string, subject: string, message: object, log: Logger): Promise<void> {
     try {
-      await withRetry(() => sns.send(new PublishCommand({ TopicArn: topicArn, Subject: subject.slice(0, 100), Message: JSON.stringify(message) })), retry(log, "publish"));
+      await withRetry(
+        () =>
+          sns.send(
+            new PublishCommand({
+              TopicArn: topicArn,
+              Subject: subject.slice(0, 100),
+              Message: JSON.stringify(message),
+            }),
+          ),
+        retry(log, "publish"),
+      );
     } catch (error) {
       log.error("notification failed", { topicArn, error });
     }
@@ -167,7 +205,10 @@ export function createHandler(deps: ReplicatorDeps) {
   return async function handler(event: ReplicatorEvent, context: Context): Promise<ReplicationResult> {
     const name = event.detail?.name ?? "";
     const key = keyOf(name, config.project, config.sourceEnv);
-    const log = createLogger({ requestId: context.awsRequestId, sink: deps.sink }, { eventId: event.id, parameter: name, key });
+    const log = createLogger(
+      { requestId: context.awsRequestId, sink: deps.sink },
+      { eventId: event.id, parameter: name, key },
+    );
     if (event.source !== "aws.ssm" || !key || !OPERATIONS.has(event.detail?.operation)) {
       log.info("event ignored", { source: event.source, operation: event.detail?.operation });
       return { outcome: "ignored" };
@@ -182,7 +223,9 @@ export function createHandler(deps: ReplicatorDeps) {
       return { outcome: "source-missing", key };
     }
     const { Value: value, Type: type, Version: version } = source;
-    const settled = await Promise.allSettled(config.targets.map((t) => replicateTo(t, key, value, type as ParameterType, log)));
+    const settled = await Promise.allSettled(
+      config.targets.map((t) => replicateTo(t, key, value, type as ParameterType, log)),
+    );
     const targets: Record<string, TargetOutcome> = {};
     const failures: Record<string, string> = {};
     settled.forEach((s, i) => {
@@ -190,12 +233,26 @@ export function createHandler(deps: ReplicatorDeps) {
       else failures[config.targets[i].env] = errorName(s.reason);
     });
     if (Object.keys(failures).length) {
-      log.error("replication failed; Lambda retries the event, then sends it to the DLQ", { version, targets, failures });
-      await publish(config.failureTopicArn, `config replication failed: ${key}`, { eventId: event.id, key, version, targets, failures }, log);
+      log.error("replication failed; Lambda retries the event, then sends it to the DLQ", {
+        version,
+        targets,
+        failures,
+      });
+      await publish(
+        config.failureTopicArn,
+        `config replication failed: ${key}`,
+        { eventId: event.id, key, version, targets, failures },
+        log,
+      );
       throw new ReplicationFailed(key, failures);
     }
     log.info("replicated", { version, targets });
-    await publish(config.successTopicArn, `config replicated: ${key}`, { eventId: event.id, key, version, targets }, log);
+    await publish(
+      config.successTopicArn,
+      `config replicated: ${key}`,
+      { eventId: event.id, key, version, targets },
+      log,
+    );
     return { outcome: "replicated", key, version, targets };
   };
 }

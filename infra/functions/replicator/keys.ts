@@ -17,7 +17,10 @@ export function keyOf(name: string, project: string, env: string): string | unde
 
 /** `SKIP_KEYS` is a comma-separated list of keys or globs (`*` = any run of characters); blanks ignored. */
 export function parseSkipKeys(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+  return (value ?? "")
+    .split(",")
+    .map((k) => k.trim())
+    .filter(Boolean);
 }
 
 export function formatSkipKeys(keys: readonly string[]): string {

@@ -32,12 +32,17 @@ describe("configSkipKeys (from consistency rules)", () => {
   });
 
   it("replicates keys whose approval expired (an expired approval approves nothing)", () => {
-    const keys = configSkipKeys([approval({ path: "a", expires: "2026-05-31" }), approval({ path: "b", expires: "2026-06-01" })], { project: "data-platform", now });
+    const keys = configSkipKeys(
+      [approval({ path: "a", expires: "2026-05-31" }), approval({ path: "b", expires: "2026-06-01" })],
+      { project: "data-platform", now },
+    );
     expect(keys).toEqual(["b"]);
   });
 
   it("splits app config keys into replicated and skipped, globs included", () => {
-    expect(replicatedKeys(["batchSize", "endpointUrl", "endpointKey", "featureX"], ["batchSize", "endpoint*"])).toEqual(["featureX"]);
+    expect(replicatedKeys(["batchSize", "endpointUrl", "endpointKey", "featureX"], ["batchSize", "endpoint*"])).toEqual(
+      ["featureX"],
+    );
   });
 });
 

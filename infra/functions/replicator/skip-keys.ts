@@ -24,7 +24,9 @@ export function configSkipKeys(approvals: readonly Approval[], options: SkipKeyO
   const keys = new Set<string>();
   for (const approval of approvals) {
     if (approval.type !== CONFIG_TYPE || isExpired(approval, options.now)) continue;
-    let key = approval.path.startsWith(`${options.project}:`) ? approval.path.slice(options.project.length + 1) : approval.path;
+    let key = approval.path.startsWith(`${options.project}:`)
+      ? approval.path.slice(options.project.length + 1)
+      : approval.path;
     if (key.startsWith(objectPrefix)) key = key.slice(objectPrefix.length);
     if (key) keys.add(key);
   }

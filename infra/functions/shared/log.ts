@@ -36,7 +36,11 @@ function parseLevel(value: string | undefined): LogLevel {
 function replacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) {
     const meta = (value as { $metadata?: { httpStatusCode?: number } }).$metadata;
-    return { name: value.name, message: value.message, ...(meta?.httpStatusCode ? { status: meta.httpStatusCode } : {}) };
+    return {
+      name: value.name,
+      message: value.message,
+      ...(meta?.httpStatusCode ? { status: meta.httpStatusCode } : {}),
+    };
   }
   return value;
 }

@@ -1,15 +1,22 @@
 import fc from "fast-check";
 import { backoffDelay, isTransient, withRetry } from "./retry";
 
-const err = (name: string, status?: number, extra: object = {}) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status }, ...extra });
+const err = (name: string, status?: number, extra: object = {}) =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status }, ...extra });
 
 describe("backoffDelay (full jitter)", () => {
   it("is bounded by min(cap, base·2^(n-1)) and never negative", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 60_000 }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (n, base, cap, r) => {
-        const d = backoffDelay(n, base, cap, () => r);
-        return d >= 0 && d < Math.max(1, Math.min(cap, base * 2 ** (n - 1)));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 60_000 }),
+        fc.double({ min: 0, max: 0.999999, noNaN: true }),
+        (n, base, cap, r) => {
+          const d = backoffDelay(n, base, cap, () => r);
+          return d >= 0 && d < Math.max(1, Math.min(cap, base * 2 ** (n - 1)));
+        },
+      ),
     );
   });
 
@@ -20,7 +27,7 @@ describe("backoffDelay (full jitter)", () => {
 
   it("is jittered: the same attempt spreads uniformly over its range", () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const delays = Array.from({ length: 2000 }, () => backoffDelay(4, 100, 5000, random));
     const mean = delays.reduce((a, b) => a + b, 0) / delays.length;
     expect(new Set(delays).size).toBeGreaterThan(500);
@@ -70,20 +77,26 @@ describe("withRetry", () => {
 
   it("gives up after maxAttempts with the last error", async () => {
     let calls = 0;
-    const run = withRetry(async () => {
-      calls++;
-      throw err("InternalServerError", 500);
-    }, { maxAttempts: 3, sleep: async () => undefined });
+    const run = withRetry(
+      async () => {
+        calls++;
+        throw err("InternalServerError", 500);
+      },
+      { maxAttempts: 3, sleep: async () => undefined },
+    );
     await expect(run).rejects.toThrow("InternalServerError");
     expect(calls).toBe(3);
   });
 
   it("throws a permanent error at once", async () => {
     let calls = 0;
-    const run = withRetry(async () => {
-      calls++;
-      throw err("AccessDeniedException", 400);
-    }, { sleep: async () => undefined });
+    const run = withRetry(
+      async () => {
+        calls++;
+        throw err("AccessDeniedException", 400);
+      },
+      { sleep: async () => undefined },
+    );
     await expect(run).rejects.toThrow("AccessDeniedException");
     expect(calls).toBe(1);
   });

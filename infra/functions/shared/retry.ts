@@ -38,12 +38,26 @@ const THROTTLING = new Set([
   "ProvisionedThroughputExceededException",
   "SlowDown",
 ]);
-const TIMEOUTS = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException", "ETIMEDOUT", "ECONNRESET", "EPIPE", "ECONNREFUSED"]);
+const TIMEOUTS = new Set([
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNREFUSED",
+]);
 
 /** Throttling (incl. HTTP 429), server errors (5xx) and timeouts / connection resets: worth another try. */
 export function isTransient(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
-  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown; $fault?: string };
+  const e = error as {
+    name?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+    $fault?: string;
+  };
   const status = e.$metadata?.httpStatusCode;
   if (status === 429 || (status !== undefined && status >= 500)) return true;
   if (e.$fault === "server" || e.$retryable) return true;

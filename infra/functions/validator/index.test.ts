@@ -28,9 +28,12 @@ const sqsMock = mockClient(SQSClient);
 let lines: string[];
 
 function docClient(url: string, maxAttempts = 3): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: url, region: "us-east-2", credentials, maxAttempts }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: url, region: "us-east-2", credentials, maxAttempts }),
+    {
+      marshallOptions: { removeUndefinedValues: true },
+    },
+  );
 }
 
 function deps(over: Partial<ValidatorDeps> = {}): ValidatorDeps {
@@ -60,7 +63,9 @@ function s3Event(key: string, versionId = "v1", size = 10): S3Event {
 }
 
 function stubObject(key: string, body: string, contentType = "application/json", versionId = "v1"): void {
-  s3Mock.on(HeadObjectCommand, { Key: key, VersionId: versionId }).resolves({ ContentLength: Buffer.byteLength(body), ContentType: contentType, ETag: '"etag-1"' });
+  s3Mock
+    .on(HeadObjectCommand, { Key: key, VersionId: versionId })
+    .resolves({ ContentLength: Buffer.byteLength(body), ContentType: contentType, ETag: '"etag-1"' });
   s3Mock.on(GetObjectCommand, { Key: key, VersionId: versionId }).resolves({
     Body: { transformToString: async () => body } as never,
   });
@@ -85,7 +90,11 @@ beforeAll(async () => {
       ],
       KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
       GlobalSecondaryIndexes: [
-        { IndexName: "timestamp-index", KeySchema: [{ AttributeName: "timestamp", KeyType: "HASH" }], Projection: { ProjectionType: "ALL" } },
+        {
+          IndexName: "timestamp-index",
+          KeySchema: [{ AttributeName: "timestamp", KeyType: "HASH" }],
+          Projection: { ProjectionType: "ALL" },
+        },
       ],
       BillingMode: "PAY_PER_REQUEST",
     }),
@@ -115,9 +124,14 @@ describe("validator handler", () => {
     const sends = sqsMock.commandCalls(SendMessageCommand);
     expect(sends).toHaveLength(1);
     expect(sends[0].args[0].input.QueueUrl).toBe(QUEUE);
-    expect(JSON.parse(sends[0].args[0].input.MessageBody!)).toMatchObject({ id: "dev-ingest-raw-bucket-x1/in/a b.json/v1", key: "in/a b.json" });
+    expect(JSON.parse(sends[0].args[0].input.MessageBody!)).toMatchObject({
+      id: "dev-ingest-raw-bucket-x1/in/a b.json/v1",
+      key: "in/a b.json",
+    });
     const log = lines.map((l) => JSON.parse(l));
-    expect(log).toContainEqual(expect.objectContaining({ level: "info", msg: "object recorded", requestId: "req-1", status: "valid" }));
+    expect(log).toContainEqual(
+      expect.objectContaining({ level: "info", msg: "object recorded", requestId: "req-1", status: "valid" }),
+    );
   });
 
   it.each([
@@ -135,7 +149,9 @@ describe("validator handler", () => {
   });
 
   it("records a vanished object as invalid (not retried)", async () => {
-    s3Mock.on(HeadObjectCommand).rejects(Object.assign(new Error("Not Found"), { name: "NotFound", $metadata: { httpStatusCode: 404 } }));
+    s3Mock
+      .on(HeadObjectCommand)
+      .rejects(Object.assign(new Error("Not Found"), { name: "NotFound", $metadata: { httpStatusCode: 404 } }));
     await expect(createHandler(deps())(s3Event("in/gone.json"), context)).resolves.toEqual({ outcomes: ["invalid"] });
     expect((await item("dev-ingest-raw-bucket-x1/in/gone.json/v1"))?.reason).toBe("object not found");
   });
@@ -158,11 +174,15 @@ describe("validator handler", () => {
     const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
     await new Promise<void>((resolve) => dead.close(() => resolve()));
     const broken = docClient(deadUrl, 1);
-    await expect(createHandler(deps({ ddb: broken }))(s3Event("in/retry.json"), context)).rejects.toThrow(/failed transiently/);
+    await expect(createHandler(deps({ ddb: broken }))(s3Event("in/retry.json"), context)).rejects.toThrow(
+      /failed transiently/,
+    );
     broken.destroy();
     expect(await item("dev-ingest-raw-bucket-x1/in/retry.json/v1")).toBeUndefined();
     expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
-    expect(lines.map((l) => JSON.parse(l))).toContainEqual(expect.objectContaining({ level: "error", msg: "transient failure, will be retried" }));
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual(
+      expect.objectContaining({ level: "error", msg: "transient failure, will be retried" }),
+    );
     // the redelivery against a healthy table
     await expect(createHandler(deps())(s3Event("in/retry.json"), context)).resolves.toEqual({ outcomes: ["valid"] });
     expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
@@ -170,7 +190,11 @@ describe("validator handler", () => {
 
   it("finishes an enqueue that failed after the item was written, without a second task", async () => {
     stubObject("in/half.json", "{}");
-    sqsMock.on(SendMessageCommand).rejectsOnce(Object.assign(new Error("slow down"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } }));
+    sqsMock
+      .on(SendMessageCommand)
+      .rejectsOnce(
+        Object.assign(new Error("slow down"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } }),
+      );
     const handler = createHandler(deps());
     await expect(handler(s3Event("in/half.json"), context)).rejects.toThrow(/failed transiently/);
     expect((await item("dev-ingest-raw-bucket-x1/in/half.json/v1"))?.queuedAt).toBeUndefined();
@@ -182,17 +206,31 @@ describe("validator handler", () => {
 
   it("reports only the failed message of an SQS batch (partial batch response)", async () => {
     stubObject("in/ok.json", "{}");
-    s3Mock.on(HeadObjectCommand, { Key: "in/flaky.json" }).rejects(Object.assign(new Error("boom"), { name: "InternalError", $metadata: { httpStatusCode: 500 } }));
-    const message = (id: string, key: string) => ({ messageId: id, eventSource: "aws:sqs", body: JSON.stringify(s3Event(key)) });
-    const event = { Records: [message("m-ok", "in/ok.json"), message("m-flaky", "in/flaky.json")] } as unknown as SQSEvent;
-    await expect(createHandler(deps())(event, context)).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: "m-flaky" }] });
+    s3Mock
+      .on(HeadObjectCommand, { Key: "in/flaky.json" })
+      .rejects(Object.assign(new Error("boom"), { name: "InternalError", $metadata: { httpStatusCode: 500 } }));
+    const message = (id: string, key: string) => ({
+      messageId: id,
+      eventSource: "aws:sqs",
+      body: JSON.stringify(s3Event(key)),
+    });
+    const event = {
+      Records: [message("m-ok", "in/ok.json"), message("m-flaky", "in/flaky.json")],
+    } as unknown as SQSEvent;
+    await expect(createHandler(deps())(event, context)).resolves.toEqual({
+      batchItemFailures: [{ itemIdentifier: "m-flaky" }],
+    });
     expect(await item("dev-ingest-raw-bucket-x1/in/ok.json/v1")).toMatchObject({ status: "valid" });
   });
 
   it("respects LOG_LEVEL and decodes keys; config comes from the environment", async () => {
     expect(decodeKey("a%2Fb+c.json")).toBe("a/b c.json");
     expect(() => configFromEnv({})).toThrow(/TABLE_NAME, QUEUE_URL/);
-    expect(configFromEnv({ TABLE_NAME: "t", QUEUE_URL: "q", MAX_OBJECT_BYTES: "5" })).toEqual({ tableName: "t", queueUrl: "q", maxBytes: 5 });
+    expect(configFromEnv({ TABLE_NAME: "t", QUEUE_URL: "q", MAX_OBJECT_BYTES: "5" })).toEqual({
+      tableName: "t",
+      queueUrl: "q",
+      maxBytes: 5,
+    });
     stubObject("in/quiet.json", "{}");
     const previous = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = "warn";

@@ -53,7 +53,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ValidatorCo
   const missing = ["TABLE_NAME", "QUEUE_URL"].filter((k) => !env[k]);
   if (missing.length) throw new Error(`validator: missing environment variable(s) ${missing.join(", ")}`);
   const max = Number(env.MAX_OBJECT_BYTES ?? DEFAULT_MAX_BYTES);
-  return { tableName: env.TABLE_NAME!, queueUrl: env.QUEUE_URL!, maxBytes: Number.isFinite(max) && max > 0 ? max : DEFAULT_MAX_BYTES };
+  return {
+    tableName: env.TABLE_NAME!,
+    queueUrl: env.QUEUE_URL!,
+    maxBytes: Number.isFinite(max) && max > 0 ? max : DEFAULT_MAX_BYTES,
+  };
 }
 
 /** S3 event keys are URL-encoded with `+` for spaces. */
@@ -76,13 +80,20 @@ export function createHandler(deps: ValidatorDeps) {
     const bucket = rec.s3.bucket.name;
     const key = decodeKey(rec.s3.object.key);
     const versionId = rec.s3.object.versionId ?? "null";
-    const base = { id: `${bucket}/${key}/${versionId}`, timestamp: rec.eventTime ?? new Date().toISOString(), bucket, key, versionId };
+    const base = {
+      id: `${bucket}/${key}/${versionId}`,
+      timestamp: rec.eventTime ?? new Date().toISOString(),
+      bucket,
+      key,
+      versionId,
+    };
     const version = versionId === "null" ? {} : { VersionId: versionId };
     let head;
     try {
       head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...version }));
     } catch (error) {
-      if (isNotFound(error)) return { ...base, status: "invalid", size: rec.s3.object.size ?? 0, reason: "object not found" };
+      if (isNotFound(error))
+        return { ...base, status: "invalid", size: rec.s3.object.size ?? 0, reason: "object not found" };
       throw error;
     }
     const facts = { size: head.ContentLength ?? 0, etag: head.ETag?.replace(/"/g, ""), contentType: head.ContentType };
@@ -100,17 +111,32 @@ export function createHandler(deps: ValidatorDeps) {
   /** Writes the item unless it exists; returns the stored item (ours or the earlier delivery's) and whether it was new. */
   async function recordItem(item: ObjectItem): Promise<{ stored: ObjectItem; created: boolean }> {
     try {
-      await ddb.send(new PutCommand({ TableName: config.tableName, Item: item, ConditionExpression: "attribute_not_exists(id)" }));
+      await ddb.send(
+        new PutCommand({ TableName: config.tableName, Item: item, ConditionExpression: "attribute_not_exists(id)" }),
+      );
       return { stored: item, created: true };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException) && (error as Error)?.name !== "ConditionalCheckFailedException") throw error;
-      const existing = await ddb.send(new GetCommand({ TableName: config.tableName, Key: { id: item.id }, ConsistentRead: true }));
+      if (
+        !(error instanceof ConditionalCheckFailedException) &&
+        (error as Error)?.name !== "ConditionalCheckFailedException"
+      )
+        throw error;
+      const existing = await ddb.send(
+        new GetCommand({ TableName: config.tableName, Key: { id: item.id }, ConsistentRead: true }),
+      );
       return { stored: (existing.Item as ObjectItem | undefined) ?? item, created: false };
     }
   }
 
   async function enqueue(item: ObjectItem): Promise<void> {
-    const task = { id: item.id, bucket: item.bucket, key: item.key, versionId: item.versionId, size: item.size, etag: item.etag };
+    const task = {
+      id: item.id,
+      bucket: item.bucket,
+      key: item.key,
+      versionId: item.versionId,
+      size: item.size,
+      etag: item.etag,
+    };
     await sqs.send(new SendMessageCommand({ QueueUrl: config.queueUrl, MessageBody: JSON.stringify(task) }));
     try {
       await ddb.send(
@@ -133,7 +159,14 @@ export function createHandler(deps: ValidatorDeps) {
     if (mustEnqueue) await enqueue(stored);
     // a redelivery that only had to finish the enqueue counts as the valid delivery it completes
     const outcome: Outcome = created ? stored.status : mustEnqueue ? "valid" : "duplicate";
-    const fields = { id: stored.id, status: stored.status, size: stored.size, etag: stored.etag, reason: stored.reason, outcome };
+    const fields = {
+      id: stored.id,
+      status: stored.status,
+      size: stored.size,
+      etag: stored.etag,
+      reason: stored.reason,
+      outcome,
+    };
     if (outcome === "invalid") log.warn("object invalid", fields);
     else log.info(outcome === "duplicate" ? "duplicate delivery ignored" : "object recorded", fields);
     return outcome;
@@ -156,7 +189,10 @@ export function createHandler(deps: ValidatorDeps) {
     return { failed, outcomes };
   }
 
-  return async function handler(event: S3Event | SQSEvent, context: Context): Promise<SQSBatchResponse | { outcomes: Outcome[] }> {
+  return async function handler(
+    event: S3Event | SQSEvent,
+    context: Context,
+  ): Promise<SQSBatchResponse | { outcomes: Outcome[] }> {
     const log = createLogger({ requestId: context.awsRequestId, sink: deps.sink });
     const records = event.Records ?? [];
     if (records.length > 0 && (records[0] as { eventSource?: string }).eventSource === "aws:sqs") {
@@ -175,7 +211,8 @@ export function createHandler(deps: ValidatorDeps) {
       return { batchItemFailures };
     }
     const { failed, outcomes } = await processEvent(event as S3Event, log);
-    if (failed.length) throw new Error(`validator: ${failed.length} record(s) failed transiently: ${failed.join(", ")}`);
+    if (failed.length)
+      throw new Error(`validator: ${failed.length} record(s) failed transiently: ${failed.join(", ")}`);
     return { outcomes };
   };
 }
@@ -188,7 +225,9 @@ export const handler = (event: S3Event | SQSEvent, context: Context) => {
     const region = process.env.AWS_REGION;
     cached = createHandler({
       s3: new S3Client({ region }),
-      ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ region }), { marshallOptions: { removeUndefinedValues: true } }),
+      ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ region }), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
       sqs: new SQSClient({ region }),
       config: configFromEnv(),
     });

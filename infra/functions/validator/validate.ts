@@ -30,7 +30,8 @@ export interface HeadFacts {
   readonly contentType?: string;
 }
 
-export type HeadVerdict = { readonly ok: true; readonly format: Format } | { readonly ok: false; readonly reason: string };
+export type HeadVerdict =
+  { readonly ok: true; readonly format: Format } | { readonly ok: false; readonly reason: string };
 
 export function formatOf(key: string): Format | undefined {
   const dot = key.lastIndexOf(".");

@@ -52,22 +52,34 @@ export function validatePayment(input: unknown): string[] {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return ["request must be a JSON object"];
   const r = input as Record<string, unknown>;
   const errors: string[] = [];
-  if (typeof r.merchantId !== "string" || !MERCHANT.test(r.merchantId)) errors.push("merchantId must be 1-64 of [A-Za-z0-9_-]");
-  if (typeof r.idempotencyKey !== "string" || !KEY.test(r.idempotencyKey)) errors.push("idempotencyKey must be 8-128 of [A-Za-z0-9_-]");
-  if (typeof r.amountMinor !== "number" || !Number.isSafeInteger(r.amountMinor) || r.amountMinor <= 0 || r.amountMinor > MAX_AMOUNT_MINOR) {
+  if (typeof r.merchantId !== "string" || !MERCHANT.test(r.merchantId))
+    errors.push("merchantId must be 1-64 of [A-Za-z0-9_-]");
+  if (typeof r.idempotencyKey !== "string" || !KEY.test(r.idempotencyKey))
+    errors.push("idempotencyKey must be 8-128 of [A-Za-z0-9_-]");
+  if (
+    typeof r.amountMinor !== "number" ||
+    !Number.isSafeInteger(r.amountMinor) ||
+    r.amountMinor <= 0 ||
+    r.amountMinor > MAX_AMOUNT_MINOR
+  ) {
     errors.push(`amountMinor must be an integer in 1..${MAX_AMOUNT_MINOR}`);
   }
-  if (typeof r.currency !== "string" || !/^[A-Z]{3}$/.test(r.currency)) errors.push("currency must be an ISO 4217 code such as EUR");
+  if (typeof r.currency !== "string" || !/^[A-Z]{3}$/.test(r.currency))
+    errors.push("currency must be an ISO 4217 code such as EUR");
   const extra = Object.keys(r).filter((k) => !["merchantId", "idempotencyKey", "amountMinor", "currency"].includes(k));
   if (extra.length) errors.push(`unknown field(s): ${extra.join(", ")}`);
   return errors;
 }
 
 export function requestHash(r: PaymentRequest): string {
-  return createHash("sha256").update(JSON.stringify([r.merchantId, r.idempotencyKey, r.amountMinor, r.currency])).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify([r.merchantId, r.idempotencyKey, r.amountMinor, r.currency]))
+    .digest("hex");
 }
 
-export function createHandler(deps: PaymentDeps): (event: unknown, context?: Pick<Context, "awsRequestId">) => Promise<PaymentResult> {
+export function createHandler(
+  deps: PaymentDeps,
+): (event: unknown, context?: Pick<Context, "awsRequestId">) => Promise<PaymentResult> {
   const now = deps.now ?? (() => new Date());
   return async (event, context) => {
     const log = createLogger({ requestId: context?.awsRequestId, sink: deps.sink });
@@ -88,23 +100,39 @@ export function createHandler(deps: PaymentDeps): (event: unknown, context?: Pic
       requestHash: requestHash(req),
     };
     try {
-      await deps.ddb.send(new PutCommand({
-        TableName: deps.tableName,
-        Item: payment,
-        ConditionExpression: "attribute_not_exists(paymentId)",
-      }));
-      log.info("payment created", { paymentId: payment.paymentId, amountMinor: payment.amountMinor, currency: payment.currency });
+      await deps.ddb.send(
+        new PutCommand({
+          TableName: deps.tableName,
+          Item: payment,
+          ConditionExpression: "attribute_not_exists(paymentId)",
+        }),
+      );
+      log.info("payment created", {
+        paymentId: payment.paymentId,
+        amountMinor: payment.amountMinor,
+        currency: payment.currency,
+      });
       return { outcome: "created", payment };
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
     }
-    const existing = (await deps.ddb.send(new GetCommand({
-      TableName: deps.tableName, Key: { paymentId: payment.paymentId }, ConsistentRead: true,
-    }))).Item as Payment | undefined;
+    const existing = (
+      await deps.ddb.send(
+        new GetCommand({
+          TableName: deps.tableName,
+          Key: { paymentId: payment.paymentId },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item as Payment | undefined;
     if (!existing) throw new Error(`payment ${payment.paymentId}: conditional write failed but the item is missing`);
     if (existing.requestHash !== payment.requestHash) {
       log.warn("idempotency key reused with a different request", { paymentId: payment.paymentId });
-      return { outcome: "conflict", paymentId: payment.paymentId, message: "idempotencyKey already used for a different payment" };
+      return {
+        outcome: "conflict",
+        paymentId: payment.paymentId,
+        message: "idempotencyKey already used for a different payment",
+      };
     }
     log.info("payment replayed", { paymentId: payment.paymentId });
     return { outcome: "replayed", payment: existing };
@@ -118,7 +146,9 @@ export const handler = (event: unknown, context: Context): Promise<PaymentResult
   if (!cached) {
     const tableName = process.env.TABLE_NAME;
     if (!tableName) throw new Error("payment: missing environment variable TABLE_NAME");
-    const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+    const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
     cached = createHandler({ ddb, tableName });
   }
   return cached(event, context);
