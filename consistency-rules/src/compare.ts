@@ -60,6 +60,8 @@ interface Row {
   readonly resource?: NormalisedResource;
   /** The same values before normalisation: a subtree identical here is never a difference. */
   readonly raw: unknown;
+  /** The values as the source has them (sets in the normalised order), to show in findings; never compared. */
+  readonly display?: unknown;
 }
 
 interface Subject {
@@ -126,14 +128,19 @@ function specFor(
   row: Row,
   at?: { readonly type: string; readonly segs: readonly string[] },
 ): ValueSpec {
-  let norm = normaliserOf(row.snap) ?? normalisers.get(row.snap);
-  if (!norm)
-    normalisers.set(row.snap, (norm = stringNormaliser(isPlainObject(row.snap.context) ? row.snap.context : {})));
+  const norm = normaliserFor(row);
   return mapSpecLiterals(spec, (v) =>
     at ? setsAt(at.type, at.segs, normaliseValue(v, norm)) : normaliseValue(v, norm),
   );
 }
 const normalisers = new WeakMap<object, ReturnType<typeof stringNormaliser>>();
+
+function normaliserFor(row: Row): ReturnType<typeof stringNormaliser> {
+  let norm = normaliserOf(row.snap) ?? normalisers.get(row.snap);
+  if (!norm)
+    normalisers.set(row.snap, (norm = stringNormaliser(isPlainObject(row.snap.context) ? row.snap.context : {})));
+  return norm;
+}
 
 function judge(spec: ValueSpec, value: unknown): Verdict {
   // `{ any: true }` approves whatever the value is, including one not known until apply.
@@ -148,6 +155,29 @@ interface Base {
   readonly subject: Subject;
   readonly rows: readonly Row[];
   readonly path: string;
+  /** The path's segments, where the finding's values are the rows' values there (for {@link rawValuesOf}). */
+  readonly segs?: readonly string[];
+}
+
+/**
+ * Each environment's value at `b.segs` as the source has it, redacted, where it normalises to the compared value
+ * (anything else — a secret, a renamed key, an option pseudo-path — shows the normalised value). Undefined when no
+ * environment's raw value differs from its normalised one.
+ */
+function rawValuesOf(b: Base, values: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined {
+  if (!b.segs) return undefined;
+  let out: Record<string, unknown> | undefined;
+  for (const r of b.rows) {
+    const v = values[r.env];
+    if (v === undefined || v === SECRET_PLACEHOLDER || r.display === undefined) continue;
+    const raw = getAt(r.display, b.segs);
+    if (raw === undefined || raw === v) continue;
+    if (!deepEqual(normaliseValue(raw, normaliserFor(r)), v)) continue;
+    const shown = redact(raw);
+    if (deepEqual(shown, v)) continue;
+    (out ??= { ...values })[r.env] = shown;
+  }
+  return out;
 }
 
 function finding(
@@ -155,6 +185,7 @@ function finding(
   f: Omit<Finding, "kind" | "environments" | "resource" | "urn" | "path" | "file"> & { environments?: string[] },
 ): Finding {
   const first = b.rows[0];
+  const rawValues = f.values && f.status !== "pass" ? rawValuesOf(b, f.values) : undefined;
   return {
     kind: "parity",
     environments: f.environments ?? b.rows.map((r) => r.env),
@@ -163,7 +194,19 @@ function finding(
     path: b.path,
     file: first?.file,
     ...f,
+    ...(rawValues ? { rawValues, message: rawMessage(f.message, f.values!, rawValues) } : {}),
   };
+}
+
+/** The message with the values as the source has them where it quotes the compared (normalised) ones. */
+function rawMessage(message: string, values: Readonly<Record<string, unknown>>, raw: Record<string, unknown>): string {
+  const envs = Object.keys(values);
+  if (envs.length === 1) {
+    const [e] = envs;
+    const from = ` is ${renderValue(values[e])} in ${e}`;
+    return message.replace(from, () => ` is ${renderValue(raw[e])} in ${e}`);
+  }
+  return message.replace(`differs: ${renderValues(values)}`, () => `differs: ${renderValues(raw)}`);
 }
 
 function head(b: Base): string {
@@ -227,6 +270,7 @@ function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): 
           snap,
           resource: r,
           raw,
+          display: isPlainObject(r.rawProps) ? r.rawProps : r.original?.props,
         },
         pairKey,
       );
@@ -236,7 +280,10 @@ function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): 
         isPlainObject(snap.rawConfig) && snap.configCrossEnvironment !== true
           ? configRows({ ...snap, config: snap.rawConfig }, rules.project)
           : undefined;
-      add(i, CONFIG_TYPE, CONFIG_TYPE, { env, props: configRows(snap, rules.project), file, snap, raw });
+      const display =
+        raw ??
+        (isPlainObject(snap.rawConfig) ? configRows({ ...snap, config: snap.rawConfig }, rules.project) : undefined);
+      add(i, CONFIG_TYPE, CONFIG_TYPE, { env, props: configRows(snap, rules.project), file, snap, raw, display });
     }
   });
   return [...byKey.values()];
@@ -310,7 +357,7 @@ function invariantFindings(subject: Subject, rows: readonly Row[], inv: Invarian
     : [pattern];
   const concrete = expanded.length > 0 ? expanded : [pattern];
   return concrete.flatMap((segs) => {
-    const b: Base = { subject, rows, path: joinPath(segs) };
+    const b: Base = { subject, rows, path: joinPath(segs), segs };
     const values = valuesOf(rows, (r) => getAt(r.props, segs));
     if (!inv.hasExpect && Object.values(values).every((v) => v === undefined)) return [];
     const base = { ruleId: inv.id, severity: inv.severity, values };
@@ -533,7 +580,7 @@ function differenceFindings(subject: Subject, rows: readonly Row[], rules: RuleS
       const key = `${a?.id ?? ""}|${covered.join("\u0000")}`;
       if (seen.has(key)) return;
       seen.add(key);
-      const b: Base = { subject, rows, path: joinPath(covered) };
+      const b: Base = { subject, rows, path: joinPath(covered), segs: covered };
       // Unknown in every environment is undecided: only an approval that allows anything in each of these
       // environments (`{ "any": true }`, "whatever it turns out to be") decides it; any narrower approval cannot.
       const unknownEverywhere = leafValues.every((v) => v === UNKNOWN);
@@ -709,7 +756,7 @@ function approvalStackFindings(subject: Subject, row: Row, a: Approval, rules: R
       !rules.invariantFor(subject.type, subject.logicalId, segs) &&
       rules.approvalFor(subject.type, subject.logicalId, segs) === a;
     if (value === undefined || !governs) return [];
-    const b: Base = { subject, rows: [row], path };
+    const b: Base = { subject, rows: [row], path, segs };
     const values = { [row.env]: redact(value) };
     const base = { ruleId: PARITY_RULES.unapproved, values, approval: approvalInfo(a) };
     const verdict = judge(specFor(spec, row, { type: subject.type, segs }), value);

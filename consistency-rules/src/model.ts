@@ -145,8 +145,13 @@ export interface Finding {
   readonly urn?: string;
   /** Property path, dotted (`tracingConfig.mode`, `tags.Environment`). */
   readonly path?: string;
-  /** Value per environment (already redacted), for differences. */
+  /** Value per environment (already redacted), for differences: the normalised values that were compared. */
   readonly values?: Readonly<Record<string, unknown>>;
+  /**
+   * The same values as each environment's source has them (redacted; a secret is `[secret]` in every environment),
+   * where they differ from {@link values}: what reports show. Absent when every value is shown as compared.
+   */
+  readonly rawValues?: Readonly<Record<string, unknown>>;
   /** For `approved`: the approval that covered it. */
   readonly approval?: {
     readonly id: string;

@@ -1,0 +1,95 @@
+/**
+ * Findings carry each environment's value as its source has it (`rawValues`, redacted) beside the normalised values
+ * that were compared (`values`): reports show the former, never a placeholder such as `{env}` or `{region}`.
+ */
+import { compareSnapshots, normaliseSnapshot, SECRET_SIG, SIG_KEY, type Finding } from "../../consistency-rules/src";
+import { type Env, resource, rules, snapshot } from "../consistency-rules/helpers";
+
+const FN = "aws:lambda/function:Function";
+const NOW = new Date("2026-06-01T00:00:00Z");
+const REGION = { dev: "us-east-2", staging: "us-west-1", prod: "us-east-1" } as const;
+
+function envs(fn: (env: Env) => Record<string, unknown>): ReturnType<typeof normaliseSnapshot>[] {
+  return (["dev", "staging", "prod"] as Env[]).map((e) =>
+    normaliseSnapshot(snapshot(e, [resource(e, FN, `${e}-ingest-validator-function`, fn(e))])),
+  );
+}
+const base = { runtime: "nodejs22.x", timeout: 60, memorySize: 512 };
+const at = (fs: Finding[], path: string) => fs.find((f) => f.path === path && f.status === "fail");
+
+describe("raw values in findings", () => {
+  it("a difference keeps the normalised values and adds each environment's actual value", () => {
+    const fs = compareSnapshots(
+      envs((e) => ({
+        ...base,
+        environment: { variables: { QUEUE: e === "prod" ? `${e}-orders-queue` : `${e}-ingest-queue` } },
+      })),
+      rules(),
+      NOW,
+    );
+    const f = at(fs, "environment.variables.QUEUE")!;
+    expect(f.values).toEqual({ dev: "{env}-ingest-queue", staging: "{env}-ingest-queue", prod: "{env}-orders-queue" });
+    expect(f.rawValues).toEqual({
+      dev: "dev-ingest-queue",
+      staging: "staging-ingest-queue",
+      prod: "prod-orders-queue",
+    });
+    expect(f.message).toContain('prod="prod-orders-queue"');
+    expect(f.message).not.toContain("{env}");
+  });
+
+  it("a region placeholder is shown as the region", () => {
+    const fs = compareSnapshots(
+      envs((e) => ({ ...base, description: e === "prod" ? `in ${REGION[e]}` : `runs in ${REGION[e]}` })),
+      rules(),
+      NOW,
+    );
+    const f = at(fs, "description")!;
+    expect(f.values!.prod).toBe("in {region}");
+    expect(f.rawValues).toEqual({ dev: "runs in us-east-2", staging: "runs in us-west-1", prod: "in us-east-1" });
+  });
+
+  it("never carries a secret: a value secret in one environment is [secret] everywhere", () => {
+    const fs = compareSnapshots(
+      envs((e) => ({
+        ...base,
+        environment: {
+          variables: {
+            TOKEN: e === "prod" ? { [SIG_KEY]: SECRET_SIG, value: "hunter2" } : `${e}-plain-token`,
+          },
+        },
+      })),
+      rules(),
+      NOW,
+    );
+    const text = JSON.stringify(fs);
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("plain-token");
+  });
+
+  it("a property the resource marks secret by name is never shown raw", () => {
+    const snaps = (["dev", "staging", "prod"] as Env[]).map((e) =>
+      normaliseSnapshot(
+        snapshot(e, [
+          {
+            ...resource(e, FN, `${e}-ingest-validator-function`, { ...base, apiKey: `${e}-key-${e.length}` }),
+            additionalSecretOutputs: ["apiKey"],
+          },
+        ]),
+      ),
+    );
+    const text = JSON.stringify(compareSnapshots(snaps, rules(), NOW));
+    expect(text).not.toMatch(/-key-\d/);
+  });
+
+  it("adds nothing when the values are shown as compared", () => {
+    const fs = compareSnapshots(
+      envs((e) => ({ ...base, timeout: e === "prod" ? 90 : 60 })),
+      rules(),
+      NOW,
+    );
+    const f = fs.find((x) => x.path === "timeout" && x.status === "fail")!;
+    expect(f.values).toEqual({ dev: 60, staging: 60, prod: 90 });
+    expect(f.rawValues).toBeUndefined();
+  });
+});
