@@ -5,7 +5,9 @@
  *
  * @pulumi/policy is bundled too, with its two imports of the SDK's heavy modules replaced by small shims
  * (lib/sdk/: the `@pulumi/pulumi` index would load the whole SDK, automation API included; `runtime/rpc` the
- * SDK runtime), and its per-policy deserialisation memoised per request (lib/sdk/deserialize.js).
+ * SDK runtime), its per-policy deserialisation memoised per request (lib/sdk/deserialize.js), and its AnalyzeStack
+ * building the stack's resource objects once per request instead of once per stack policy (the SDK's own code,
+ * moved by {@link shareStackResources}; lib/sdk/stack-resources.js freezes the shared list).
  * The protocol stays the installed one: `@pulumi/pulumi/proto/*`, `@grpc/grpc-js`, `google-protobuf` (and the
  * asset/output submodules the shim loads on first use) are external.
  *
@@ -13,6 +15,7 @@
  *  - every `pulumi_1.<member>` / `rpc_1.<member>` the bundled @pulumi/policy sources use is provided by the shim;
  *  - each shimmed signature equals the installed `@pulumi/pulumi/runtime/rpc` value;
  *  - the server still deserialises through `require("./deserialize")` (the memoised replacement took effect);
+ *  - the server's AnalyzeStack still builds its resources in the one block the build moves (else the build fails);
  *  - no @pulumi/pulumi file was bundled;
  *  - loading the bundle (as the runner does, up to serving) loads neither the SDK index nor its automation API.
  */
@@ -24,6 +27,49 @@ const { execFileSync } = require("child_process");
 const SDK = path.join(__dirname, "lib", "sdk");
 const POLICY_DIR = path.dirname(require.resolve("@pulumi/policy/package.json", { paths: [__dirname] }));
 
+const STACK_BEGIN = "const resources = req.getResourcesList();";
+const BUILD_BEGIN = "const intermediates = [];";
+/** Where each stack policy's args take the built list (the end of the moved block). */
+const BUILD_USE = /const args = \{\s*resources: intermediates\.map\(r => r\.resource\),/g;
+
+/**
+ * @pulumi/policy/server.js with AnalyzeStack's per-policy block that builds the resource objects (from
+ * `const intermediates = [];` to `const args = { resources: intermediates.map(…)`) moved, verbatim, into a function
+ * the request runs once (`once` in lib/sdk/stack-resources.js); each stack policy's `args.resources` is then that
+ * one frozen list. Throws if the server's code no longer has exactly that shape (an SDK bump: the build fails, not
+ * the engine).
+ */
+function shareStackResources(src) {
+  const count = (s) => src.split(s).length - 1;
+  const uses = [...src.matchAll(BUILD_USE)];
+  const head = src.indexOf(STACK_BEGIN);
+  const begin = src.indexOf(BUILD_BEGIN);
+  const problem =
+    count(STACK_BEGIN) !== 1 || count(BUILD_BEGIN) !== 1
+      ? `"${STACK_BEGIN}" or "${BUILD_BEGIN}" not found exactly once`
+      : uses.length !== 1
+        ? `"const args = { resources: intermediates.map(r => r.resource)," found ${uses.length} times`
+        : !(head < begin && begin < uses[0].index)
+          ? "the blocks are not in order"
+          : undefined;
+  if (problem)
+    throw new Error(
+      `policy-pack: @pulumi/policy/server.js AnalyzeStack no longer has the shape build.js shares (${problem}): update shareStackResources`,
+    );
+  const end = uses[0].index;
+  const block = src.slice(begin, end);
+  const hoisted =
+    `${STACK_BEGIN}\n            const stackResources__ = require("env-parity-sdk/stack-resources").once(() => {\n` +
+    `${block}return intermediates.map(r => r.resource);\n            });`;
+  return (
+    src.slice(0, head) +
+    hoisted +
+    src.slice(head + STACK_BEGIN.length, begin) +
+    "const args = {\n                            resources: stackResources__()," +
+    src.slice(end + uses[0][0].length)
+  );
+}
+
 /** Redirects the SDK's heavy imports inside @pulumi/policy to the shims; everything else of @pulumi/pulumi stays external. */
 const shimPlugin = {
   name: "pulumi-sdk-shim",
@@ -33,6 +79,14 @@ const shimPlugin = {
     build.onResolve({ filter: /^\.\/deserialize$/ }, (args) =>
       path.resolve(args.resolveDir) === POLICY_DIR && path.basename(args.importer) === "server.js"
         ? { path: path.join(SDK, "deserialize.js") }
+        : undefined,
+    );
+    build.onResolve({ filter: /^env-parity-sdk\/stack-resources$/ }, () => ({
+      path: path.join(SDK, "stack-resources.js"),
+    }));
+    build.onLoad({ filter: /[\\/]@pulumi[\\/]policy[\\/]server\.js$/ }, (args) =>
+      path.dirname(args.path) === POLICY_DIR
+        ? { contents: shareStackResources(fs.readFileSync(args.path, "utf8")), loader: "js", resolveDir: POLICY_DIR }
         : undefined,
     );
     build.onResolve({ filter: /^(@pulumi\/pulumi\/|@grpc\/grpc-js|google-protobuf)/ }, (args) => ({
@@ -125,8 +179,8 @@ async function main() {
   const inputs = Object.keys(result.metafile.inputs);
   const sdkFiles = inputs.filter((i) => i.includes("node_modules/@pulumi/pulumi/"));
   if (sdkFiles.length) throw new Error(`@pulumi/pulumi files were bundled: ${sdkFiles.join(", ")}`);
-  if (!inputs.some((i) => i.endsWith("lib/sdk/deserialize.js")))
-    throw new Error("the memoised deserialiser (lib/sdk/deserialize.js) was not bundled");
+  for (const f of ["deserialize.js", "stack-resources.js"])
+    if (!inputs.some((i) => i.endsWith(`lib/sdk/${f}`))) throw new Error(`policy-pack: lib/sdk/${f} was not bundled`);
   const loadProblems = guardLoad(tmp);
   if (loadProblems.length) {
     fs.rmSync(tmp, { force: true });

@@ -16,7 +16,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { resolveScope, type Scope } from "./env";
+import { parseUrn, resolveScope, type Scope } from "./env";
 import { rawProps } from "./values";
 
 export const RULES_DOC_URL = "https://github.com/env-parity/env-parity/blob/main/docs/RULES.md";
@@ -298,19 +298,27 @@ function inputOf(r: StackValidationArgs["resources"][number]): PolicyInput {
 }
 
 /**
- * The SDK builds fresh resource objects for every stack policy, but (bundled with lib/sdk/deserialize.js) over the
- * same deserialised properties per request: the first resource's properties identify the request.
+ * The bundled server (lib/sdk/stack-resources.js) hands every stack policy of a request the same resource list, so
+ * the list identifies the request. An SDK that builds fresh objects per policy (the published server, a harness)
+ * still shares the deserialised properties per request (lib/sdk/deserialize.js): the first resource's properties
+ * identify the request then.
  */
 const requestViews = new WeakMap<object, StackView>();
 
 /** The shared view of this AnalyzeStack request's stack, built on the first stack policy's call. */
 export function viewOf(a: StackValidationArgs): StackView {
+  const byList = requestViews.get(a.resources);
+  if (byList) return byList;
   const first = a.resources[0];
   const key = first ? rawProps(first.props) : undefined;
   const known = key && requestViews.get(key);
-  if (known && known.resources.length === a.resources.length && known.resources[0].urn === first.urn) return known;
-  const list = a.resources.map(inputOf);
-  const view = stackView(FREEZE ? Object.freeze(list) : list);
+  if (known && known.resources.length === a.resources.length && known.resources[0].urn === first.urn) {
+    requestViews.set(a.resources, known);
+    return known;
+  }
+  // Frozen: shared by every stack policy of the request (and what lets stackPolicy remember outcomes per list).
+  const view = stackView(Object.freeze(a.resources.map(inputOf)));
+  requestViews.set(a.resources, view);
   if (key) requestViews.set(key, view);
   return view;
 }
@@ -355,7 +363,17 @@ export function resourcePolicy<C = Record<string, never>>(
       evaluate(resources, config, stackTags) {
         const out = new Outcome();
         const view = stackView(resources);
-        for (const r of view.ofTypes(def.types)) run(r, context(def, r.urn, config, stackTags, view), out);
+        // The context depends on the URN's stack and project only (parseUrn's result is shared per prefix).
+        let head: object | undefined;
+        let ctx: CheckContext<C> | undefined;
+        for (const r of view.ofTypes(def.types)) {
+          const h = parseUrn(r.urn);
+          if (h !== head || !ctx) {
+            head = h;
+            ctx = context(def, r.urn, config, stackTags, view);
+          }
+          run(r, ctx, out);
+        }
         return out;
       },
     },
@@ -366,11 +384,20 @@ export function stackPolicy<C = Record<string, never>>(
   def: StackGuardDefinition<C>,
 ): StackValidationPolicy & { readonly guard: GuardInfo } {
   const { properties, ...b } = base(def);
+  // Outcomes by their inputs: the policy's own run and `policy-pack-indeterminate`'s re-run over the same request
+  // (the same frozen shared list, config object and stack tags) compute it once. Checks are pure; a list that is not
+  // frozen (a caller's own array) may change, so it is never remembered.
+  const last = new WeakMap<object, { config: object; stackTags?: object; out: Outcome }>();
   const evaluate = (
     resources: readonly PolicyInput[],
     config: Record<string, unknown>,
     stackTags?: ReadonlyMap<string, string>,
   ) => {
+    const known = last.get(resources);
+    if (known && known.config === config && known.stackTags === stackTags) {
+      withDefaults(def, config); // as a run would: configOf/isStrict stay current
+      return known.out;
+    }
     const out = new Outcome();
     if (resources.length === 0) return out;
     const view = stackView(resources);
@@ -380,6 +407,11 @@ export function stackPolicy<C = Record<string, never>>(
     } catch (e) {
       out.fail(crashNote(def.name, e));
     }
+    if (FREEZE) {
+      Object.freeze(out.violations);
+      Object.freeze(out.indeterminates);
+    }
+    if (Object.isFrozen(resources)) last.set(resources, { config, stackTags, out });
     return out;
   };
   return {
