@@ -23,7 +23,7 @@ import type { Finding, NormalisedResource, NormalisedSnapshot, Snapshot } from "
 import { effectiveContext, normaliseSnapshot } from "./normalise";
 import { container, deepEqual, isPlainObject, renderValue } from "./paths";
 import { CONFIG_TYPE, parseJsonFile, type RuleSet } from "./rules";
-import { ARCHIVE_SIG, ASSET_SIG, isSecret, SECRET_PLACEHOLDER, SIG_KEY, UNKNOWN } from "./sentinels";
+import { ARCHIVE_SIG, ASSET_SIG, isSecret, SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY, UNKNOWN } from "./sentinels";
 
 export const LOCK_VERSION = 1;
 /** How a value unknown at preview is written in the lock. */
@@ -245,10 +245,59 @@ export function lockFromSnapshots(snapshots: readonly Snapshot[], rules: RuleSet
 
 /**
  * A stack as a stack policy sees it: the engine sends AnalyzeStack each resource's outputs (a preview: inputs merged
- * with what the provider knows), the inputs where a source has no outputs. The lock is of this view.
+ * with what the provider knows) with the engine's secret marks ({@link stackPolicyOutputs}), the inputs where a
+ * source has no outputs. The lock is of this view.
  */
 export function packView(snapshot: Snapshot): Snapshot {
-  return { ...snapshot, resources: snapshot.resources.map((r) => (r.outputs ? { ...r, props: r.outputs } : r)) };
+  return {
+    ...snapshot,
+    resources: snapshot.resources.map((r) => (r.outputs ? { ...r, props: stackPolicyOutputs(r)! } : r)),
+  };
+}
+
+function holdsSecretInside(v: unknown, depth = 0): boolean {
+  if (isSecret(v)) return true;
+  if (v === null || typeof v !== "object" || depth > 64) return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (holdsSecretInside(x, depth + 1)) return true;
+  return false;
+}
+
+/** The engine's `annotateSecrets(outs, ins)` (provider_plugin.go): objects recursively, else the whole value. */
+function annotateSecrets(out: unknown, ins: unknown, depth: number): unknown {
+  if (!isPlainObject(out) || isSecret(out) || !isPlainObject(ins) || isSecret(ins) || depth > 64) return out;
+  const res: Record<string, unknown> = { ...out };
+  for (const [k, i] of Object.entries(ins)) {
+    if (!Object.prototype.hasOwnProperty.call(out, k)) continue;
+    const o = out[k];
+    if (isPlainObject(o) && !isSecret(o) && isPlainObject(i) && !isSecret(i)) res[k] = annotateSecrets(o, i, depth + 1);
+    else if (!isSecret(o) && holdsSecretInside(i)) res[k] = { [SIG_KEY]: SECRET_SIG, value: o };
+  }
+  return res;
+}
+
+/**
+ * A resource's outputs with the secret marks the engine gives them (what AnalyzeStack receives, before the policy
+ * SDK unwraps every secret to its plaintext). A provider that accepts no secrets (the AWS provider: its SDKv2 and
+ * plugin-framework halves answer Configure without `acceptSecrets`) gets its outputs annotated from the inputs,
+ * objects recursively, so an env var map with one secret variable stays a map with one secret. The SDK's mock
+ * monitor instead lifts a nested secret to the whole top-level property (`deserializeProperty`: "push secretness up
+ * to the top level") and echoes it as the output: such an output is put back in the engine's form — its value, or
+ * the input (the mocks' state echoes its inputs) when the plan kept no value of the secret. A property secret as a
+ * whole on the input, or named in `additionalSecretOutputs`, stays secret as a whole.
+ */
+export function stackPolicyOutputs(r: Snapshot["resources"][number]): Record<string, unknown> | undefined {
+  const outs = r.outputs;
+  if (!isPlainObject(outs)) return undefined;
+  const ins = isPlainObject(r.props) ? r.props : {};
+  const aso = new Set(Array.isArray(r.additionalSecretOutputs) ? r.additionalSecretOutputs : []);
+  let res: Record<string, unknown> | undefined;
+  for (const [k, o] of Object.entries(outs)) {
+    const i = ins[k];
+    if (!isSecret(o) || aso.has(k) || !isPlainObject(i) || isSecret(i) || !holdsSecretInside(i)) continue;
+    const inner = (o as { value?: unknown }).value;
+    (res ??= { ...outs })[k] = annotateSecrets(isPlainObject(inner) ? inner : i, i, 0);
+  }
+  return res ?? outs;
 }
 
 /** One snapshot per environment: the first stack of each (a lock describes environments). */
@@ -386,6 +435,42 @@ function isUnknownHere(leaves: Leaves, segs: readonly string[]): boolean {
   return false;
 }
 
+/** Paths the lock records as `[secret]` (props and exact), or undefined when there are none. */
+function lockedSecrets(locked: LockedResource): Set<string> | undefined {
+  let out: Set<string> | undefined;
+  for (const field of [locked.props, locked.exact ?? {}])
+    for (const [p, v] of Object.entries(field)) if (v === SECRET_PLACEHOLDER) (out ??= new Set()).add(p);
+  return out;
+}
+
+/** Every proper prefix of the leaves' paths (a locked secret is present when its plaintext here is an object). */
+function leafPrefixes(leaves: Leaves): Set<string> {
+  const out = new Set<string>();
+  for (const { segs } of leaves.values()) for (let i = 1; i < segs.length; i++) out.add(segs.slice(0, i).join("."));
+  return out;
+}
+
+function underSecret(secrets: ReadonlySet<string>, segs: readonly string[]): boolean {
+  for (let i = segs.length - 1; i > 0; i--) if (secrets.has(segs.slice(0, i).join("."))) return true;
+  return false;
+}
+
+/** The path of an ancestor that is `[secret]` here (the property secret as a whole), if any. */
+function secretAncestorHere(leaves: Leaves, segs: readonly string[]): string | undefined {
+  for (let i = segs.length - 1; i > 0; i--) {
+    const p = segs.slice(0, i).join(".");
+    if (leaves.get(p)?.value === SECRET_PLACEHOLDER) return p;
+  }
+  return undefined;
+}
+
+function hasLockedUnder(locked: LockedResource, p: string): boolean {
+  const pre = `${p}.`;
+  for (const field of [locked.props, locked.exact ?? {}])
+    for (const k of Object.keys(field)) if (k.startsWith(pre)) return true;
+  return false;
+}
+
 function underLockedUnknown(props: Readonly<Record<string, unknown>>, segs: readonly string[]): boolean {
   for (let i = segs.length - 1; i > 0; i--) if (props[segs.slice(0, i).join(".")] === LOCK_UNKNOWN) return true;
   return false;
@@ -426,9 +511,40 @@ export function checkAgainstLock(snap: NormalisedSnapshot, lock: ParityLock, rul
     }
     const here = resourceLeaves(r, ids);
     const varies = locked.varies && locked.varies.length > 0 ? new Set(locked.varies) : undefined;
+    // Leaves the lock records as `[secret]` are compared by presence only: the policy SDK hands the pack every secret
+    // as its plaintext (deserialize.js unwraps them), so the lock is what says which leaves are secret, and their
+    // value here is never compared, walked into or shown.
+    const secrets = lockedSecrets(locked);
+    const prefixes = secrets ? leafPrefixes(here) : undefined;
     const mismatch = (p: string, lockedValue: unknown, value: unknown) => {
       if (lockedValue === LOCK_UNKNOWN) return;
       const segs = here.get(p)?.segs ?? p.split(".");
+      const hidden = value === undefined ? secretAncestorHere(here, segs) : undefined;
+      if (hidden !== undefined) {
+        out.push({
+          ...base(key, r),
+          ruleId: LOCK_RULES.mismatch,
+          status: "indeterminate",
+          severity: "high",
+          path: p,
+          values: { lock: lockedValue, [env]: SECRET_PLACEHOLDER },
+          message: `${label(key)}: ${p} is inside ${hidden}, secret as a whole in ${env}; the lock says ${renderValue(lockedValue)} (${LOCK_RULES.mismatch})`,
+        });
+        return;
+      }
+      if (lockedValue === SECRET_PLACEHOLDER) {
+        if (value !== undefined || prefixes?.has(p)) return;
+        out.push({
+          ...base(key, r),
+          ruleId: LOCK_RULES.mismatch,
+          status: "fail",
+          severity: "high",
+          path: p,
+          values: { lock: SECRET_PLACEHOLDER, [env]: "<absent>" },
+          message: `${label(key)}: ${p} is <absent> in ${env}; the lock says ${SECRET_PLACEHOLDER} (a secret in every other environment) (${LOCK_RULES.mismatch})`,
+        });
+        return;
+      }
       if (value === undefined && isUnknownHere(here, segs)) value = LOCK_UNKNOWN;
       if (value === LOCK_UNKNOWN) {
         out.push({
@@ -462,6 +578,9 @@ export function checkAgainstLock(snap: NormalisedSnapshot, lock: ParityLock, rul
       if (p in locked.props || (locked.exact && p in locked.exact) || varies?.has(p)) continue;
       if (rules.approvalFor(r.type, r.logicalId, segs)) continue;
       if (underLockedUnknown(locked.props, segs)) continue;
+      // inside a locked secret (its plaintext read as a JSON object), or a secret here hiding locked leaves (reported above)
+      if (secrets && underSecret(secrets, segs)) continue;
+      if (value === SECRET_PLACEHOLDER && hasLockedUnder(locked, p)) continue;
       out.push({
         ...base(key, r),
         ruleId: LOCK_RULES.mismatch,

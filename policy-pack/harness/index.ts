@@ -25,6 +25,7 @@ import * as path from "path";
 import type * as grpcTypes from "@grpc/grpc-js";
 import type * as analyzerPbTypes from "@pulumi/pulumi/proto/analyzer_pb";
 import type * as structPbTypes from "google-protobuf/google/protobuf/struct_pb";
+import { stackPolicyOutputs } from "../../consistency-rules/src/lock";
 import { logicalIdOf } from "../../consistency-rules/src/normalise";
 import type { Finding, Severity, Snapshot, SnapshotResource } from "../../consistency-rules/src/model";
 import {
@@ -522,8 +523,9 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
         m.setType(r.type);
         m.setUrn(r.urn);
         m.setName(r.name);
-        // The engine sends AnalyzeStack the final outputs (a preview: inputs merged with what the provider knows).
-        m.setProperties(struct(r.outputs ?? r.props));
+        // The engine sends AnalyzeStack the final outputs (a preview: inputs merged with what the provider knows),
+        // with the engine's secret marks (a mock's whole-property secret put back per nested value).
+        m.setProperties(struct(stackPolicyOutputs(r) ?? r.props));
         m.setOptions(options(r));
         if (r.parent) m.setParent(r.parent);
         m.setDependenciesList([...r.dependencies]);
