@@ -1,4 +1,4 @@
-// typescript-eslint's recommended rules everywhere; Pulumi's own (type-aware) rules on the Pulumi programs.
+// typescript-eslint's recommended rules everywhere; Pulumi's own (type-aware) rules on the component library and the programs.
 import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
@@ -12,7 +12,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["infra/**/*.ts", "examples/**/*.ts"],
+    files: ["components/**/*.ts", "infra/**/*.ts", "examples/**/*.ts"],
     ignores: ["**/*.test.ts"],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { "@pulumi": pulumi },

@@ -15,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { PlanOptions } from "../cli/sources/plan";
 import type { PlanTimings } from "../cli/sources/plan-worker";
-import { bundleHandler } from "../infra/components/lambda-bundle";
+import { bundleHandler } from "@env-parity/components";
 
 const ROOT = process.env.ENV_PARITY_ROOT ?? path.resolve(__dirname, "..");
 // The built planner (`npm run build` first), as `parity` runs it: it starts its child from its own directory.

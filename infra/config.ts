@@ -1,10 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { InputError } from "../consistency-rules/src/errors";
-import { loadRules, type RuleSet } from "../consistency-rules/src/rules";
+import { InputError, loadRules, readStackConfig, type RuleSet, type StackIdentity } from "@env-parity/components";
 import { configSkipKeys } from "./functions/replicator/skip-keys";
-import { readStackConfig, type StackIdentity } from "./stack-config";
 import schema from "../consistency-rules/data-platform.config.schema.json";
 
 /** The rule set of this project: pins each environment's account and region (checked when the file is present). */
@@ -117,7 +115,7 @@ function crossKeyErrors(
   return errors;
 }
 
-export { ConfigValidationError } from "./stack-config";
+export { ConfigValidationError } from "@env-parity/components";
 
 /**
  * Reads every config key of the stack once, validates the project's namespace against the schema, and returns

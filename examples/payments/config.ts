@@ -1,9 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
-import { loadRules, type RuleSet } from "../../consistency-rules/src/rules";
-import { readStackConfig, type StackIdentity } from "../../infra/stack-config";
-import type { EgressMode, NatGatewayLayout } from "../../infra/components/network";
-import type { TableCapacity } from "../../infra/components/table";
+import {
+  loadRules,
+  readStackConfig,
+  type EgressMode,
+  type NatGatewayLayout,
+  type RuleSet,
+  type StackIdentity,
+  type TableCapacity,
+} from "@env-parity/components";
 
 /** The config schema of this project, next to its rules: the one source of truth for what a stack may set. */
 export const CONFIG_SCHEMA_FILE = path.resolve(__dirname, "consistency-rules/payments.config.schema.json");

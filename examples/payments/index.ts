@@ -6,18 +6,22 @@
  */
 import * as path from "path";
 import * as aws from "@pulumi/aws";
+import {
+  Alarms,
+  bundleHandler,
+  Database,
+  DataBucket,
+  FunctionRole,
+  LAMBDA_RUNTIME,
+  lambdaVpcAccessGrants,
+  Naming,
+  Network,
+  policyDocument,
+  standardTags,
+  Table,
+  wildcardCheckFor,
+} from "@env-parity/components";
 import { loadPaymentsConfig } from "./config";
-import { Alarms } from "../../infra/components/alarms";
-import { Database } from "../../infra/components/database";
-import { FunctionRole } from "../../infra/components/iam";
-import { lambdaVpcAccessGrants, policyDocument, wildcardCheckFor } from "../../infra/components/iam-policy";
-import { bundleHandler } from "../../infra/components/lambda-bundle";
-import { Naming } from "../../infra/components/naming";
-import { Network } from "../../infra/components/network";
-import { LAMBDA_RUNTIME } from "../../infra/components/processing";
-import { DataBucket } from "../../infra/components/storage";
-import { Table } from "../../infra/components/table";
-import { standardTags } from "../../infra/components/tags";
 
 const cfg = loadPaymentsConfig();
 const naming = new Naming({

@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Naming } from "./naming";
-import type { Tags } from "./tags";
+import type { Naming, Tags } from "@env-parity/components";
 import { parameterName } from "../functions/replicator/keys";
 
 /** Config keys become parameter names and Pulumi names: keep them to this alphabet. */

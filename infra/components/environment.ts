@@ -2,18 +2,21 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { replicatedKeys } from "../functions/replicator/skip-keys";
+import {
+  bundleHandler,
+  FunctionRole,
+  lambdaVpcAccessGrants,
+  Naming,
+  Network,
+  standardTags,
+  ValidatorFunction,
+  wildcardCheckFor,
+} from "@env-parity/components";
 import { ConfigStore } from "./config-store";
-import { FunctionRole } from "./iam";
-import { lambdaVpcAccessGrants, wildcardCheckFor } from "./iam-policy";
-import { bundleHandler } from "./lambda-bundle";
 import { Messaging } from "./messaging";
 import { Metadata, TIMESTAMP_INDEX } from "./metadata";
-import { Naming } from "./naming";
-import { Network } from "./network";
-import { ValidatorFunction } from "./processing";
 import { ReplicationSource, ReplicationTarget, replicatorRoleArn } from "./replication";
 import { Storage } from "./storage";
-import { standardTags } from "./tags";
 
 /** Keys under which the validator may read raw objects; the S3 trigger filters on the same prefix. */
 export const RAW_INCOMING_PREFIX = "incoming/";

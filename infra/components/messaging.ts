@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Naming } from "./naming";
-import type { Tags } from "./tags";
+import type { Naming, Tags } from "@env-parity/components";
 
 /** SQS maximum retention: 14 days. */
 export const QUEUE_RETENTION_SECONDS = 1_209_600;

@@ -9,10 +9,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, type PolicyGrant, type WildcardCheck } from "./iam";
-import type { Naming } from "./naming";
-import { LAMBDA_RUNTIME } from "./processing";
-import type { Tags } from "./tags";
+import {
+  LAMBDA_RUNTIME,
+  policyDocument,
+  type Naming,
+  type PolicyGrant,
+  type Tags,
+  type WildcardCheck,
+} from "@env-parity/components";
 import { formatSkipKeys } from "../functions/replicator/keys";
 
 /** SQS maximum retention: 14 days, the longest an operator has to re-drive a failed change. */

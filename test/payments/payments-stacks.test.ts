@@ -4,7 +4,7 @@
  */
 import { cidrContains, checkCidrOverlaps } from "../../consistency-rules/src/cidr";
 import { UNKNOWN } from "../../consistency-rules/src/sentinels";
-import { availabilityZoneIdsFor } from "../../infra/components/network";
+import { availabilityZoneIdsFor } from "@env-parity/components";
 import { MOCK_AL2023_IMAGES } from "../../cli/sources/plan-worker";
 import { ENVS, planPayments, type Env, type Plan } from "./plans";
 

@@ -1,4 +1,4 @@
-/** ConfigStore, ReplicationSource and ReplicationTarget in isolation under `pulumi.runtime.setMocks`. */
+/** The data platform's ConfigStore, ReplicationSource and ReplicationTarget in isolation under `pulumi.runtime.setMocks`. */
 import * as pulumi from "@pulumi/pulumi";
 
 interface Registered {
@@ -26,8 +26,8 @@ pulumi.runtime.setMocks(
 );
 
 // imported after setMocks so the components register against the mock monitor
-import { Naming } from "../../infra/components/naming";
-import { ConfigStore } from "../../infra/components/config-store";
+import { Naming, wildcardCheckFor } from "@env-parity/components";
+import { ConfigStore, configKeyToken } from "../../infra/components/config-store";
 import {
   ReplicationSource,
   ReplicationTarget,
@@ -36,7 +36,6 @@ import {
   type ReplicationSourceArgs,
 } from "../../infra/components/replication";
 import { replicatedKeys } from "../../infra/functions/replicator/skip-keys";
-import { wildcardCheckFor } from "../../infra/components/iam-policy";
 import { loadRules } from "../../consistency-rules/src/rules";
 import { RULES_FILE } from "../../infra/config";
 
@@ -314,5 +313,14 @@ describe("ReplicationTarget (dev) and ConfigStore", () => {
           tags,
         }),
     ).toThrow(/collide.*a\.b/);
+  });
+
+  test("config keys become kebab-case name tokens", () => {
+    expect(["batchSize", "maxRecordAgeHours", "a.b_c", "x"].map(configKeyToken)).toEqual([
+      "batch-size",
+      "max-record-age-hours",
+      "a-b-c",
+      "x",
+    ]);
   });
 });

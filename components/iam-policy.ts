@@ -3,7 +3,9 @@
  * `iamExceptions` entry of the consistency rules covers the statement (`RuleSet.iamExceptionFor`), the same list the
  * policy pack checks. Pure (no Pulumi).
  */
-import type { IamContext, RuleSet } from "../../consistency-rules/src/rules";
+import type { IamContext, RuleSet } from "../consistency-rules/src/rules";
+
+export type { IamContext };
 
 /** One statement of a function's inline policy: exact actions on exact ARNs. */
 export interface PolicyGrant {

@@ -1,23 +1,19 @@
 /**
- * The Network component, planned by the shared offline planner (cli/sources/plan) from a fixture project with one
- * stack per case (test/network/fixture/Pulumi.<case>.yaml): the reference CIDRs and every egress mode.
+ * The Network component, planned by the shared offline planner (cli/sources/plan, which runs a program under
+ * `pulumi.runtime.setMocks` as the language host would run it) from a fixture project that imports the library as a
+ * package, with one stack per case (test/components/fixtures/network/Pulumi.<case>.yaml): the reference CIDRs and
+ * every egress mode.
  */
 import * as path from "node:path";
-import {
-  AL2023_AMI_NAME,
-  availabilityZoneIdsFor,
-  checkedAl2023ImageId,
-  DEFAULT_INTERFACE_ENDPOINTS,
-  natInstanceUserData,
-  subnetLayout,
-} from "../../infra/components/network";
+import { availabilityZoneIdsFor, DEFAULT_INTERFACE_ENDPOINTS, subnetLayout } from "@env-parity/components";
+import { AL2023_AMI_NAME, checkedAl2023ImageId, natInstanceUserData } from "../../components/network";
 import { cidrContains, cidrsOverlap } from "../../consistency-rules/src/cidr";
 import { UNKNOWN } from "../../consistency-rules/src/sentinels";
 import type { Snapshot, SnapshotResource } from "../../consistency-rules/src/model";
 import { planAll } from "../../cli/sources/plan";
 import { MOCK_AL2023_IMAGES } from "../../cli/sources/plan-worker";
 
-const FIXTURE = path.join(__dirname, "fixture");
+const FIXTURE = path.join(__dirname, "fixtures", "network");
 const REFERENCE = [
   { stack: "ref-dev", env: "dev", region: "us-east-2", cidr: "10.2.0.0/16" },
   // DESIGN.md puts reference staging in us-west-1, which offers new accounts only 2 AZs (see docs/networking.md)

@@ -1,16 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Tags } from "./tags";
-
 import { policyDocument, type PolicyGrant, type WildcardCheck } from "./iam-policy";
-
-export {
-  assertNoUnscopedWildcards,
-  policyDocument,
-  wildcardCheckFor,
-  type PolicyGrant,
-  type WildcardCheck,
-} from "./iam-policy";
+import type { Tags } from "./tags";
 
 export interface FunctionRoleArgs {
   /** Pulumi name of the role (`{env}-{service}-{fn}-role`); the inline policy is `<name>-policy`. */

@@ -1,5 +1,5 @@
 /**
- * Reading a stack's configuration, shared by every program of this repo (`infra/config.ts`, the payments example):
+ * Reading a stack's configuration, shared by every program (`infra/config.ts`, `examples/payments/config.ts`):
  * every key once from the runtime, the project namespace validated against the project's config schema and, when the
  * project has a rule set, the environment's account and region checked against it. Every problem is one line naming
  * `Pulumi.<stack>.yaml` and the key.
@@ -9,6 +9,10 @@ import { sharedAjv } from "../consistency-rules/src/ajv";
 import { configFromRuntime, validateStackConfig } from "../consistency-rules/src/config";
 import { InputError } from "../consistency-rules/src/errors";
 import type { RuleSet } from "../consistency-rules/src/rules";
+
+/** What a program needs of the rules library to call {@link readStackConfig}: its rule set and its one-line error. */
+export { InputError };
+export { loadRules, type RuleSet } from "../consistency-rules/src/rules";
 
 /**
  * A stack config the schema rejects: one line per problem (`Pulumi.dev.yaml: data-platform:lambdaMemoryMb …`),

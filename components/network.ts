@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Naming } from "./naming";
-import { subnetCidr, parseIpv4Cidr } from "../../consistency-rules/src/cidr";
+import { subnetCidr, parseIpv4Cidr } from "../consistency-rules/src/cidr";
 
 /**
  * How workloads in the private subnets reach AWS APIs and the internet.
