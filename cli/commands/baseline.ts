@@ -1,9 +1,11 @@
 /**
- * `parity baseline --owner <team> [--expires <date|90d>] [--reason …]`: plan every stack offline, and write into the
- * rules file one approval per difference between environments that exists today and one exemption per guardrail
- * violation (`{ policy, resource, reason, owner, expires }`), each marked `baseline: true` with an owner and an
- * expiry — time-boxed debt. The gate then starts green and only new drift fails. Re-running adds only what is new
- * (what the earlier baseline covers no longer differs unapproved).
+ * `parity baseline --owner <team> [--expires <date|90d>] [--reason …] [--export env=file …]`: plan every stack offline
+ * (or read one `pulumi stack export` per environment), and write into the rules file one approval per difference
+ * between environments that exists today and one exemption per guardrail violation (`{ policy, resource, reason,
+ * owner, expires }`), each marked `baseline: true` with an owner and an expiry — time-boxed debt. A config key and the
+ * resource properties it feeds (one cause, as the reports group it: cli/reports/group.ts) are one approval: the key's,
+ * with the properties in `feeds`. The gate then starts green and only new drift fails. Re-running adds only what is
+ * new (what the earlier baseline covers no longer differs unapproved).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -12,14 +14,16 @@ import { compareSnapshots, PARITY_RULES } from "../../consistency-rules/src/comp
 import { exemptionsOf, type Exemption } from "../../consistency-rules/src/exemptions";
 import type { Finding, Snapshot } from "../../consistency-rules/src/model";
 import { normaliseSnapshot } from "../../consistency-rules/src/normalise";
-import { loadRules, PRESENT_PATH } from "../../consistency-rules/src/rules";
+import { CONFIG_TYPE, loadRules, PRESENT_PATH, type FedProperty } from "../../consistency-rules/src/rules";
 import { SECRET_PLACEHOLDER, UNKNOWN } from "../../consistency-rules/src/sentinels";
+import { groupFindings } from "../reports/group";
 import { UsageError } from "../util/errors";
 import { readJsonFile, writeTextFile } from "../util/files";
 import { openPack } from "../util/pack";
 import { findRulesFile, readProject } from "../util/project";
 import { planProject, stacksOf, validateConfigs } from "./check";
 import type { Context } from "./common";
+import { readExports } from "./lock";
 import { projectPackDir } from "./rules";
 
 export interface BaselineOptions {
@@ -31,6 +35,8 @@ export interface BaselineOptions {
   /** false with --no-pack */
   readonly pack: boolean;
   readonly dryRun?: boolean;
+  /** `--export env=file` (one per environment, as `parity lock` takes them): read exports instead of planning. */
+  readonly export?: string[];
 }
 
 /** `2027-03-01` as given, or `90d` (days from today, UTC) → `YYYY-MM-DD`. */
@@ -83,8 +89,10 @@ export function baselineEntries(
   const exKeys = new Set(
     existing.exemptions.map((e) => `${e.policy}|${e.resource}|${(e.environments ?? []).join(",")}`),
   );
+  const fed = configCauses(findings);
+  const consumed = new Set<Finding>([...fed.values()].flat());
   for (const f of findings) {
-    if (f.status !== "fail") continue;
+    if (f.status !== "fail" || consumed.has(f)) continue;
     if (f.kind === "policy") {
       if (!f.urn) {
         out.notCovered.push(f);
@@ -114,8 +122,7 @@ export function baselineEntries(
       }
       continue;
     }
-    const approvable = f.ruleId === PARITY_RULES.unapproved || f.ruleId === PARITY_RULES.inventory;
-    if (!approvable || !f.resource || !f.path || !f.values) {
+    if (!approvable(f)) {
       out.notCovered.push(f);
       continue;
     }
@@ -129,12 +136,17 @@ export function baselineEntries(
     let id = `baseline-${slug(`${resource}-${f.path === PRESENT_PATH ? "present" : f.path}`)}` || "baseline";
     for (let n = 2; ids.has(id); n++) id = `${id.replace(/-\d+$/, "")}-${n}`;
     ids.add(id);
+    const feeds: FedProperty[] = (fed.get(f) ?? []).map((m) => {
+      const at = m.resource.lastIndexOf("::");
+      return { type: m.resource.slice(0, at), resource: m.resource.slice(at + 2), path: m.path };
+    });
     out.approvals.push({
       id,
       type,
       resource,
       path: f.path,
       values,
+      ...(feeds.length > 0 && { feeds }),
       reason: meta.reason,
       owner: meta.owner,
       expires: meta.expires,
@@ -142,6 +154,36 @@ export function baselineEntries(
     });
   }
   out.exemptions = mergeAcrossEnvironments(out.exemptions, allEnvs);
+  return out;
+}
+
+const CONFIG_RESOURCE = `${CONFIG_TYPE}::${CONFIG_TYPE}`;
+type Approvable = Finding & Required<Pick<Finding, "resource" | "path" | "values">>;
+const approvable = (f: Finding): f is Approvable =>
+  f.status === "fail" &&
+  f.kind === "parity" &&
+  (f.ruleId === PARITY_RULES.unapproved || f.ruleId === PARITY_RULES.inventory) &&
+  !!f.resource &&
+  !!f.path &&
+  !!f.values;
+
+/**
+ * Unapproved config-key differences → the unapproved resource-property differences they feed, as the reports group
+ * them (one cause: the key and the properties that differ the same way in the same environments; cli/reports/group.ts
+ * is the one home of that judgement). Only what one approval with `feeds` can cover: no `$present`, no config.
+ */
+function configCauses(findings: readonly Finding[]): Map<Finding, Approvable[]> {
+  const out = new Map<Finding, Approvable[]>();
+  const candidates = findings.filter(approvable);
+  for (const cause of groupFindings(candidates, ".")) {
+    const { lead } = cause;
+    if (lead.resource !== CONFIG_RESOURCE || lead.path === PRESENT_PATH) continue;
+    const members = cause.members
+      .slice(1)
+      .filter(approvable)
+      .filter((m) => m.resource !== CONFIG_RESOURCE && m.path !== PRESENT_PATH && m.ruleId === PARITY_RULES.unapproved);
+    if (members.length > 0) out.set(lead, members);
+  }
   return out;
 }
 
@@ -173,9 +215,18 @@ export async function runBaseline(ctx: Context, dirArg: string | undefined, opts
   const projectDir = path.resolve(ctx.io.cwd, dirArg ?? ".");
   const rulesFile = opts.rules ? path.resolve(ctx.io.cwd, opts.rules) : findRulesFile(readProject(projectDir));
   const rules = loadRules(rulesFile);
-  validateConfigs(rules, projectDir);
-  const stacks = stacksOf(rules, projectDir);
-  const plans: Snapshot[] = await planProject(ctx, projectDir, stacks);
+  let plans: Snapshot[];
+  if (opts.export && opts.export.length > 0) {
+    plans = readExports(
+      ctx,
+      rules,
+      opts.export,
+      fs.existsSync(path.join(projectDir, "Pulumi.yaml")) ? projectDir : undefined,
+    );
+  } else {
+    validateConfigs(rules, projectDir);
+    plans = await planProject(ctx, projectDir, stacksOf(rules, projectDir));
+  }
   const findings: Finding[] = [];
   const packDir = opts.pack
     ? opts.policyPack
@@ -242,7 +293,8 @@ export function registerBaseline(program: Command, ctx: Context, setExit: (p: Pr
     .command("baseline")
     .summary("approve every difference and guardrail violation that exists today, time-boxed (owner, expiry)")
     .description(
-      "Plan every stack offline, run the policy pack, and add to the rules file one approval per difference between environments " +
+      "Plan every stack offline (or read `--export env=file` for each environment), run the policy pack, and add to the rules " +
+        "file one approval per difference between environments (a config key and the properties it feeds: one approval) " +
         "and one exemption per guardrail violation that exists today, each marked baseline with --owner and an expiry. " +
         "Re-running adds only what is new.",
     )
@@ -256,6 +308,10 @@ export function registerBaseline(program: Command, ctx: Context, setExit: (p: Pr
       "policy pack directory (default: <project-dir>/policy-pack if it has one, else env-parity's)",
     )
     .option("--no-pack", "skip the policy pack (differences between environments only)")
+    .option(
+      "-e, --export <env=file...>",
+      "read a `pulumi stack export` (or preview/plan file) per environment instead of planning offline",
+    )
     .option("--dry-run", "print what would be added; write nothing", false)
     .action((dir: string | undefined, opts: BaselineOptions) => setExit(runBaseline(ctx, dir, opts)));
 }

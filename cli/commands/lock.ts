@@ -36,7 +36,8 @@ export function lockStacks(rules: RuleSet, projectDir: string): { env: string; s
   return stacksOf(rules, projectDir).filter((s) => !seen.has(s.env) && seen.add(s.env));
 }
 
-function readExports(ctx: Context, rules: RuleSet, specs: readonly string[], projectDir?: string): Snapshot[] {
+/** One snapshot per environment from `--export env=file` specs (every environment exactly once). */
+export function readExports(ctx: Context, rules: RuleSet, specs: readonly string[], projectDir?: string): Snapshot[] {
   const byEnv = new Map<string, Snapshot>();
   for (const spec of specs) {
     const m = /^([^=]+)=(.+)$/.exec(spec);

@@ -45,6 +45,13 @@ export interface Invariant {
   readonly description?: string;
 }
 
+/** A resource property a config key feeds (`feeds` of a config-key approval). */
+export interface FedProperty {
+  readonly type: string;
+  readonly resource: string;
+  readonly path: string;
+}
+
 export interface Approval {
   readonly id: string;
   readonly type: string;
@@ -54,6 +61,25 @@ export interface Approval {
   readonly reason: string;
   readonly owner: string;
   readonly expires?: string;
+  /** Written by `parity baseline`. */
+  readonly baseline?: boolean;
+  /**
+   * Only on a config-key approval (`type: "config"`): the resource properties the key feeds, approved by this same
+   * approval with the same `values` (one approval for one cause; a property may be a glob, like any rule).
+   */
+  readonly feeds?: readonly FedProperty[];
+}
+
+/**
+ * The approvals as they are matched: each as written, plus one per property it `feeds` (same id, values, reason,
+ * owner and expiry; the property's type, resource and path), so matching, specificity and findings need no new case.
+ */
+export function matchedApprovals(approvals: readonly Approval[]): Approval[] {
+  return approvals.flatMap((a) => {
+    if (!a.feeds || a.feeds.length === 0) return [a];
+    const { feeds, ...own } = a;
+    return [own, ...feeds.map((f) => ({ ...own, type: f.type, resource: f.resource, path: f.path }))];
+  });
 }
 
 /** An approval (or IAM exception) is expired from the day after its `expires` date (UTC). */
@@ -156,7 +182,7 @@ export class RuleSet {
     this.configSchemaPath =
       raw.configSchema && baseDir !== undefined ? path.resolve(baseDir, raw.configSchema) : raw.configSchema;
     this.orderedInvariants = bySpecificity(this.invariants);
-    this.orderedApprovals = bySpecificity(this.approvals);
+    this.orderedApprovals = bySpecificity(matchedApprovals(this.approvals));
   }
 
   get envNames(): string[] {
@@ -179,7 +205,10 @@ export class RuleSet {
     return this.memo(`i|${type}|${logicalId}`, () => this.orderedInvariants.filter((i) => matches(i, type, logicalId)));
   }
 
-  /** Approvals of a resource type/logical id (all paths, expired or not), most specific first. */
+  /**
+   * Approvals of a resource type/logical id (all paths, expired or not), most specific first; a config-key
+   * approval's `feeds` appear here as approvals of the fed property (see {@link matchedApprovals}).
+   */
   approvalsFor(type: string, logicalId: string): readonly Approval[] {
     return this.memo(`a|${type}|${logicalId}`, () => this.orderedApprovals.filter((a) => matches(a, type, logicalId)));
   }
@@ -332,13 +361,27 @@ function semanticErrors(raw: RawRules, origin: string): InputError[] {
       errors.push(new InputError(origin, `${p}.expires`, `is not a valid date, got "${a.expires}"`));
     if (a.type === CONFIG_TYPE && a.resource !== CONFIG_TYPE)
       errors.push(new InputError(origin, `${p}.resource`, `must be "config" for type "config", got "${a.resource}"`));
-    const clash = (raw.invariants ?? []).find(
-      (inv) => inv.type === a.type && (inv.resource ?? "*") === a.resource && inv.path === a.path,
-    );
-    if (clash)
-      errors.push(
-        new InputError(origin, p, `approves ${a.path} which invariant ${clash.id} pins (invariants win; remove one)`),
+    if (a.feeds && a.type !== CONFIG_TYPE)
+      errors.push(new InputError(origin, `${p}.feeds`, `only a config-key approval (type "config") feeds properties`));
+    const targets: [string, { type: string; resource: string; path: string }][] = [
+      [p, a],
+      ...(a.feeds ?? []).map((f, j) => [`${p}.feeds[${j}]`, f] as [string, FedProperty]),
+    ];
+    targets.forEach(([where, t], j) => {
+      if (j > 0 && t.type === CONFIG_TYPE)
+        errors.push(new InputError(origin, `${where}.type`, `a fed property is a resource's, not "config"`));
+      const clash = (raw.invariants ?? []).find(
+        (inv) => inv.type === t.type && (inv.resource ?? "*") === t.resource && inv.path === t.path,
       );
+      if (clash)
+        errors.push(
+          new InputError(
+            origin,
+            where,
+            `approves ${t.path} which invariant ${clash.id} pins (invariants win; remove one)`,
+          ),
+        );
+    });
   });
   return errors;
 }
