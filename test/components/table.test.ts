@@ -74,7 +74,7 @@ describe("Table", () => {
     expect(t.inputs).toMatchObject({ billingMode: "PROVISIONED", readCapacity: 5, writeCapacity: 5 });
     expect(t.inputs.pointInTimeRecovery).toEqual({ enabled: true });
     expect(t.ignoreChanges).toEqual([...AUTOSCALED_IGNORE_CHANGES]);
-    const targets = rt.byType("aws:appautoscaling/target:Target");
+    const targets = rt.byType("aws:appautoscaling/target:Target").sort((x, y) => x.name.localeCompare(y.name));
     expect(targets.map((x) => [x.inputs.scalableDimension, x.inputs.minCapacity, x.inputs.maxCapacity])).toEqual([
       ["dynamodb:table:ReadCapacityUnits", 5, 50],
       ["dynamodb:table:WriteCapacityUnits", 5, 50],
@@ -83,7 +83,7 @@ describe("Table", () => {
       expect(x.inputs.resourceId).toBe("table/dev-svc-transactions-table-x1");
       expect(x.dependencies).toContain(t.urn);
     }
-    const policies = rt.byType("aws:appautoscaling/policy:Policy");
+    const policies = rt.byType("aws:appautoscaling/policy:Policy").sort((x, y) => x.name.localeCompare(y.name));
     expect(policies.map((p) => p.name)).toEqual([
       "dev-svc-transactions-table-read-policy",
       "dev-svc-transactions-table-write-policy",
