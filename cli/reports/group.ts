@@ -82,8 +82,9 @@ function statementDiff(members: readonly Finding[], causePath: string): string[]
   for (const m of members) {
     if (!m.path || m.path === causePath) continue;
     const rest = m.path.slice(causePath.length + 1).replace(/^Statement\.(\d+)\./, "Statement $1: ");
-    const vals = m.values
-      ? Object.entries(m.values)
+    const shown = m.rawValues ?? m.values;
+    const vals = shown
+      ? Object.entries(shown)
           .map(([env, v]) => `${env}=${short(v)}`)
           .join(" ")
       : m.message;

@@ -10,7 +10,16 @@
  */
 import type { Finding } from "../../consistency-rules/src/model";
 import type { ReportInput } from "./model";
-import { UNKNOWN_LABEL, causesOf, displayValue, isFailing, redactValue, resourceLabel, summarise } from "./model";
+import {
+  UNKNOWN_LABEL,
+  causesOf,
+  displayValue,
+  isFailing,
+  redactValue,
+  resourceLabel,
+  shownValues,
+  summarise,
+} from "./model";
 
 type CellStatus = "same" | "approved" | "unapproved" | "unknown" | "absent";
 
@@ -22,7 +31,10 @@ interface MatrixRow {
   readonly ruleId: string;
   readonly status: Finding["status"];
   readonly failing: boolean;
+  /** Per environment: the value as its source has it (redacted), for display. */
   readonly values: Record<string, string>;
+  /** Per environment: the class of its compared (normalised) value; equal numbers are equal values. */
+  readonly eq: Record<string, number>;
   /** Per environment: same as the majority, approved, unapproved, unknown. */
   readonly cells: Record<string, CellStatus>;
   readonly approval?: { id: string; reason: string; owner: string; expires?: string };
@@ -80,9 +92,15 @@ function buildMatrix(input: ReportInput): Matrix {
       if (!f.values || !f.path) continue;
       const values: Record<string, string> = {};
       const raw: Record<string, string> = {};
+      const eq: Record<string, number> = {};
+      const classes = new Map<string, number>();
+      const shown = shownValues(f) ?? f.values;
       for (const [env, v] of Object.entries(f.values)) {
-        values[env] = displayValue(v, Infinity);
+        values[env] = displayValue(shown[env], Infinity);
+        // compared on the normalised values: `dev-orders` and `prod-orders` are the same
         raw[env] = JSON.stringify(redactValue(v)) ?? "undefined";
+        if (!classes.has(raw[env])) classes.set(raw[env], classes.size);
+        eq[env] = classes.get(raw[env])!;
       }
       const count = new Map<string, number>();
       for (const v of Object.values(raw)) count.set(v, (count.get(v) ?? 0) + 1);
@@ -116,6 +134,7 @@ function buildMatrix(input: ReportInput): Matrix {
         status: f.status,
         failing: isFailing(f, input.strict),
         values,
+        eq,
         cells,
         ...(f.approval && {
           approval: {
@@ -140,7 +159,7 @@ function buildMatrix(input: ReportInput): Matrix {
       for (const r of rows) {
         if (!(a in r.values) || !(b in r.values)) continue;
         total++;
-        if (r.values[a] === r.values[b] || r.status === "approved") agree++;
+        if (r.eq[a] === r.eq[b] || r.status === "approved") agree++;
       }
       scores.push({ pair: `${a}|${b}`, agree, total });
     }
@@ -182,7 +201,7 @@ function render(){
   document.getElementById('head').innerHTML='<th>resource</th><th>property</th>'+cols.map(function(e){return '<th>'+esc(e)+'</th>';}).join('')+'<th>status</th>';
   data.rows.forEach(function(r){
     if(failOnly&&!r.failing)return; if(svc&&r.service!==svc)return;
-    if(pair&&(!(pair[0] in r.values)||!(pair[1] in r.values)||r.values[pair[0]]===r.values[pair[1]]))return;
+    if(pair&&(!(pair[0] in r.values)||!(pair[1] in r.values)||r.eq[pair[0]]===r.eq[pair[1]]))return;
     shown++;
     var st=r.failing?'unapproved':r.status;
     html.push('<tr class="row" data-service="'+esc(r.service)+'" data-failing="'+r.failing+'"><td class="res">'+esc(r.label)+'</td><td><code>'+esc(r.path)+'</code><span class="st">'+esc(r.ruleId)+'</span></td>'+

@@ -7,10 +7,16 @@
 import type { Finding } from "../../consistency-rules/src/model";
 import type { Cause } from "./group";
 import type { ReportInput } from "./model";
-import { causesOf, redactValue, summarise } from "./model";
+import { causesOf, redactValue, shownValues, summarise } from "./model";
 import { causeFingerprint } from "./sarif";
 
 export const JSON_REPORT_VERSION = 2;
+
+function valuesJson(values: Finding["values"]): Record<string, unknown> | null {
+  return values
+    ? Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === undefined ? null : redactValue(v)]))
+    : null;
+}
 
 function findingJson(f: Finding) {
   return {
@@ -23,10 +29,10 @@ function findingJson(f: Finding) {
     resource: f.resource ?? null,
     urn: f.urn ?? null,
     path: f.path ?? null,
-    // values pass through the reports' redaction (secrets, unknowns), types kept
-    values: f.values
-      ? Object.fromEntries(Object.entries(f.values).map(([k, v]) => [k, v === undefined ? null : redactValue(v)]))
-      : null,
+    // each environment's value as its source has it; `normalised`: the values that were compared (placeholders such
+    // as `{env}`, `{region}`). Both pass through the reports' redaction (secrets, unknowns), types kept.
+    values: valuesJson(shownValues(f)),
+    normalised: valuesJson(f.values),
     approval: f.approval
       ? { id: f.approval.id, reason: f.approval.reason, owner: f.approval.owner, expires: f.approval.expires ?? null }
       : null,

@@ -5,7 +5,7 @@
  */
 import type { Cause } from "./group";
 import type { ReportInput } from "./model";
-import { causesOf, displayValue, isFailing, resourceLabel, summarise, valuesLine } from "./model";
+import { causesOf, displayValue, isFailing, resourceLabel, shownValues, summarise, valuesLine } from "./model";
 
 /** GitHub's limit on a comment body is 65,536 characters; leave room for the footer and the pointer. */
 export const MARKDOWN_LIMIT = 65_536;
@@ -45,8 +45,9 @@ function failRow(c: Cause): string {
 function approvedRow(c: Cause): string {
   const f = c.lead;
   const a = f.approval;
-  const values = f.values
-    ? Object.entries(f.values)
+  const shown = shownValues(f);
+  const values = shown
+    ? Object.entries(shown)
         .map(([env, v]) => `${env}=${displayValue(v, 120)}`)
         .join(", ")
     : "";

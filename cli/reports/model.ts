@@ -171,13 +171,22 @@ export function redactValue(x: unknown): unknown {
   return x;
 }
 
+/**
+ * The values a report shows: each environment's value as its source has it (`rawValues`, redacted), else the
+ * compared (normalised) values. Comparisons in reports (grouping, majorities, scores) use `f.values`.
+ */
+export function shownValues(f: Finding): Readonly<Record<string, unknown>> | undefined {
+  return f.rawValues ?? f.values;
+}
+
 /** `dev=512, staging=512, prod=1024`, unless the message already gives every environment's value. */
 export function valuesLine(f: Finding, max = 60): string | undefined {
-  if (!f.values) return undefined;
-  const envs = Object.keys(f.values);
+  const shown = shownValues(f);
+  if (!shown) return undefined;
+  const envs = Object.keys(shown);
   // the comparer's messages already say `dev=…, staging=…`: do not print the values twice
   if (envs.length > 0 && envs.every((env) => f.message.includes(`${env}=`))) return undefined;
-  return Object.entries(f.values)
+  return Object.entries(shown)
     .map(([env, v]) => `${env}=${displayValue(v, max)}`)
     .join(", ");
 }

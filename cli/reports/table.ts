@@ -10,7 +10,16 @@
 import pc from "picocolors";
 import type { Cause } from "./group";
 import type { ReportInput } from "./model";
-import { STATUS_LABEL, causesOf, displayValue, isFailing, resourceLabel, summarise, terminalWidth } from "./model";
+import {
+  STATUS_LABEL,
+  causesOf,
+  displayValue,
+  isFailing,
+  resourceLabel,
+  shownValues,
+  summarise,
+  terminalWidth,
+} from "./model";
 
 const MIN_WIDTH = 40;
 export const DEFAULT_MAX_ROWS = 200;
@@ -103,11 +112,11 @@ export function renderTable(input: ReportInput): string {
     const at = where(k);
     if (at) lines.push(...wrap(`at ${at}`, width, "    ", "  "));
     lines.push(...wrap(f.message, width, "    ", "  "));
+    const vals = shownValues(f);
     const inMessage =
-      f.values &&
-      Object.entries(f.values).every(([env, v]) => f.message.includes(`${env}=${displayValue(v, Infinity)}`));
-    if (full && f.values && !inMessage && !(k.causePath && k.causePath !== f.path)) {
-      for (const [env, v] of Object.entries(f.values))
+      vals && Object.entries(vals).every(([env, v]) => f.message.includes(`${env}=${displayValue(v, Infinity)}`));
+    if (full && vals && !inMessage && !(k.causePath && k.causePath !== f.path)) {
+      for (const [env, v] of Object.entries(vals))
         lines.push(...wrap(displayValue(v, Infinity), width, "      ", `  ${env}: `));
     }
     for (const d of k.details) lines.push(...wrap(d, width, "      ", "  - "));

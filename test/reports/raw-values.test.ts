@@ -4,6 +4,8 @@
  */
 import { compareSnapshots, normaliseSnapshot, SECRET_SIG, SIG_KEY, type Finding } from "../../consistency-rules/src";
 import { type Env, resource, rules, snapshot } from "../consistency-rules/helpers";
+import { FORMATS, renderReport, type ReportInput } from "../../cli/reports";
+import { RuleCatalog } from "../../cli/util/catalog";
 
 const FN = "aws:lambda/function:Function";
 const NOW = new Date("2026-06-01T00:00:00Z");
@@ -91,5 +93,66 @@ describe("raw values in findings", () => {
     const f = fs.find((x) => x.path === "timeout" && x.status === "fail")!;
     expect(f.values).toEqual({ dev: 60, staging: 60, prod: 90 });
     expect(f.rawValues).toBeUndefined();
+  });
+});
+
+describe("every format shows the raw values", () => {
+  const findings = compareSnapshots(
+    envs((e) => ({
+      ...base,
+      description: `runs in ${REGION[e]}${e === "prod" ? " (primary)" : ""}`,
+      environment: {
+        variables: {
+          QUEUE: e === "staging" ? `${e}-orders-queue` : `${e}-ingest-queue`,
+          TOKEN: e === "prod" ? { [SIG_KEY]: SECRET_SIG, value: "hunter2" } : `${e}-plain-token`,
+        },
+      },
+    })),
+    rules(),
+    NOW,
+  );
+  const input: ReportInput = {
+    findings,
+    strict: false,
+    rules: new RuleCatalog().lookup,
+    toolVersion: "0.1.0",
+    cwd: process.cwd(),
+    subject: "demo: dev, staging, prod",
+    width: 80,
+  };
+
+  it.each(FORMATS)("%s", (format) => {
+    let out = renderReport(format, input);
+    // JSON also has the compared values, on purpose (`normalised`): the rest of it shows the raw ones
+    if (format === "json") out = JSON.stringify(JSON.parse(out), (k, v) => (k === "normalised" ? undefined : v));
+    for (const v of ["staging-orders-queue", "prod-ingest-queue", "runs in us-east-1 (primary)", "runs in us-west-1"])
+      expect(out).toContain(v);
+    expect(out).not.toMatch(/\{env\}|\{region\}/);
+    expect(out).not.toContain("hunter2");
+    expect(out).not.toContain("plain-token");
+  });
+
+  it("JSON keeps the compared values beside them (`normalised`)", () => {
+    const j = JSON.parse(renderReport("json", input));
+    const all = j.findings.flatMap((f: { related: unknown[] }) => [f, ...f.related]);
+    const q = all.find((f: { path: string }) => f.path === "environment.variables.QUEUE");
+    expect(q.values).toEqual({ dev: "dev-ingest-queue", staging: "staging-orders-queue", prod: "prod-ingest-queue" });
+    expect(q.normalised).toEqual({
+      dev: "{env}-ingest-queue",
+      staging: "{env}-orders-queue",
+      prod: "{env}-ingest-queue",
+    });
+  });
+
+  it("HTML compares on the normalised values: equal normalised values are one class, the pair score counts them", () => {
+    const html = renderReport("html", input);
+    const data = JSON.parse(
+      /<script type="application\/json" id="parity-data">([^]*?)<\/script>/.exec(html)![1].replace(/\\u003c/g, "<"),
+    );
+    const q = data.rows.find((r: { path: string }) => r.path === "environment.variables.QUEUE");
+    expect(q.values.dev).toBe('"dev-ingest-queue"');
+    expect(q.eq.dev).toBe(q.eq.prod);
+    expect(q.eq.dev).not.toBe(q.eq.staging);
+    expect(q.cells).toEqual({ dev: "same", staging: "unapproved", prod: "same" });
   });
 });
