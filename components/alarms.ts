@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Naming } from "./naming";
+import type { Tags } from "./tags";
 
 export interface AlarmsArgs {
   /** Naming convention of the environment: Pulumi names `{env}-{service}-{resource}`, physical names plus the suffix. */
@@ -12,7 +13,8 @@ export interface AlarmsArgs {
    * nobody is paged for dev, and a dev instance at 100% CPU is a test, not an incident.
    */
   readonly dbCpuThresholdPercent?: number;
-  readonly tags?: Readonly<Record<string, string>>;
+  /** Tags of the topic and the alarm (each also gets `Name`, its physical name). */
+  readonly tags?: Tags;
 }
 
 /**

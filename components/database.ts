@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Naming } from "./naming";
+import type { Tags } from "./tags";
 
 /** Aurora PostgreSQL major.minor used everywhere (an invariant of the rules, not a per-environment choice). */
 export const AURORA_POSTGRES_VERSION = "16.6";
@@ -8,6 +9,7 @@ export const AURORA_POSTGRES_VERSION = "16.6";
 export interface DatabaseArgs {
   /** Naming convention of the environment: Pulumi names `{env}-{service}-{resource}`, physical names plus the suffix. */
   readonly naming: Naming;
+  /** The VPC of the database security group. */
   readonly vpcId: pulumi.Input<string>;
   /** Private subnets (≥ 2 AZs) for the subnet group. */
   readonly subnetIds: pulumi.Input<string>[];
@@ -23,7 +25,8 @@ export interface DatabaseArgs {
   readonly databaseName?: pulumi.Input<string>;
   /** Default `app_admin`. The password is generated and kept in Secrets Manager by RDS (never in config or state). */
   readonly masterUsername?: pulumi.Input<string>;
-  readonly tags?: Readonly<Record<string, string>>;
+  /** Tags of every taggable child (each also gets `Name`, its physical name). */
+  readonly tags?: Tags;
 }
 
 /**

@@ -7,9 +7,13 @@
 export interface NamingContext {
   /** Environment name (= stack name): `dev`, `staging`, `prod`. */
   readonly env: string;
+  /** Second segment of every name (`ingest`, `payments`). */
   readonly service: string;
+  /** Appended to physical AWS names only (`x1`): keeps them unique per account where AWS requires it. */
   readonly environmentSuffix: string;
+  /** Account of the stack, for ARNs known at preview. */
   readonly accountId: string;
+  /** `aws:region` of the stack, for ARNs known at preview. */
   readonly region: string;
 }
 

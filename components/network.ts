@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Naming } from "./naming";
+import type { Tags } from "./tags";
 import { subnetCidr, parseIpv4Cidr } from "../consistency-rules/src/cidr";
 
 /**
@@ -103,6 +104,7 @@ export interface NetworkArgs {
   readonly availabilityZoneIds?: readonly string[];
   /** Create public subnets with an internet gateway. Required by the NAT modes. Default: true unless `endpoints`. */
   readonly publicSubnets?: boolean;
+  /** How the private subnets reach AWS APIs and the internet (see {@link EgressMode}). */
   readonly egress: EgressMode;
   /** For `nat-gateway`. Default `per-az`. */
   readonly natGateways?: NatGatewayLayout;
@@ -120,7 +122,7 @@ export interface NetworkArgs {
   /** Interface endpoints for `endpoints` mode. Default {@link DEFAULT_INTERFACE_ENDPOINTS}. */
   readonly interfaceEndpoints?: readonly string[];
   /** Tags for every taggable child (a `Name` tag is added per resource). */
-  readonly tags?: Readonly<Record<string, string>>;
+  readonly tags?: Tags;
 }
 
 /**

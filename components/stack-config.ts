@@ -39,7 +39,9 @@ export interface StackConfigSpec {
 
 /** One stack's validated config values (untyped: each program picks and types its keys). */
 export interface StackConfig {
+  /** `pulumi.getProject()`: the namespace of the project's keys. */
   readonly project: string;
+  /** `pulumi.getStack()`. */
   readonly stack: string;
   /** The stack's environment: from the rules' `stacks`, else the stack name. */
   readonly env: string;
@@ -55,15 +57,21 @@ export interface StackConfig {
 
 /** What every program's typed config carries: where the stack lives and what names and tags it builds from. */
 export interface StackIdentity {
+  /** The Pulumi project. */
   readonly project: string;
   /** The environment (`dev`, `staging`, `prod`). */
   readonly env: string;
   /** `aws:region`. */
   readonly region: string;
+  /** The AWS account of the environment (pinned by the rules' `environments`). */
   readonly accountId: string;
+  /** Second segment of every name (`Naming`). */
   readonly service: string;
+  /** Suffix of physical names (`Naming`). */
   readonly environmentSuffix: string;
+  /** `Team` tag. */
   readonly team: string;
+  /** `CostCenter` tag. */
   readonly costCenter: string;
 }
 

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Naming } from "./naming";
+import type { Tags } from "./tags";
 
 /**
  * Capacity of a DynamoDB table, chosen per environment:
@@ -27,14 +28,18 @@ export interface TableArgs {
   readonly naming: Naming;
   /** Resource part of the name, e.g. `transactions` → `{prefix}-transactions-table`. */
   readonly resource: string;
+  /** Partition key (a string attribute). Part of the key schema: changing it replaces the table. */
   readonly hashKey: string;
+  /** Sort key (a string attribute), if any. */
   readonly rangeKey?: string;
+  /** On-demand, provisioned or autoscaled (see {@link TableCapacity}). */
   readonly capacity: TableCapacity;
   /** Point-in-time recovery (prod only in the payments rules). */
   readonly pointInTimeRecovery: boolean;
   /** Attribute holding an epoch-seconds expiry, if the table uses TTL. */
   readonly ttlAttribute?: string;
-  readonly tags?: Readonly<Record<string, string>>;
+  /** Tags of the table and its scaling targets (each also gets `Name`). */
+  readonly tags?: Tags;
 }
 
 /** A DynamoDB table (string keys, SSE on) with per-environment capacity and PITR. */
