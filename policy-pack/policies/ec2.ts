@@ -71,6 +71,7 @@ export const ec2NatPerEnvironment = stackPolicy({
   severity: "high",
   remediationSteps:
     "Create exactly the NAT devices the rules approve for this environment (the network component's `egress` / `natGateways` config), or add a `$present` approval (id, reason, owner) for the device in the rules.",
+  types: [NAT_GATEWAY, INSTANCE],
   check(resources, ctx, out) {
     const devices = resources.filter((r) => r.type === NAT_GATEWAY || natInstanceEvidence(r) !== undefined);
     // Without an environment there is nothing to compare against; only NAT devices present make that worth reporting.

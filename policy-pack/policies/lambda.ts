@@ -76,6 +76,7 @@ export const lambdaFunctionsSameRuntime = stackPolicy({
   why: "Mixed runtimes multiply patching, tooling and behaviour differences; one runtime per platform keeps environments comparable.",
   severity: "medium",
   remediationSteps: "Move every function to the same runtime (the platform's `lambdaRuntime` config).",
+  types: [FUNCTION],
   check(resources, _ctx, out) {
     const fns = resources.filter((r) => r.type === FUNCTION && !isImage(r, out));
     const byRuntime = new Map<string, string[]>();
@@ -160,6 +161,7 @@ export const lambdaFunctionLogGroup = stackPolicy({
   severity: "medium",
   remediationSteps:
     "Create an aws.cloudwatch.LogGroup named `/aws/lambda/<function name>` with the environment's retention and pass it in the function's `dependsOn`.",
+  types: [FUNCTION, LOG_GROUP],
   check(resources, _ctx, out) {
     const groups = resources.filter((r) => r.type === LOG_GROUP);
     const byName = new Map(groups.map((g) => [g.props.name, g]));

@@ -134,20 +134,44 @@ const COMPANIONS: readonly { what: string; types: readonly string[] }[] = [
   { what: "aws.s3.BucketPublicAccessBlock", types: PAB },
 ];
 
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
-}
+const isName = (v: unknown): v is string => typeof v === "string" && v !== UNKNOWN;
 
-/** Does companion `c` belong to `bucket`? By `bucket` name when both are known, else by a dependency on the bucket. */
-function belongsTo(c: PolicyInput, bucket: PolicyInput): boolean | "unknown" {
-  const target = c.props.bucket;
-  const name = bucket.props.bucket;
-  if (typeof target === "string" && target !== UNKNOWN && typeof name === "string" && name !== UNKNOWN)
-    return target === name;
-  if (c.dependencies.includes(bucket.urn)) return true;
-  return target === UNKNOWN || name === UNKNOWN ? "unknown" : false;
+/*
+ * A companion `c` belongs to a bucket `b` by `bucket` name when both are known, else by a dependency of `c` on `b`;
+ * when neither decides and either name is unknown, it may belong ("unknown"). Per bucket this counts the companions
+ * that belong and tells whether one may, from indexes built once per companion kind (linear in the stack):
+ *  - b's name known: those named b's name, plus those without a known name that depend on b; "may" if a companion
+ *    with an unknown name does not depend on b;
+ *  - b's name unknown: those that depend on b; "may" if any other companion exists;
+ *  - b's name absent (neither): those that depend on b; "may" if a companion with an unknown name does not depend on b.
+ */
+function countsFor(candidates: readonly PolicyInput[]) {
+  const byName = new Map<string, number>();
+  const byDep = new Map<string, Set<PolicyInput>>();
+  let unknownNamed = 0;
+  for (const c of candidates) {
+    const target = c.props.bucket;
+    if (isName(target)) byName.set(target, (byName.get(target) ?? 0) + 1);
+    else if (target === UNKNOWN) unknownNamed++;
+    for (const d of c.dependencies) {
+      const set = byDep.get(d);
+      if (set) set.add(c);
+      else byDep.set(d, new Set([c]));
+    }
+  }
+  return (b: PolicyInput): { n: number; maybe: boolean } => {
+    const name = b.props.bucket;
+    const deps = byDep.get(b.urn);
+    let depUnresolved = 0;
+    let depUnknown = 0;
+    for (const c of deps ?? []) {
+      if (!isName(c.props.bucket)) depUnresolved++;
+      if (c.props.bucket === UNKNOWN) depUnknown++;
+    }
+    if (isName(name)) return { n: (byName.get(name) ?? 0) + depUnresolved, maybe: unknownNamed > depUnknown };
+    const n = deps?.size ?? 0;
+    return { n, maybe: name === UNKNOWN ? candidates.length > n : unknownNamed > depUnknown };
+  };
 }
 
 export const s3BucketCompanionsPresent = stackPolicy({
@@ -157,31 +181,16 @@ export const s3BucketCompanionsPresent = stackPolicy({
   severity: "high",
   remediationSteps:
     "Create the missing companion resource for the bucket (e.g. aws.s3.BucketVersioning with `bucket: bucket.id`), as the platform's bucket component does.",
+  types: [...BUCKET_TYPES, ...VERSIONING, ...SSE, ...LIFECYCLE, ...PAB],
   check(resources, _ctx, out: Outcome) {
     const buckets = resources.filter((r) => (BUCKET_TYPES as readonly string[]).includes(r.type));
     for (const { what, types } of COMPANIONS) {
-      const candidates = resources.filter((r) => types.includes(r.type));
-      // Index by target bucket name and by dependency, so large stacks stay linear.
-      const byName = new Map<unknown, PolicyInput[]>();
-      const byDep = new Map<string, PolicyInput[]>();
-      const unresolved: PolicyInput[] = [];
-      for (const c of candidates) {
-        if (typeof c.props.bucket === "string" && c.props.bucket !== UNKNOWN) push(byName, c.props.bucket, c);
-        else unresolved.push(c);
-        for (const d of c.dependencies) push(byDep, d, c);
-      }
+      const countOf = countsFor(resources.filter((r) => types.includes(r.type)));
       for (const b of buckets) {
-        const near = new Set([
-          ...(byName.get(b.props.bucket) ?? []),
-          ...(byDep.get(b.urn) ?? []),
-          ...unresolved,
-          ...(b.props.bucket === UNKNOWN ? candidates : []),
-        ]);
-        const matches = [...near].map((c) => belongsTo(c, b));
-        const n = matches.filter((m) => m === true).length;
+        const { n, maybe } = countOf(b);
         if (n === 1) continue;
         if (n > 1) out.fail(`${b.name}: ${n} ${what} resources target this bucket, expected exactly one.`, b.urn);
-        else if (matches.includes("unknown"))
+        else if (maybe)
           out.unknown(
             `${b.name}: cannot tell whether a ${what} targets this bucket (bucket name unknown at preview, no dependency recorded).`,
             b.urn,

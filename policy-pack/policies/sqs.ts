@@ -58,15 +58,51 @@ interface Redrive {
 
 const str = (v: unknown) => (typeof v === "string" && v !== UNKNOWN ? v : undefined);
 
-/** Does `ref` (an ARN or a URL) name queue `q`: its `arn`/`url` output, or its physical name at the end. */
-function names(ref: string, q: PolicyInput, kind: "arn" | "url"): boolean {
-  const own = str(q.props[kind]);
-  if (own !== undefined) return own === ref;
-  const name = str(q.props.name);
-  return name !== undefined && ref.endsWith(kind === "arn" ? `:${name}` : `/${name}`);
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
 }
 
-function redrives(resources: readonly PolicyInput[], queues: readonly PolicyInput[]): Redrive[] {
+/**
+ * The queues of the stack, indexed so that "which queues does this ARN/URL name" ({@link names}) and "which queues
+ * has this URN" take no scan of every queue (a stack of thousands of queues stays linear).
+ */
+function queueIndex(queues: readonly PolicyInput[]) {
+  const order = new Map(queues.map((q, i) => [q, i]));
+  const byUrn = new Map<string, PolicyInput[]>();
+  for (const q of queues) push(byUrn, q.urn, q);
+  const index = (kind: "arn" | "url") => {
+    const byOwn = new Map<string, PolicyInput[]>();
+    const byName = new Map<string, PolicyInput[]>();
+    for (const q of queues) {
+      const own = str(q.props[kind]);
+      if (own !== undefined) push(byOwn, own, q);
+      else {
+        const name = str(q.props.name);
+        if (name !== undefined) push(byName, name, q);
+      }
+    }
+    const sep = kind === "arn" ? ":" : "/";
+    // `ref` names q if q's own ARN/URL is `ref`, or (q has none) `ref` ends with `<sep><q's physical name>`
+    return (ref: string): PolicyInput[] => {
+      const hits = [...(byOwn.get(ref) ?? [])];
+      for (let i = ref.indexOf(sep); i >= 0; i = ref.indexOf(sep, i + 1))
+        hits.push(...(byName.get(ref.slice(i + 1)) ?? []));
+      return hits;
+    };
+  };
+  const first = (qs: Iterable<PolicyInput>) => {
+    let best: PolicyInput | undefined;
+    for (const q of qs) if (best === undefined || order.get(q)! < order.get(best)!) best = q;
+    return best;
+  };
+  return { named: { arn: index("arn"), url: index("url") }, withUrn: (urn: string) => byUrn.get(urn) ?? [], first };
+}
+
+type QueueIndex = ReturnType<typeof queueIndex>;
+
+function redrives(resources: readonly PolicyInput[], idx: QueueIndex): Redrive[] {
   const out: Redrive[] = [];
   for (const r of resources) {
     if (r.type === QUEUE) {
@@ -76,13 +112,13 @@ function redrives(resources: readonly PolicyInput[], queues: readonly PolicyInpu
       const url = r.props.queueUrl;
       const doc = policyDocument(r.props.redrivePolicy);
       const dlqArn = doc === UNKNOWN ? undefined : str(doc?.deadLetterTargetArn);
-      // queueUrl unknown at preview: the queue it depends on that is not its dead-letter target
-      const source =
-        typeof url === "string" && url !== UNKNOWN
-          ? queues.find((q) => names(url, q, "url"))
-          : url === UNKNOWN && dlqArn !== undefined
-            ? (queues.find((q) => r.dependencies.includes(q.urn) && !names(dlqArn, q, "arn")) ?? UNKNOWN)
-            : UNKNOWN;
+      let source: PolicyInput | typeof UNKNOWN | undefined = UNKNOWN;
+      if (typeof url === "string" && url !== UNKNOWN) source = idx.first(idx.named.url(url));
+      else if (url === UNKNOWN && dlqArn !== undefined) {
+        // queueUrl unknown at preview: the (first) queue it depends on that is not its dead-letter target
+        const dlqs = new Set(idx.named.arn(dlqArn));
+        source = idx.first(r.dependencies.flatMap((d) => idx.withUrn(d)).filter((q) => !dlqs.has(q))) ?? UNKNOWN;
+      }
       out.push({ from: r, doc, source });
     }
   }
@@ -123,13 +159,30 @@ function deadLetterRefs(resources: readonly PolicyInput[], all: readonly Redrive
   return refs;
 }
 
-/** Does `ref` make queue `q` a dead-letter queue (its ARN names q; if that is unknown, `ref.from` depends on q)? */
-function targets(ref: DeadLetterRef, q: PolicyInput): boolean | "unknown" {
-  if (ref.from === q) return false;
-  const arn = ref.arn;
-  if (typeof arn === "string" && arn !== UNKNOWN && !arn.includes(UNKNOWN)) return names(arn, q, "arn");
-  if (arn === undefined) return false;
-  return ref.from.dependencies.includes(q.urn) ? true : "unknown";
+/**
+ * Per queue: is it a dead-letter queue (a ref other than its own names its ARN, or — that ARN unknown — comes from a
+ * resource that depends on it), and might it be one (a ref with an unknown ARN from a resource that does not).
+ */
+function deadLetterQueues(refs: readonly DeadLetterRef[], idx: QueueIndex) {
+  const dlq = new Set<PolicyInput>();
+  let undecided = 0;
+  const decided = new Map<PolicyInput, number>(); // per queue: undecided refs that do not leave it open
+  for (const ref of refs) {
+    const arn = ref.arn;
+    if (typeof arn === "string" && arn !== UNKNOWN && !arn.includes(UNKNOWN)) {
+      for (const q of idx.named.arn(arn)) if (q !== ref.from) dlq.add(q);
+    } else if (arn !== undefined) {
+      undecided++;
+      const near = new Set(ref.from.dependencies.flatMap((d) => idx.withUrn(d)));
+      for (const q of near) if (q !== ref.from) dlq.add(q);
+      near.add(ref.from);
+      for (const q of near) decided.set(q, (decided.get(q) ?? 0) + 1);
+    }
+  }
+  return {
+    isDeadLetter: (q: PolicyInput) => dlq.has(q),
+    mayBeDeadLetter: (q: PolicyInput) => undecided > (decided.get(q) ?? 0),
+  };
 }
 
 export const sqsQueueRedrive = stackPolicy<{ maxReceiveCount?: number }>({
@@ -143,17 +196,18 @@ export const sqsQueueRedrive = stackPolicy<{ maxReceiveCount?: number }>({
   config: {
     maxReceiveCount: { type: "integer", minimum: 1, description: "Override the rules' expectation (default 3)." },
   },
+  types: [QUEUE, REDRIVE_POLICY, ...Object.keys(DEAD_LETTER_FIELDS)],
   check(resources, ctx, out) {
     const queues = resources.filter((r) => r.type === QUEUE);
-    const all = redrives(resources, queues);
+    const idx = queueIndex(queues);
+    const all = redrives(resources, idx);
     for (const d of all) checkDoc(d, ctx, out);
-    const refs = deadLetterRefs(resources, all);
+    const dead = deadLetterQueues(deadLetterRefs(resources, all), idx);
+    const sources = new Set(all.map((d) => d.source));
     for (const q of queues) {
-      const hits = refs.map((d) => targets(d, q));
-      if (hits.includes(true)) continue; // a dead-letter queue
-      const own = all.filter((d) => d.source === q);
-      if (own.length > 0) continue; // its redrive document is checked above
-      const maybe = hits.includes("unknown") || all.some((d) => d.source === UNKNOWN);
+      if (dead.isDeadLetter(q)) continue;
+      if (sources.has(q)) continue; // its redrive document is checked above
+      const maybe = dead.mayBeDeadLetter(q) || sources.has(UNKNOWN);
       if (maybe)
         out.unknown(
           `${q.name}: whether it is a dead-letter queue or has a redrive policy is unknown at preview (a redrive target or queue URL is unknown)`,
