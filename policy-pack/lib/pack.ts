@@ -15,6 +15,7 @@ import {
 } from "@pulumi/policy";
 import { exemptionFor } from "../../consistency-rules/src/exemptions";
 import { policies as allPolicies } from "../policies";
+import { provideLocks } from "../policies/parity";
 import { parseUrn, resolveScope } from "./env";
 import { exemptionsFor, provideRules } from "./rules";
 
@@ -27,8 +28,10 @@ export interface EnvParityPackOptions {
    */
   readonly overrides?: PolicyPackConfig;
   /**
-   * The parity lock (`parity lock` writes it beside the rules), enforced by `parity-consistency-rules` as if given in
-   * its policy config (`lock`); policy config given to the engine still wins.
+   * Parsed `<project>.parity-lock.json` objects (`parity lock` writes them beside the rules), one per project (a single
+   * object is accepted too), enforced by `parity-consistency-rules` for the stacks of their project. Built into the
+   * pack's code, not its config (a lock can be larger than policy config carries); a `lock` given in policy config
+   * for the same project still wins.
    */
   readonly lock?: unknown;
 }
@@ -94,14 +97,8 @@ function asList(rules: unknown): unknown[] {
 /** The env-parity PolicyPack named `name`, enforcing `opts.rules` (and any inline `rules` given in policy config). */
 export function envParityPack(name: string, opts: EnvParityPackOptions = {}): PolicyPack {
   provideRules(asList(opts.rules));
+  provideLocks(asList(opts.lock));
   const overrides: Record<string, unknown> = { ...(opts.overrides ?? {}) };
-  if (opts.lock !== undefined && opts.lock !== null) {
-    const prev = overrides["parity-consistency-rules"];
-    overrides["parity-consistency-rules"] = {
-      ...(typeof prev === "string" ? { enforcementLevel: prev } : ((prev as object | undefined) ?? {})),
-      lock: opts.lock,
-    };
-  }
   const policies = allPolicies.map((p) => {
     const o = overrides[p.name];
     const level =

@@ -6,7 +6,10 @@ export interface EnvParityPackOptions {
   readonly rules?: unknown;
   /** Per-policy enforcement level or config: the pack's initial config (policy config given to the engine wins). */
   readonly overrides?: PolicyPackConfig;
-  /** The parity lock, enforced by `parity-consistency-rules` as if given in its policy config (`lock`). */
+  /**
+   * Parsed `<project>.parity-lock.json` objects, one per project (a single object too), built into the pack's code and
+   * enforced by `parity-consistency-rules`; a `lock` in policy config for the same project wins.
+   */
   readonly lock?: unknown;
 }
 
