@@ -90,7 +90,10 @@ const FREEZE = typeof process !== "undefined" && process.env.PARITY_PACK_FREEZE 
 const NONE_LIST: readonly PolicyInput[] = Object.freeze([]);
 const views = new WeakMap<readonly PolicyInput[], StackView>();
 
-/** The view over `resources` (memoised per array: a re-run over the same stack reuses it). */
+/**
+ * The view over `resources`, memoised per frozen array (the shared list of a request: a re-run over the same stack
+ * reuses it); an array that is not frozen may change, so its view is built afresh.
+ */
 export function stackView(resources: readonly PolicyInput[]): StackView {
   let v = views.get(resources);
   if (v) return v;
@@ -134,7 +137,7 @@ export function stackView(resources: readonly PolicyInput[]): StackView {
       return dependents.get(urn) ?? NONE_LIST;
     },
   };
-  views.set(resources, v);
+  if (Object.isFrozen(resources)) views.set(resources, v);
   return v;
 }
 
