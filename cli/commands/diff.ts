@@ -9,6 +9,8 @@ import type { Command } from "commander";
 import { compareSnapshots } from "../../consistency-rules/src/compare";
 import type { Snapshot } from "../../consistency-rules/src/model";
 import { normaliseSnapshot } from "../../consistency-rules/src/normalise";
+import type { Finding } from "../../consistency-rules/src/model";
+import { oddEnvironment } from "../reports/group";
 import { readAnySnapshot } from "../sources/detect";
 import { RuleCatalog, helpBaseFromEnv } from "../util/catalog";
 import { UsageError } from "../util/errors";
@@ -41,6 +43,21 @@ export function checkComparable(snapshots: readonly Snapshot[]): void {
   }
 }
 
+/**
+ * Each finding about the compared files points at the file of the environment whose value differs (the comparer names
+ * the first environment's), as config findings point at the differing environment's Pulumi.<stack>.yaml.
+ */
+export function locateInFiles(findings: readonly Finding[], snapshots: readonly Snapshot[]): Finding[] {
+  const fileOf = new Map(snapshots.map((s) => [s.context.env, s.origin]));
+  const origins = new Set(fileOf.values());
+  return findings.map((f) => {
+    if (!f.file || !origins.has(f.file)) return f;
+    const odd = oddEnvironment(f) ?? (f.environments.length === 1 ? f.environments[0] : undefined);
+    const file = odd !== undefined ? fileOf.get(odd) : undefined;
+    return file && file !== f.file ? { ...f, file } : f;
+  });
+}
+
 export async function runDiff(ctx: Context, files: string[], opts: DiffOptions): Promise<number> {
   if (files.length < 2) throw new UsageError("diff needs at least two files (one per environment)");
   const progress = progressReporter(ctx, opts);
@@ -55,7 +72,9 @@ export async function runDiff(ctx: Context, files: string[], opts: DiffOptions):
   checkComparable(snapshots);
   progress(`comparing ${snapshots.map((s) => `${s.context.env} (${s.source})`).join(", ")}`);
   const normalised = timings.sync("normalise", () => snapshots.map((s) => normaliseSnapshot(s, rules)));
-  const findings = timings.sync("compare", () => compareSnapshots(normalised, rules, ctx.io.now()));
+  const findings = timings.sync("compare", () =>
+    locateInFiles(compareSnapshots(normalised, rules, ctx.io.now()), snapshots),
+  );
   const catalog = new RuleCatalog({ rules, helpBase: helpBaseFromEnv(ctx.io.env) });
   const code = timings.sync("report", () =>
     emitReport(ctx, opts, {
