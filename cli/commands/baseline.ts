@@ -1,6 +1,6 @@
 /**
  * `parity baseline --owner <team> [--expires <date|90d>] [--reason …] [--export env=file …]`: plan every stack offline
- * (or read one `pulumi stack export` per environment), and write into the rules file one approval per difference
+ * (or read one `pulumi stack export` per environment), run the pack as `parity check` does, and write into the rules file one approval per difference
  * between environments that exists today and one exemption per guardrail violation (`{ policy, resource, reason,
  * owner, expires }`), each marked `baseline: true` with an owner and an expiry — time-boxed debt. A config key and the
  * resource properties it feeds (one cause, as the reports group it: cli/reports/group.ts) are one approval: the key's,
@@ -14,14 +14,20 @@ import { compareSnapshots, PARITY_RULES } from "../../consistency-rules/src/comp
 import { exemptionsOf, type Exemption } from "../../consistency-rules/src/exemptions";
 import type { Finding, Snapshot } from "../../consistency-rules/src/model";
 import { normaliseSnapshot } from "../../consistency-rules/src/normalise";
-import { CONFIG_TYPE, loadRules, PRESENT_PATH, type FedProperty } from "../../consistency-rules/src/rules";
+import {
+  CONFIG_TYPE,
+  loadRules,
+  loadRulesFromObject,
+  PRESENT_PATH,
+  type FedProperty,
+} from "../../consistency-rules/src/rules";
 import { SECRET_PLACEHOLDER, UNKNOWN } from "../../consistency-rules/src/sentinels";
 import { groupFindings } from "../reports/group";
 import { UsageError } from "../util/errors";
 import { readJsonFile, writeTextFile } from "../util/files";
 import { openPack } from "../util/pack";
 import { findRulesFile, readProject } from "../util/project";
-import { planProject, stacksOf, validateConfigs } from "./check";
+import { packConfigs, planProject, stacksOf, validateConfigs } from "./check";
 import type { Context } from "./common";
 import { readExports } from "./lock";
 import { projectPackDir } from "./rules";
@@ -94,7 +100,8 @@ export function baselineEntries(
   for (const f of findings) {
     if (f.status !== "fail" || consumed.has(f)) continue;
     if (f.kind === "policy") {
-      if (!f.urn) {
+      // the pack's consistency policy applies the rules themselves: never exempted (the comparison approves or not)
+      if (!f.urn || f.ruleId === CONSISTENCY_POLICY) {
         out.notCovered.push(f);
         continue;
       }
@@ -158,6 +165,8 @@ export function baselineEntries(
 }
 
 const CONFIG_RESOURCE = `${CONFIG_TYPE}::${CONFIG_TYPE}`;
+/** The pack's policy that applies the rule set and the lock per stack (policy-pack/policies/parity.ts). */
+const CONSISTENCY_POLICY = "parity-consistency-rules";
 type Approvable = Finding & Required<Pick<Finding, "resource" | "path" | "values">>;
 const approvable = (f: Finding): f is Approvable =>
   f.status === "fail" &&
@@ -227,43 +236,59 @@ export async function runBaseline(ctx: Context, dirArg: string | undefined, opts
     validateConfigs(rules, projectDir);
     plans = await planProject(ctx, projectDir, stacksOf(rules, projectDir));
   }
-  const findings: Finding[] = [];
-  const packDir = opts.pack
-    ? opts.policyPack
-      ? path.resolve(ctx.io.cwd, opts.policyPack)
-      : projectPackDir(projectDir)
-    : undefined;
-  if (packDir) {
-    const { session } = await openPack(packDir);
-    try {
-      for (const plan of plans) {
-        const found = await session.analyzeSnapshot(plan, {
-          tags: { "env-parity:environment": plan.context.env },
-          concurrency: plan.resources.length,
-        });
-        findings.push(...found);
-      }
-    } finally {
-      await session.close();
-    }
-  }
-  findings.push(
-    ...compareSnapshots(
+  const raw = readJsonFile(rulesFile) as Record<string, unknown>;
+  const envByStack = new Map(plans.map((p) => [p.context.stack, p.context.env]));
+  const entriesOf = (findings: readonly Finding[]) =>
+    baselineEntries(
+      findings,
+      { approvalIds: new Set(rules.approvals.map((a) => a.id)), exemptions: exemptionsOf(raw) },
+      { owner: opts.owner, expires, reason },
+      (urn) => (urn ? envByStack.get(/^urn:pulumi:([^:]+)::/.exec(urn)?.[1] ?? "") : undefined),
+      rules.envNames,
+    );
+  // The differences first: the pack then judges each stack under the rules as they will be with those approvals
+  // (environment-dependent guardrails read approved values), exactly as `parity check` will run it afterwards.
+  const parity = entriesOf(
+    compareSnapshots(
       plans.map((p) => normaliseSnapshot(p, rules)),
       rules,
       now,
     ),
   );
-
-  const raw = readJsonFile(rulesFile) as Record<string, unknown>;
-  const envByStack = new Map(plans.map((p) => [p.context.stack, p.context.env]));
-  const entries = baselineEntries(
-    findings,
-    { approvalIds: new Set(rules.approvals.map((a) => a.id)), exemptions: exemptionsOf(raw) },
-    { owner: opts.owner, expires, reason },
-    (urn) => (urn ? envByStack.get(/^urn:pulumi:([^:]+)::/.exec(urn)?.[1] ?? "") : undefined),
-    rules.envNames,
+  const next = loadRulesFromObject(
+    { ...raw, approvals: [...((raw.approvals as unknown[] | undefined) ?? []), ...parity.approvals] },
+    rulesFile,
+    path.dirname(rulesFile),
   );
+  const packDir = opts.pack
+    ? opts.policyPack
+      ? path.resolve(ctx.io.cwd, opts.policyPack)
+      : projectPackDir(projectDir)
+    : undefined;
+  const packFindings: Finding[] = [];
+  if (packDir) {
+    const { session, info } = await openPack(packDir);
+    try {
+      // each environment's pack config file and the rule set inline, as `parity check` configures the pack
+      const configs = packConfigs(info, next, projectDir, { strict: false }, (f) => path.relative(ctx.io.cwd, f) || f);
+      for (const plan of plans) {
+        await session.configure(configs.get(plan.context.env) ?? {});
+        const found = await session.analyzeSnapshot(plan, {
+          tags: { "env-parity:environment": plan.context.env },
+          concurrency: plan.resources.length,
+        });
+        packFindings.push(...found);
+      }
+    } finally {
+      await session.close();
+    }
+  }
+  const pack = entriesOf(packFindings);
+  const entries: BaselineEntries = {
+    approvals: parity.approvals,
+    exemptions: pack.exemptions,
+    notCovered: [...pack.notCovered, ...parity.notCovered],
+  };
   const rel = path.relative(ctx.io.cwd, rulesFile) || rulesFile;
   if (entries.approvals.length + entries.exemptions.length > 0 && !opts.dryRun) {
     raw.approvals = [...((raw.approvals as unknown[] | undefined) ?? []), ...entries.approvals];

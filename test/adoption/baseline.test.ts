@@ -173,6 +173,34 @@ describe("a config key and the properties it feeds: one baseline approval", () =
   );
 });
 
+describe("with the policy pack: configured as `parity check` configures it", () => {
+  const p = project();
+  afterAll(() => fs.rmSync(p.dir, { recursive: true, force: true }));
+
+  test(
+    "violations become exemptions; a guardrail the new approvals settle (sqs-queue-retention) does not; check then exits 0",
+    async () => {
+      // the pack process keeps the machine's clock (not the test's): an expiry far enough out for both
+      const b = await cli(["baseline", p.dir, "--owner", "platform", "--expires", "2099-01-01"]);
+      expect({ code: b.code, stderr: b.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(b.stdout).toMatch(/^parity: added 1 baseline approval and [1-9]\d* exemptions to /);
+      const { approvals, exemptions } = read(p.rulesFile);
+      expect(approvals!.map((a) => a.id)).toEqual(["baseline-config-retentionseconds"]);
+      const exempted = exemptions!.map((e) => `${e.policy} ${e.resource}${e.environments ? ` ${e.environments}` : ""}`);
+      expect(exempted).toEqual(expect.arrayContaining(["sqs-queue-redrive jobs", "tags-required dead-letters"]));
+      // the pack reads the approved retention per environment from the rules it is given, as in `parity check`
+      expect(exempted.filter((e) => e.startsWith("sqs-queue-retention"))).toEqual([]);
+      expect(
+        exemptions!.every((e) => e.baseline === true && e.owner === "platform" && e.expires === "2099-01-01"),
+      ).toBe(true);
+      const check = await cli(["check", p.dir]);
+      expect(check.stdout).toMatch(/^OK 0 failed/);
+      expect(check.code).toBe(0);
+    },
+    SLOW,
+  );
+});
+
 describe("baseline from real `pulumi stack export` files", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-baseline-export-"));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
