@@ -206,7 +206,8 @@ function rawMessage(message: string, values: Readonly<Record<string, unknown>>, 
     const from = ` is ${renderValue(values[e])} in ${e}`;
     return message.replace(from, () => ` is ${renderValue(raw[e])} in ${e}`);
   }
-  return message.replace(`differs: ${renderValues(values)}`, () => `differs: ${renderValues(raw)}`);
+  // `differs: dev=…, staging=…`, `differs as approved by <id>: dev=…, …`
+  return message.replace(renderValues(values), () => renderValues(raw));
 }
 
 function head(b: Base): string {

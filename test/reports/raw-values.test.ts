@@ -40,6 +40,31 @@ describe("raw values in findings", () => {
     expect(f.message).not.toContain("{env}");
   });
 
+  it("an approved difference's message quotes the raw values too", () => {
+    const approval = {
+      id: "queue-per-env",
+      type: FN,
+      resource: "ingest-validator-function",
+      path: "environment.variables.QUEUE",
+      values: { dev: "dev-ingest-queue", staging: "staging-ingest-queue", prod: "prod-orders-queue" },
+      reason: "prod has its own queue",
+      owner: "platform-team",
+      expires: "2027-12-31",
+    };
+    const fs = compareSnapshots(
+      envs((e) => ({
+        ...base,
+        environment: { variables: { QUEUE: e === "prod" ? `${e}-orders-queue` : `${e}-ingest-queue` } },
+      })),
+      rules({ approvals: [approval] }),
+      NOW,
+    );
+    const f = fs.find((x) => x.path === "environment.variables.QUEUE")!;
+    expect(f.status).toBe("approved");
+    expect(f.message).toContain('dev="dev-ingest-queue", staging="staging-ingest-queue", prod="prod-orders-queue"');
+    expect(f.message).not.toContain("{env}");
+  });
+
   it("a region placeholder is shown as the region", () => {
     const fs = compareSnapshots(
       envs((e) => ({ ...base, description: e === "prod" ? `in ${REGION[e]}` : `runs in ${REGION[e]}` })),
