@@ -14,7 +14,7 @@ import type { Context, EventBridgeEvent } from "aws-lambda";
 import { GetParameterCommand, PutParameterCommand, SSMClient, type ParameterType } from "@aws-sdk/client-ssm";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { createLogger, type Logger } from "../shared/log";
+import { createLogger, type Logger } from "@env-parity/components/log";
 import { isTransient, withRetry, type RetryOptions } from "../shared/retry";
 import { isSkippedKey, keyOf, parameterName, parseSkipKeys } from "./keys";
 

@@ -15,7 +15,7 @@ import { HeadObjectCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s
 import { DynamoDBClient, ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { createLogger, type Logger } from "../shared/log";
+import { createLogger, type Logger } from "@env-parity/components/log";
 import { checkBody, checkHead, DEFAULT_MAX_BYTES, needsBody } from "./validate";
 
 export interface ValidatorConfig {

@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import type { Context } from "aws-lambda";
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { createLogger } from "../../../../infra/functions/shared/log";
+import { createLogger } from "@env-parity/components/log";
 
 export interface PaymentRequest {
   readonly merchantId: string;

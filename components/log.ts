@@ -1,5 +1,6 @@
 /**
- * Structured JSON logging for the Lambda handlers: one JSON object per line on stdout
+ * `@env-parity/components/log` — structured JSON logging for the Lambda handlers of both platforms (no Pulumi: esbuild
+ * bundles it into each handler): one JSON object per line on stdout
  * (`{"level":"info","msg":"…","requestId":"…","env":"dev",…fields}`), filtered by `LOG_LEVEL`.
  */
 export type LogLevel = "debug" | "info" | "warn" | "error";
