@@ -14,7 +14,7 @@ import { InputError } from "../../consistency-rules/src/errors";
 import { expiryNotes, exemptionsOf } from "../../consistency-rules/src/exemptions";
 import type { Finding, NormalisedSnapshot } from "../../consistency-rules/src/model";
 import { globMatch } from "../../consistency-rules/src/paths";
-import { CONFIG_TYPE, isExpired, loadRules } from "../../consistency-rules/src/rules";
+import { CONFIG_TYPE, isExpired, loadRules, matchedApprovals } from "../../consistency-rules/src/rules";
 import type { RuleSet } from "../../consistency-rules/src/rules";
 import { readJsonFile } from "../util/files";
 import { defaultPackDir } from "../util/pack";
@@ -67,7 +67,9 @@ export function matchesNothingFindings(rules: RuleSet, snaps: readonly Normalise
     r.type === CONFIG_TYPE || resources.some((x) => globMatch(r.type, x.type) && globMatch(r.resource, x.id));
   const dead = [
     ...rules.invariants.filter((i) => !live(i)).map((i) => ({ kind: "invariant", id: i.id, r: i })),
-    ...rules.approvals.filter((a) => !isExpired(a) && !live(a)).map((a) => ({ kind: "approval", id: a.id, r: a })),
+    ...matchedApprovals(rules.approvals) // a config-key approval's `feeds` each name a resource too
+      .filter((a) => !isExpired(a) && !live(a))
+      .map((a) => ({ kind: "approval", id: a.id, r: a })),
   ];
   return dead.map(({ kind, id, r }) => ({
     ruleId: MATCHES_NOTHING,

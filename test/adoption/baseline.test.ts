@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadRulesFromObject } from "../../consistency-rules/src/rules";
 import { compareSnapshots } from "../../consistency-rules/src/compare";
+import { matchesNothingFindings } from "../../cli/commands/rules";
 import { cli, fx, ROOT } from "../cli/run-cli";
 
 const SLOW = 300_000;
@@ -370,6 +371,20 @@ describe("feeds in the rule language", () => {
       ["aws:sqs/queue:Queue::jobs", "messageRetentionSeconds", "fail", undefined],
       ["config::config", "retentionSeconds", "approved", "retention"],
     ]);
+  });
+
+  test("a fed property that matches no resource is a rule that rots: parity-rule-matches-nothing names the approval", () => {
+    const gone = { ...approval, feeds: [{ type: "aws:sqs/queue:Queue", resource: "renamed", path: "delaySeconds" }] };
+    const rules = loadRulesFromObject({ ...base, approvals: [gone] }, "acme.rules.json");
+    const found = matchesNothingFindings(rules, [snap("dev", 3600), snap("prod", 86400)] as any);
+    expect(found.map((f) => f.message)).toEqual([
+      "warning: approval retention (aws:sqs/queue:Queue renamed) matches no resource in dev, prod; remove or fix it (parity-rule-matches-nothing)",
+    ]);
+    expect(
+      matchesNothingFindings(loadRulesFromObject({ ...base, approvals: [approval] }, "a.rules.json"), [
+        snap("dev", 1),
+      ] as any),
+    ).toEqual([]);
   });
 
   test("feeds is refused on a resource approval, naming a config key, or on a path an invariant pins", () => {
