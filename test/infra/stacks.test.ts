@@ -190,7 +190,7 @@ describe.each(ENVS)("stack %s", (env) => {
   });
 
   test("every taggable resource carries the five tags", () => {
-    // Security group rules are left untagged by the network component (infra/components/network.ts).
+    // Security group rules are left untagged by the network component (components/network.ts).
     const taggable = s().resources.filter(
       (r) => r.custom && isTaggable(r.type) && !r.type.startsWith("aws:vpc/securityGroup"),
     );
