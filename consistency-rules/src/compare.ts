@@ -185,7 +185,7 @@ function finding(
   f: Omit<Finding, "kind" | "environments" | "resource" | "urn" | "path" | "file"> & { environments?: string[] },
 ): Finding {
   const first = b.rows[0];
-  const rawValues = f.values && f.status !== "pass" ? rawValuesOf(b, f.values) : undefined;
+  const rawValues = f.values ? rawValuesOf(b, f.values) : undefined;
   return {
     kind: "parity",
     environments: f.environments ?? b.rows.map((r) => r.env),
@@ -207,7 +207,10 @@ function rawMessage(message: string, values: Readonly<Record<string, unknown>>, 
     return message.replace(from, () => ` is ${renderValue(raw[e])} in ${e}`);
   }
   // `differs: dev=…, staging=…`, `differs as approved by <id>: dev=…, …`
-  return message.replace(renderValues(values), () => renderValues(raw));
+  if (message.includes(renderValues(values))) return message.replace(renderValues(values), () => renderValues(raw));
+  // `is "{env}-x" in dev, staging, prod` (equal as compared) → `is dev="dev-x", staging="staging-x", prod="prod-x"`
+  const same = ` is ${renderValue(values[envs[0]])} in ${envs.join(", ")}`;
+  return message.replace(same, () => ` is ${renderValues(raw)}`);
 }
 
 function head(b: Base): string {

@@ -65,6 +65,20 @@ describe("raw values in findings", () => {
     expect(f.message).not.toContain("{env}");
   });
 
+  it("an invariant that holds shows each environment's value, not the shared placeholder", () => {
+    const inv = { id: "parity-fn-description", type: FN, path: "description" };
+    const fs = compareSnapshots(
+      envs((e) => ({ ...base, description: `${e}-validator` })),
+      rules({ invariants: [inv] }),
+      NOW,
+    );
+    const f = fs.find((x) => x.ruleId === "parity-fn-description")!;
+    expect(f.status).toBe("pass");
+    expect(f.values).toEqual({ dev: "{env}-validator", staging: "{env}-validator", prod: "{env}-validator" });
+    expect(f.rawValues).toEqual({ dev: "dev-validator", staging: "staging-validator", prod: "prod-validator" });
+    expect(f.message).toContain('is dev="dev-validator", staging="staging-validator", prod="prod-validator"');
+  });
+
   it("a region placeholder is shown as the region", () => {
     const fs = compareSnapshots(
       envs((e) => ({ ...base, description: e === "prod" ? `in ${REGION[e]}` : `runs in ${REGION[e]}` })),
