@@ -56,21 +56,32 @@ const dataPlatform = (stacks: string[]) =>
     stacks,
     handler: "index.mutated",
     tag: ["Mutated", "yes"],
+    // env vars of the validator, whose map also holds a secret (VALIDATOR_API_TOKEN): one added, one removed, and
+    // one changed through the stack file (below)
+    envVar: ["MUTATED_FLAG", "1"],
+    removeEnvVars: ["MAX_RECORD_BYTES"],
     addQueue: "mutated-queue",
     copy: ["infra", "package.json"],
     sourceEdits: {
       // a parent: the tasks DLQ leaves its Messaging component for the stack
       "infra/components/messaging.ts": (t) =>
         t.replace(
-          "      tags: args.tags,\n    }, { parent: this });\n\n    this.tasksQueueName",
-          "      tags: args.tags,\n    }, { parent: __COND__ ? undefined : this });\n\n    this.tasksQueueName",
+          /(naming\.resource\("tasks-dlq"\),[\s\S]*?tags: args\.tags,\s*\},\s*)\{ parent: this \}/,
+          "$1{ parent: __COND__ ? undefined : this }",
         ),
     },
-    // a removal: the second alert subscription goes with its address
+    // a removal: the second alert subscription goes with its address (dev has none); a changed env var
     stackFiles: Object.fromEntries(
-      stacks
-        .filter((s) => s !== "dev")
-        .map((s) => [s, (t: string) => t.replace("    - data-oncall@example.com\n", "")]),
+      stacks.map((s) => [
+        s,
+        (t: string) => {
+          const v3 = t.replace(
+            "SCHEMA_REGISTRY_URL: https://schemas.example.com/v2",
+            "SCHEMA_REGISTRY_URL: https://schemas.example.com/v3",
+          );
+          return s === "dev" ? v3 : v3.replace("    - data-oncall@example.com\n", "");
+        },
+      ]),
     ),
   });
 
@@ -81,6 +92,22 @@ const payments = (stacks: string[]) =>
     tag: ["Mutated", "yes"],
     envVar: ["MUTATED_FLAG", "1"],
     addQueue: "mutated-queue",
+    // a parent: the VPC-access policy leaves its FunctionRole for the stack (the program copied; the rest stays put)
+    copy: ["index.ts"],
+    sourceEdits: {
+      "index.ts": (t) =>
+        t
+          .replace("  { parent: role },", "  { parent: __COND__ ? undefined : role },")
+          .replace('from "./config"', `from ${JSON.stringify(path.join(PAYMENTS, "config"))}`)
+          .replace('path.join(__dirname, "functions"', `path.join(${JSON.stringify(PAYMENTS)}, "functions"`)
+          .replace('path.resolve(__dirname, "../..")', JSON.stringify(ROOT)),
+    },
+    // a removal: the database CPU alarm exists where the stack sets a threshold (staging, prod)
+    stackFiles: Object.fromEntries(
+      stacks
+        .filter((s) => s !== "dev")
+        .map((s) => [s, (t: string) => t.replace(/^ {2}payments:dbCpuAlarmThresholdPercent: \d+\n/m, "")]),
+    ),
   });
 
 describe.each([
@@ -127,6 +154,17 @@ describe("the reference stacks, one environment (staging) mutated: the pack alon
       ),
     );
   });
+  test("env vars beside a secret one: added, removed, changed — each by name and value; the secret one never", () => {
+    const fn = "env-parity:processing:ValidatorFunction$aws:lambda/function:Function::ingest-validator-function";
+    expect(lockMessages()).toEqual(
+      expect.arrayContaining([
+        `staging parity-lock-mismatch: ${fn}: environment.variables.MUTATED_FLAG is "1" in staging; the lock has no value there (not agreed by all environments) (parity-lock-mismatch)`,
+        `staging parity-lock-mismatch: ${fn}: environment.variables.MAX_RECORD_BYTES is <absent> in staging; the lock says "262144" (parity-lock-mismatch)`,
+        `staging parity-lock-mismatch: ${fn}: environment.variables.SCHEMA_REGISTRY_URL is "https://schemas.example.com/v3" in staging; the lock says "https://schemas.example.com/v2" (parity-lock-mismatch)`,
+      ]),
+    );
+    expect(lockMessages().filter((m) => /VALIDATOR_API_TOKEN|\benvironment is\b/.test(m))).toEqual([]);
+  });
   test("a resource added", () => {
     expect(lockMessages()).toContainEqual(
       expect.stringMatching(
@@ -161,6 +199,26 @@ describe("examples/payments, one environment (staging) mutated: the pack alone c
     r = await findings(["check", dir, "--pack-only"]);
   });
   const lockMessages = () => r.findings.filter((f) => /parity-lock-/.test(f.message)).map((f) => f.message);
+  test("a parent (the identity moves) and a resource removed", () => {
+    expect(lockMessages()).toContainEqual(
+      expect.stringMatching(
+        /^parity-lock-inventory: env-parity:iam:FunctionRole\$aws:iam\/rolePolicy:RolePolicy::payments-payment-role-vpc-access is missing in staging; the lock expects it in dev, staging, prod/,
+      ),
+    );
+    expect(lockMessages()).toContainEqual(
+      expect.stringMatching(
+        /pulumi:pulumi:Stack\$aws:iam\/rolePolicy:RolePolicy::payments-payment-role-vpc-access exists in staging; the lock expects it in no environment \(parity-lock-inventory\)/,
+      ),
+    );
+    expect(lockMessages()).toContainEqual(
+      expect.stringMatching(
+        /MetricAlarm::payments-db-cpu-alarm is missing in staging; the lock expects it in staging, prod \(parity-lock-inventory\)/,
+      ),
+    );
+    expect(new Set(r.findings.filter((f) => /parity-lock-/.test(f.message)).flatMap((f) => f.environments))).toEqual(
+      new Set(["staging"]),
+    );
+  });
   test("exit 1; a property, an env var, a tag, a resource added", () => {
     expect(r.code).toBe(1);
     expect(lockMessages()).toContainEqual(
@@ -198,6 +256,17 @@ describe("the same mutations in every environment: parity check fails on a stale
       expect.stringMatching(/TopicSubscription::ingest-alerts-email-1: removed \(was in staging, prod\)/),
     );
     expect(stale).toContainEqual(expect.stringMatching(/Messaging\$aws:sqs\/queue:Queue::ingest-tasks-dlq: removed/));
+    expect(stale).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/ingest-validator-function: environment\.variables\.MUTATED_FLAG: not locked → "1"/),
+        expect.stringMatching(
+          /ingest-validator-function: environment\.variables\.MAX_RECORD_BYTES: "262144" → no longer agreed/,
+        ),
+        expect.stringMatching(
+          /ingest-validator-function: environment\.variables\.SCHEMA_REGISTRY_URL: "https:\/\/schemas\.example\.com\/v2" → "https:\/\/schemas\.example\.com\/v3"/,
+        ),
+      ]),
+    );
     // `parity lock` rewrites it; then the gate has no stale lock
     expect((await cli(["lock", dir])).code).toBe(0);
     const again = await findings(["check", dir, "--no-pack"]);
@@ -214,6 +283,19 @@ describe("the same mutations in every environment: parity check fails on a stale
     );
     expect(stale).toContainEqual(
       expect.stringMatching(/payments-payment-function: handler: "index\.handler" → "index\.mutated"/),
+    );
+    expect(stale).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /FunctionRole\$aws:iam\/rolePolicy:RolePolicy::payments-payment-role-vpc-access: removed/,
+        ),
+        expect.stringMatching(
+          /pulumi:pulumi:Stack\$aws:iam\/rolePolicy:RolePolicy::payments-payment-role-vpc-access: new resource \(in dev, staging, prod\)/,
+        ),
+        expect.stringMatching(/MetricAlarm::payments-db-cpu-alarm: removed \(was in staging, prod\)/),
+        expect.stringMatching(/Function::payments-payment-function: tags\.Mutated: not locked → "yes"/),
+        expect.stringMatching(/Queue::mutated-queue: new resource \(in dev, staging, prod\)/),
+      ]),
     );
   });
 });

@@ -14,8 +14,10 @@ export interface Mutations {
   readonly stacks: readonly string[];
   /** Lambda functions' `handler` becomes this (a property with a locked value). */
   readonly handler?: string;
-  /** An environment variable added to Lambda functions whose environment is not secret. */
+  /** An environment variable added to (or changed in) Lambda functions whose environment is not an Output. */
   readonly envVar?: [string, string];
+  /** Environment variables removed from Lambda functions (where they have them). */
+  readonly removeEnvVars?: readonly string[];
   /** A tag added to Lambda functions. */
   readonly tag?: [string, string];
   /** An SQS queue added at the top of the program (logical name without env). */
@@ -44,9 +46,17 @@ if (m.stacks.includes(stack)) {
       props = { ...props };
       if (m.handler) props.handler = m.handler;
       if (m.tag) props.tags = pulumi.output(props.tags).apply((t: Record<string, string> | undefined) => ({ ...(t ?? {}), [m.tag[0]]: m.tag[1] }));
-      if (m.envVar && !pulumi.Output.isInstance(props.environment)) {
+      if ((m.envVar || m.removeEnvVars) && !pulumi.Output.isInstance(props.environment)) {
         const e = props.environment ?? {};
-        props.environment = { ...e, variables: pulumi.output(e.variables).apply((v: Record<string, string> | undefined) => ({ ...(v ?? {}), [m.envVar[0]]: m.envVar[1] })) };
+        const edit = (v: Record<string, unknown> | undefined) => {
+          const out: Record<string, unknown> = { ...(v ?? {}) };
+          for (const k of m.removeEnvVars ?? []) delete out[k];
+          if (m.envVar) out[m.envVar[0]] = m.envVar[1];
+          return out;
+        };
+        // A plain map stays a plain map: each variable keeps its own secretness (an Output of the whole map would
+        // make every variable secret, as pulumi.output of a map holding a secret does).
+        props.environment = { ...e, variables: pulumi.Output.isInstance(e.variables) ? e.variables.apply(edit) : edit(e.variables) };
       }
     }
     return { props, opts };
