@@ -79,7 +79,18 @@ export function typecheck(
       // no usable record: check
     }
   }
-  const prog = ts.createProgram(roots, { ...options, noEmit: true });
+  // The project's files are fingerprinted by the text the compiler read, not read again afterwards: a file edited during
+  // the check must not be recorded with its new hash next to a verdict about its old text.
+  const host = ts.createCompilerHost({ ...options, noEmit: true });
+  const readFile = host.readFile.bind(host);
+  const readHashes = new Map<string, string>();
+  host.readFile = (file) => {
+    const text = readFile(file);
+    if (text !== undefined && !file.includes(NODE_MODULES))
+      readHashes.set(path.resolve(file), createHash("sha256").update(text).digest("hex"));
+    return text;
+  };
+  const prog = ts.createProgram(roots, { ...options, noEmit: true }, host);
   const diagnostics = [
     ...prog.getOptionsDiagnostics(),
     ...prog.getGlobalDiagnostics(),
@@ -107,7 +118,7 @@ export function typecheck(
       const files = [...prog.getSourceFiles().map((sf) => path.resolve(sf.fileName)), ...installationFiles(projectDir)];
       const rec: CacheRecord = {
         key,
-        files: files.map((f) => [f, fingerprint(f)]),
+        files: files.map((f) => [f, readHashes.get(f) ?? fingerprint(f)]),
         ...(error !== undefined && { error }),
       };
       fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
