@@ -9,15 +9,22 @@
  * peak RSS of the pack process over the round (VmHWM). Printed: each figure's ratio ours/anchor as min/median/max
  * over the rounds, with the targets of issue 13 and the load.
  *
+ * The 10,000-resource stack is the reference prod stack copied under new names. Our pack gets, besides the rules,
+ * the parity lock of those copies (dev, staging and prod of the same shape, as `parity lock` would write it): a stack
+ * in parity with its lock, as the reference stacks are, so the lock check compares every resource and reports only
+ * real differences (with the lock built into the pack, every copy would otherwise be a lock-inventory violation and
+ * the figure would measure serialising ten thousand diagnostics).
+ *
  *   npm run bench -- pack
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { lockFromSnapshots, type ParityLock } from "../consistency-rules/src/lock";
 import type { SnapshotResource } from "../consistency-rules/src/model";
 import { projectPackConfig } from "../cli/util/pack";
 import { startPack, type PackSession } from "../policy-pack/harness";
-import { buildPack, referenceStack } from "../test/policy-pack/fixtures";
+import { buildPack, referenceStack, RULES } from "../test/policy-pack/fixtures";
 
 const ROOT = process.env.ENV_PARITY_ROOT ?? path.resolve(__dirname, "..");
 const OURS = path.join(ROOT, "policy-pack");
@@ -28,8 +35,8 @@ const ROUNDS = Math.max(3, Number(process.env.PACK_ROUNDS ?? 3));
 const ANALYZE_N = Number(process.env.PACK_ANALYZE_N ?? 1000);
 const STACK_N = 10_000;
 
-function stackOf(n: number): SnapshotResource[] {
-  const base = referenceStack("prod").resources;
+function stackOf(n: number, env: "dev" | "staging" | "prod" = "prod"): SnapshotResource[] {
+  const base = referenceStack(env).resources;
   const out: SnapshotResource[] = [base[0]];
   for (let i = 0; out.length < n; i++) {
     for (const r of base.slice(1)) {
@@ -82,14 +89,34 @@ function peakRssMb(pid: number): number {
   }
 }
 
-async function measure(packDir: string, analyzeSet: SnapshotResource[], stack: SnapshotResource[]): Promise<Figures> {
+/** The parity lock of the synthetic stacks (dev, staging, prod of `n` resources each). */
+function lockOf(n: number): ParityLock {
+  const envs = ["dev", "staging", "prod"] as const;
+  return lockFromSnapshots(
+    envs.map((env) => ({ ...referenceStack(env), resources: stackOf(n, env) })),
+    RULES,
+  );
+}
+
+async function measure(
+  packDir: string,
+  analyzeSet: SnapshotResource[],
+  stack: SnapshotResource[],
+  lock: ParityLock,
+): Promise<Figures> {
   const s: PackSession = await startPack({ packDir, readyTimeoutMs: 120_000 });
   try {
     const info = await s.info();
     await s.configureStack({ stack: "prod", project: "data-platform" });
     // as `parity check` configures it: the project's rules inline to every policy that takes them
-    if (packDir === OURS)
-      await s.configure(projectPackConfig(info, { rules: JSON.parse(fs.readFileSync(RULES_FILE, "utf8")) }));
+    if (packDir === OURS) {
+      const config = projectPackConfig(info, { rules: JSON.parse(fs.readFileSync(RULES_FILE, "utf8")) });
+      const parity = config["parity-consistency-rules"];
+      await s.configure({
+        ...config,
+        "parity-consistency-rules": { ...(typeof parity === "object" ? parity : {}), lock },
+      });
+    }
     const byUrn = new Map(stack.map((r) => [r.urn, r]));
     for (const r of analyzeSet.slice(0, 100)) await s.analyze(r, byUrn, { remediate: false }); // warm-up
     let t = performance.now();
@@ -134,12 +161,13 @@ async function main() {
       .join(" ")}; ${os.cpus().length} cpus; ${ROUNDS} rounds, interleaved`,
   );
   const stack = stackOf(STACK_N);
+  const lock = lockOf(STACK_N);
   const analyzeSet = stack.filter((r) => !r.type.startsWith("pulumi:providers:")).slice(0, ANALYZE_N);
   const results = new Map<string, Figures[]>(packs.map(([n]) => [n, []]));
   for (let round = 0; round < ROUNDS; round++) {
     // rotate the order each round so no pack always runs first (cache/thermal effects)
     const order = packs.map((_, i) => packs[(i + round) % packs.length]);
-    for (const [name, dir] of order) results.get(name)!.push(await measure(dir, analyzeSet, stack));
+    for (const [name, dir] of order) results.get(name)!.push(await measure(dir, analyzeSet, stack, lock));
   }
   for (const [name, fs_] of results) {
     console.log(

@@ -60,7 +60,7 @@ function shareStackResources(src) {
   const block = src.slice(begin, end);
   const hoisted =
     `${STACK_BEGIN}\n            const stackResources__ = require("env-parity-sdk/stack-resources").once(() => {\n` +
-    `${block}return intermediates.map(r => r.resource);\n            });`;
+    `${block}return intermediates.map(r => r.resource);\n            }, resources);`;
   return (
     src.slice(0, head) +
     hoisted +

@@ -24,14 +24,23 @@ function freezeResource(r) {
   return Object.freeze(r);
 }
 
-/** The request's resources as the SDK built them, frozen; `build` runs once per request. */
-exports.once = function once(build) {
+/**
+ * The request's resources as the SDK built them, frozen; `build` runs once per request. Once built, the request's
+ * property Structs (each resource's and its provider's) are dropped from the request messages: everything reads the
+ * deserialised copies from then on, and the Structs (the largest part of a request) need not outlive the build.
+ */
+exports.once = function once(build, requestResources) {
   let list;
   return function stackResources() {
     if (list === undefined) {
       const built = build();
       for (const r of built) freezeResource(r);
       list = Object.freeze(built);
+      for (const m of requestResources ?? []) {
+        m.setProperties(undefined);
+        const provider = m.getProvider();
+        if (provider) provider.setProperties(undefined);
+      }
     }
     return list;
   };
