@@ -3,7 +3,9 @@
  * 3 × 10k in a fresh process ≤ 3 × a fresh process that only parses them). Per size and per round, interleaved:
  *   in-process:    JSON.parse of the 3 files  vs  run(["diff", …]) in this process (warm modules)
  *   fresh process: `node -e` reading + parsing the 3 files  vs  `node bin/parity.js diff …` (needs `npm run build`)
- * and prints min / median / max of the per-round ratios, plus the median per-phase breakdown (`--timings`).
+ * and prints min / median / max of the per-round ratios, the median per-phase breakdown (`--timings`) and the time per
+ * resource (median, fresh process and in-process); with several sizes, the per-resource time of each size against the
+ * smallest (linear: about 1).
  *   npm run bench -- diff
  *   BENCH_RUNS=n (rounds, default 3, at least 3), BENCH_SIZES=10000,50000 (default), BENCH_FORMAT=json|sarif|… (default json)
  * Asserts nothing; prints the machine load (`os.loadavg()`) beside the figures.
@@ -43,7 +45,13 @@ function fresh(args: string[]): number {
   return took;
 }
 
-async function measure(size: number, dir: string): Promise<void> {
+interface PerResource {
+  readonly size: number;
+  readonly freshUs: number;
+  readonly inUs: number;
+}
+
+async function measure(size: number, dir: string): Promise<PerResource> {
   const files = ["dev", "staging", "prod"].map((env) => {
     const f = path.join(dir, `${env}-${size}.json`);
     // stackResources() has 10-11 fixed resources plus one per extra queue
@@ -57,6 +65,8 @@ async function measure(size: number, dir: string): Promise<void> {
   const freshRatio: number[] = [];
   const rows: string[] = [];
   const phases: Record<string, number[]> = {};
+  const freshDiffs: number[] = [];
+  const inDiffs: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     let t = process.hrtime.bigint();
     for (const f of files) JSON.parse(fs.readFileSync(f, "utf8"));
@@ -78,6 +88,8 @@ async function measure(size: number, dir: string): Promise<void> {
     const freshDiff = fresh([BIN, ...diffArgs]);
     inRatio.push(diffMs / parseMs);
     freshRatio.push(freshDiff / freshParse);
+    inDiffs.push(diffMs);
+    freshDiffs.push(freshDiff);
     rows.push(
       `  round ${i + 1}: in-process parse ${parseMs.toFixed(0)} ms, diff ${diffMs.toFixed(0)} ms; fresh process parse ${freshParse.toFixed(0)} ms, diff ${freshDiff.toFixed(0)} ms`,
     );
@@ -95,6 +107,12 @@ async function measure(size: number, dir: string): Promise<void> {
   console.log(
     `  in-process phases (median ms): ${PHASES.map((p) => `${p} ${(phases[p] ? median(phases[p]) : 0).toFixed(0)}`).join(", ")}`,
   );
+  // Per resource of all three stacks (3 × size), median of the rounds.
+  const per = { size, freshUs: (median(freshDiffs) * 1000) / (3 * size), inUs: (median(inDiffs) * 1000) / (3 * size) };
+  console.log(
+    `  time per resource (median): fresh process ${per.freshUs.toFixed(1)} µs, in-process ${per.inUs.toFixed(1)} µs`,
+  );
+  return per;
 }
 
 async function main(): Promise<void> {
@@ -102,7 +120,21 @@ async function main(): Promise<void> {
     throw new Error("run `npm run build` first: the fresh-process figures run bin/parity.js");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-bench-"));
   try {
-    for (const size of SIZES) await measure(size, dir);
+    const per: PerResource[] = [];
+    for (const size of SIZES) per.push(await measure(size, dir));
+    if (per.length > 1) {
+      // Linear: the time per resource does not grow with the stack (1.00 = the smallest size's).
+      const [base] = per;
+      console.log(
+        `\nlinearity (time per resource against 3 × ${base.size}): ${per
+          .slice(1)
+          .map(
+            (p) =>
+              `3 × ${p.size}: fresh process ${(p.freshUs / base.freshUs).toFixed(2)}×, in-process ${(p.inUs / base.inUs).toFixed(2)}×`,
+          )
+          .join("; ")}`,
+      );
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -19,12 +19,6 @@ export const DEPLOYMENT_VERSION = 3;
 /** Go writes a nil string/slice/map as absent or `null`, an empty string as absent or `""`: all mean "none". */
 const none = (v: unknown): boolean => v === undefined || v === null || v === "";
 
-function optStr(d: StrictDoc, v: unknown, ptr: string): string | undefined {
-  return none(v) ? undefined : d.string(v, ptr);
-}
-function optBool(d: StrictDoc, v: unknown, ptr: string): boolean | undefined {
-  return v === undefined || v === null ? undefined : d.boolean(v, ptr);
-}
 /** A URN list where Go may write `null` for the list or (in old files) for an item. */
 function urnList(d: StrictDoc, v: unknown, ptr: string): string[] {
   if (v === undefined || v === null) return [];
@@ -55,29 +49,38 @@ export type ReadResource = SnapshotResource & {
  * dropped as secrets (in outputs and in the inputs they come from), so they can never be printed.
  */
 export function readResourceState(d: StrictDoc, v: unknown, ptr: string): ReadResource {
-  const r = d.object(v, ptr);
-  const urn = d.string(r.urn, key(ptr, "urn"));
+  // The common case (every field of the expected type) is checked inline; a field of the wrong type goes through the
+  // StrictDoc reader, which throws the one-line error naming it. Pointers are built only for those errors.
+  const r = isObject(v) ? v : d.object(v, ptr);
+  const urn = typeof r.urn === "string" && r.urn !== "" ? r.urn : d.string(r.urn, key(ptr, "urn"));
   const parsed = parseUrn(urn);
   if (!parsed)
     d.fail(key(ptr, "urn"), `is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>), got ${quote(urn)}`);
-  const type = d.string(r.type, key(ptr, "type"));
+  const type = typeof r.type === "string" && r.type !== "" ? r.type : d.string(r.type, key(ptr, "type"));
   if (type !== parsed.type) d.fail(key(ptr, "type"), `is ${quote(type)} but the URN names type ${quote(parsed.type)}`);
-  const custom = d.boolean(r.custom, key(ptr, "custom")); // Go always writes it (no omitempty)
+  const custom = typeof r.custom === "boolean" ? r.custom : d.boolean(r.custom, key(ptr, "custom")); // Go always writes it (no omitempty)
   if (!none(r.id) && typeof r.id !== "string") d.fail(key(ptr, "id"), `must be a string, got ${typeof r.id}`);
-  const tooDeep = (what: string) => (): never =>
-    d.fail(key(ptr, what), `nests more than ${MAX_VALUE_DEPTH} levels deep (not a value a Pulumi program writes)`);
-  const inputs = (d.optObject(r.inputs, key(ptr, "inputs")) ?? {}) as Record<string, unknown>;
-  const outputs = d.optObject(r.outputs, key(ptr, "outputs"));
-  const parent = optStr(d, r.parent, key(ptr, "parent"));
-  const provider = optStr(d, r.provider, key(ptr, "provider"));
-  const dependencies = urnList(d, r.dependencies, key(ptr, "dependencies"));
-  const propDeps = d.optObject(r.propertyDependencies, key(ptr, "propertyDependencies"));
+  const inputs = (optObj(d, r.inputs, ptr, "inputs") ?? {}) as Record<string, unknown>;
+  const outputs = optObj(d, r.outputs, ptr, "outputs");
+  const parent = none(r.parent)
+    ? undefined
+    : typeof r.parent === "string"
+      ? r.parent
+      : d.string(r.parent, key(ptr, "parent"));
+  const provider = none(r.provider)
+    ? undefined
+    : typeof r.provider === "string"
+      ? r.provider
+      : d.string(r.provider, key(ptr, "provider"));
+  const dependencies = urnListAt(d, r.dependencies, ptr, "dependencies");
+  const propDeps = optObj(d, r.propertyDependencies, ptr, "propertyDependencies");
   let deps: string[] = dependencies;
   if (propDeps) {
     let all: Set<string> | undefined;
-    const pdPtr = key(ptr, "propertyDependencies");
-    for (const k of Object.keys(propDeps)) {
-      const list = urnList(d, propDeps[k], key(pdPtr, k)); // a nil slice in Go: `"<prop>": null`
+    for (const k in propDeps) {
+      if (!Object.prototype.hasOwnProperty.call(propDeps, k)) continue;
+      // a nil slice in Go: `"<prop>": null`
+      const list = urnListAt(d, propDeps[k], key(ptr, "propertyDependencies"), k);
       for (const u of list) {
         if (!all) all = new Set(dependencies);
         all.add(u);
@@ -85,30 +88,60 @@ export function readResourceState(d: StrictDoc, v: unknown, ptr: string): ReadRe
     }
     if (all && all.size > dependencies.length) deps = Array.from(all);
   }
-  const protect = optBool(d, r.protect, key(ptr, "protect"));
-  const retainOnDelete = optBool(d, r.retainOnDelete, key(ptr, "retainOnDelete"));
-  const external = optBool(d, r.external, key(ptr, "external"));
-  const ignoreChanges = none(r.ignoreChanges) ? undefined : urnList(d, r.ignoreChanges, key(ptr, "ignoreChanges"));
-  const secretOutputs = urnList(d, r.additionalSecretOutputs, key(ptr, "additionalSecretOutputs"));
-  if (secretOutputs.length > 0) {
-    markSecret(inputs, secretOutputs);
-    markSecret(outputs, secretOutputs);
+  const protect = optBoolAt(d, r.protect, ptr, "protect");
+  const retainOnDelete = optBoolAt(d, r.retainOnDelete, ptr, "retainOnDelete");
+  const external = optBoolAt(d, r.external, ptr, "external");
+  const ignoreChanges = none(r.ignoreChanges) ? undefined : urnListAt(d, r.ignoreChanges, ptr, "ignoreChanges");
+  if (r.additionalSecretOutputs !== undefined && r.additionalSecretOutputs !== null) {
+    const secretOutputs = urnListAt(d, r.additionalSecretOutputs, ptr, "additionalSecretOutputs");
+    if (secretOutputs.length > 0) {
+      markSecret(inputs, secretOutputs);
+      markSecret(outputs, secretOutputs);
+    }
   }
-  return {
+  // The same object, with the same keys in the same order, as the spread form `{ urn, …, ...(parent && { parent }) }`.
+  const res: { -readonly [K in keyof ReadResource]: ReadResource[K] } = {
     urn,
     type,
     name: parsed.name,
     custom,
-    ...(parent !== undefined && { parent }),
-    ...(provider !== undefined && { provider }),
-    dependencies: deps,
-    ...(protect !== undefined && { protect }),
-    ...(retainOnDelete !== undefined && { retainOnDelete }),
-    ...(ignoreChanges !== undefined && ignoreChanges.length > 0 && { ignoreChanges }),
-    ...(external === true && { external: true }),
-    props: stripSecrets(inputs, tooDeep("inputs")) as Record<string, unknown>,
-    ...(outputs !== undefined && { outputs: stripSecrets(outputs, tooDeep("outputs")) as Record<string, unknown> }),
-  };
+  } as ReadResource;
+  if (parent !== undefined) res.parent = parent;
+  if (provider !== undefined) res.provider = provider;
+  res.dependencies = deps;
+  if (protect !== undefined) res.protect = protect;
+  if (retainOnDelete !== undefined) res.retainOnDelete = retainOnDelete;
+  if (ignoreChanges !== undefined && ignoreChanges.length > 0) res.ignoreChanges = ignoreChanges;
+  if (external === true) res.external = true;
+  res.props = stripSecrets(inputs, tooDeep(d, ptr, "inputs")) as Record<string, unknown>;
+  if (outputs !== undefined) res.outputs = stripSecrets(outputs, tooDeep(d, ptr, "outputs")) as Record<string, unknown>;
+  return res;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function optObj(d: StrictDoc, v: unknown, ptr: string, k: string): Record<string, unknown> | undefined {
+  if (v === undefined || v === null) return undefined;
+  return isObject(v) ? v : d.object(v, key(ptr, k));
+}
+function optBoolAt(d: StrictDoc, v: unknown, ptr: string, k: string): boolean | undefined {
+  return v === undefined || v === null ? undefined : typeof v === "boolean" ? v : d.boolean(v, key(ptr, k));
+}
+/** {@link urnList} of `ptr.k`, the pointer built only for an error. */
+function urnListAt(d: StrictDoc, v: unknown, ptr: string, k: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) return urnList(d, v, key(ptr, k));
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (typeof x !== "string" || x === "") return urnList(d, v, key(ptr, k));
+  }
+  return v.slice() as string[];
+}
+/** The error for a value nesting deeper than {@link MAX_VALUE_DEPTH}, built only when it is met. */
+function tooDeep(d: StrictDoc, ptr: string, what: string): () => never {
+  return () =>
+    d.fail(key(ptr, what), `nests more than ${MAX_VALUE_DEPTH} levels deep (not a value a Pulumi program writes)`);
 }
 
 /**
@@ -223,9 +256,9 @@ export function parseDeployment(
   const seen = new Map<string, string>();
   for (let i = 0; i < list.length; i++) {
     const rp = idx(resPtr, i);
-    const raw = d.object(list[i], rp);
-    const pendingDelete = optBool(d, raw.delete, key(rp, "delete"));
-    const pendingReplacement = optBool(d, raw.pendingReplacement, key(rp, "pendingReplacement"));
+    const raw = isObject(list[i]) ? (list[i] as Record<string, unknown>) : d.object(list[i], rp);
+    const pendingDelete = optBoolAt(d, raw.delete, rp, "delete");
+    const pendingReplacement = optBoolAt(d, raw.pendingReplacement, rp, "pendingReplacement");
     const res = readResourceState(d, raw, rp);
     // `delete: true`: a replaced copy awaiting deletion; `pendingReplacement`: already deleted (delete-before-replace),
     // its replacement not yet created. Neither is part of what the stack has now.

@@ -11,11 +11,16 @@ const PREFIX = "urn:pulumi:";
 
 export function parseUrn(urn: string): ParsedUrn | undefined {
   if (!urn.startsWith(PREFIX)) return undefined;
-  const parts = urn.slice(PREFIX.length).split("::");
-  if (parts.length < 4) return undefined;
-  const [stack, project, qualifiedType] = parts;
-  const name = parts.slice(3).join("::");
-  const type = qualifiedType.split("$").pop() ?? "";
+  // `<stack>::<project>::<qualified type>::<name>`; the name may itself hold `::`.
+  const a = urn.indexOf("::", PREFIX.length);
+  const b = a < 0 ? -1 : urn.indexOf("::", a + 2);
+  const c = b < 0 ? -1 : urn.indexOf("::", b + 2);
+  if (c < 0) return undefined;
+  const stack = urn.slice(PREFIX.length, a);
+  const project = urn.slice(a + 2, b);
+  const dollar = urn.lastIndexOf("$", c - 1); // the qualified type's last `$`-segment is the type
+  const type = urn.slice(dollar >= b + 2 ? dollar + 1 : b + 2, c);
+  const name = urn.slice(c + 2);
   if (!stack || !project || !type || !name) return undefined;
   return { stack, project, type, name };
 }

@@ -129,10 +129,21 @@ function specFor(
   at?: { readonly type: string; readonly segs: readonly string[] },
 ): ValueSpec {
   const norm = normaliserFor(row);
-  return mapSpecLiterals(spec, (v) =>
+  // The same spec on the same path of the same type, normalised by the same normaliser, is the same value: an
+  // invariant is checked on every resource of its type, so it is normalised once per environment, not once per resource.
+  let bySpec = specCache.get(norm);
+  if (!bySpec) specCache.set(norm, (bySpec = new Map()));
+  let byPath = bySpec.get(spec);
+  if (!byPath) bySpec.set(spec, (byPath = new Map()));
+  const k = at ? JSON.stringify([at.type, ...at.segs]) : "";
+  if (byPath.has(k)) return byPath.get(k);
+  const out = mapSpecLiterals(spec, (v) =>
     at ? setsAt(at.type, at.segs, normaliseValue(v, norm)) : normaliseValue(v, norm),
   );
+  byPath.set(k, out);
+  return out;
 }
+const specCache = new WeakMap<object, Map<ValueSpec, Map<string, ValueSpec>>>();
 const normalisers = new WeakMap<object, ReturnType<typeof stringNormaliser>>();
 
 function normaliserFor(row: Row): ReturnType<typeof stringNormaliser> {
@@ -329,6 +340,7 @@ function destroyableFindings(subject: Subject, rows: readonly Row[]): Finding[] 
   const out: Finding[] = [];
   for (const row of rows) {
     const o = row.resource?.original;
+    if (o?.protect !== true && o?.retainOnDelete !== true) continue;
     const opts = [o?.protect === true ? "protect" : "", o?.retainOnDelete === true ? "retainOnDelete" : ""].filter(
       Boolean,
     );
@@ -363,9 +375,10 @@ function invariantFindings(subject: Subject, rows: readonly Row[], inv: Invarian
   return concrete.flatMap((segs) => {
     const b: Base = { subject, rows, path: joinPath(segs), segs };
     const values = valuesOf(rows, (r) => getAt(r.props, segs));
-    if (!inv.hasExpect && Object.values(values).every((v) => v === undefined)) return [];
+    const vals = Object.values(values);
+    if (!inv.hasExpect && vals.every((v) => v === undefined)) return [];
     const base = { ruleId: inv.id, severity: inv.severity, values };
-    if (Object.values(values).some(containsUnknown)) {
+    if (vals.some(containsUnknown)) {
       return [
         finding(b, {
           ...base,
@@ -377,7 +390,7 @@ function invariantFindings(subject: Subject, rows: readonly Row[], inv: Invarian
     const verdicts = inv.hasExpect
       ? rows.map((r) => judge(specFor(inv.expect, r, { type: subject.type, segs }), values[r.env]))
       : [];
-    const differs = !Object.values(values).every((v) => deepEqual(v, Object.values(values)[0]));
+    const differs = !vals.every((v) => deepEqual(v, vals[0]));
     const bad = verdicts.includes("bad");
     if (!differs && !bad && verdicts.includes("unknown")) {
       return [
@@ -393,13 +406,13 @@ function invariantFindings(subject: Subject, rows: readonly Row[], inv: Invarian
         finding(b, {
           ...base,
           status: "pass",
-          message: `${head(b)} is ${renderValue(Object.values(values)[0])} in ${rows.map((r) => r.env).join(", ")} (${inv.id})`,
+          message: `${head(b)} is ${renderValue(vals[0])} in ${rows.map((r) => r.env).join(", ")} (${inv.id})`,
         }),
       ];
     }
     const what = differs
       ? `differs: ${renderValues(values)}`
-      : `is ${renderValue(Object.values(values)[0])} in ${rows.map((r) => r.env).join(", ")}`;
+      : `is ${renderValue(vals[0])} in ${rows.map((r) => r.env).join(", ")}`;
     const expected = inv.hasExpect ? `; expected ${describeSpec(inv.expect)}` : "";
     return [finding(b, { ...base, status: "fail", message: `${head(b)} ${what}${expected} (${inv.id})` })];
   });
@@ -508,7 +521,7 @@ function unionKeys(cs: readonly (unknown[] | Record<string, unknown> | undefined
  * by key, arrays by index, JSON-object strings by key; identical values (same reference or same string) are skipped
  * whole. `$ignoreChanges` is compared as a whole list.
  */
-function walkDifferences(
+export function walkDifferences(
   slots: Slot[],
   segs: string[],
   onLeaf: (segs: string[], values: unknown[]) => void,
@@ -534,6 +547,9 @@ function walkDifferences(
   // Identical before normalisation is identical, whatever normalisation did to each environment's copy (e.g. a stack
   // name inside a value that names all stacks, which becomes `{env}` in that stack only) — unless it holds an unknown.
   if (raws && !raws.includes(ABSENT) && raws.every((r) => sameKnown(r, raws[0]))) return;
+  // Equal (and known) after normalisation in every environment: the walk below would find no leaf that differs, so the
+  // subtree is compared once here instead of leaf by leaf (the common case: a resource identical in every environment).
+  if (!slots.includes(ABSENT) && slots.every((v) => sameKnown(v, slots[0]))) return;
   const depth = segs.length;
   const atomic = depth >= MAX_WALK_DEPTH || (depth === 1 && segs[0] === IGNORE_CHANGES_PATH);
   const cs = new Array<unknown[] | Record<string, unknown> | undefined>(n);

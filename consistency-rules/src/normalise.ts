@@ -13,7 +13,7 @@
 import type { EnvironmentContext, NormalisedResource, NormalisedSnapshot, Snapshot, SnapshotResource } from "./model";
 import { escapeRegExp, isPlainObject, stableStringify } from "./paths";
 import type { RuleSet } from "./rules";
-import { ARCHIVE_SIG, ASSET_SIG, isSecret, SECRET_PLACEHOLDER, SIG_KEY, UNKNOWN } from "./sentinels";
+import { ARCHIVE_SIG, ASSET_SIG, isSecret, SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY, UNKNOWN } from "./sentinels";
 
 export const PLACEHOLDERS = {
   env: "{env}",
@@ -228,30 +228,40 @@ export function stringNormaliser(ctx: Partial<EnvironmentContext>, opts: Normali
   return Object.assign(fn, { crossEnvironmentHits: () => hits });
 }
 
-function isAssetOrArchive(v: Record<string, unknown>): boolean {
-  return v[SIG_KEY] === ASSET_SIG || v[SIG_KEY] === ARCHIVE_SIG;
-}
-
 /** Normalises any JSON value with `norm`; never throws (cycles and depth are cut). */
 export function normaliseValue(v: unknown, norm: ValueNormaliser, depth = 0): unknown {
   if (typeof v === "string") return norm(v);
   if (v === null || typeof v !== "object") return typeof v === "bigint" ? String(v) : v;
   if (depth > MAX_DEPTH) return "[too deep]";
-  if (isSecret(v)) return SECRET_PLACEHOLDER;
+  // One lookup of the signature key decides secret, asset/archive or plain value.
+  const sig = (v as Record<string, unknown>)[SIG_KEY];
+  if (sig === SECRET_SIG) return SECRET_PLACEHOLDER;
   if (Array.isArray(v)) {
     const arr = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) arr[i] = normaliseValue(v[i], norm, depth + 1);
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      arr[i] = typeof x === "string" ? norm(x) : normaliseValue(x, norm, depth + 1);
+    }
     return arr;
   }
-  const asset = isAssetOrArchive(v as Record<string, unknown>);
+  const asset = sig === ASSET_SIG || sig === ARCHIVE_SIG;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) {
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
     const x = (v as Record<string, unknown>)[k];
     if (VOLATILE_KEYS.has(k) || (asset && k === "hash")) continue;
-    const nk = norm(k);
-    const key = nk !== k && Object.prototype.hasOwnProperty.call(v, nk) ? k : nk;
-    if (Object.prototype.hasOwnProperty.call(out, key)) out[k] = normaliseValue(x, norm, depth + 1);
-    else out[key] = normaliseValue(x, norm, depth + 1);
+    const nk = norm(k); // the key before its value, as always (the normaliser counts what it sees in order)
+    const y = typeof x === "string" ? norm(x) : normaliseValue(x, norm, depth + 1);
+    // A key the normaliser leaves alone cannot collide: `out` holds only other keys of `v` and renamed keys that are
+    // not keys of `v`. Only renamed keys need the checks.
+    if (nk === k) {
+      out[k] = y;
+      continue;
+    }
+    const key = Object.prototype.hasOwnProperty.call(v, nk) ? k : nk;
+    if (Object.prototype.hasOwnProperty.call(out, key)) out[k] = y;
+    else out[key] = y;
   }
   return out;
 }
@@ -524,23 +534,39 @@ function optionsOf(
   ctx: Partial<EnvironmentContext>,
   aliases: readonly string[],
   norm: ValueNormaliser,
-  refs: Map<string, string | undefined>,
+  refs: OptionRefs,
 ): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
+  let n = 0;
   // Parents and providers repeat across a stack's resources: each reference is resolved once.
   const ref = (v: unknown, provider: boolean): string | undefined => {
     if (typeof v !== "string" || !v) return undefined;
-    const k = `${provider ? "p" : "r"}${v}`;
-    if (refs.has(k)) return refs.get(k);
+    const cache = provider ? refs.providers : refs.parents;
+    const hit = cache.get(v);
+    if (hit !== undefined || cache.has(v)) return hit;
     // Default providers are implied, not chosen (and previews do not list them): only an explicit provider is compared.
     const got = provider && isDefaultProviderRef(v) ? undefined : referenceOf(v, ctx, aliases, provider);
-    refs.set(k, got);
+    cache.set(v, got);
     return got;
   };
   const parent = ref(r.parent, false);
-  if (parent && !parent.startsWith(`${STACK_TYPE}::`)) out[OPTION_PATHS.parent] = parent;
+  if (parent && !parent.startsWith(`${STACK_TYPE}::`)) {
+    out[OPTION_PATHS.parent] = parent;
+    n++;
+  }
   const provider = ref(r.provider, true);
-  if (provider) out[OPTION_PATHS.provider] = provider;
+  if (provider) {
+    out[OPTION_PATHS.provider] = provider;
+    n++;
+  }
+  // The rarer options: none of them is set on most resources.
+  if (
+    r.replaceOnChanges === undefined &&
+    r.deleteBeforeReplace === undefined &&
+    r.aliases === undefined &&
+    r.customTimeouts === undefined
+  )
+    return n > 0 ? out : undefined;
   const list = (v: unknown) =>
     Array.isArray(v) ? [...new Set(v.filter((x): x is string => typeof x === "string"))].sort() : undefined;
   const roc = list(r.replaceOnChanges);
@@ -581,6 +607,12 @@ export function normaliserOf(snap: NormalisedSnapshot): ValueNormaliser | undefi
   return isPlainObject(snap) ? normaliserOfSnapshot.get(snap) : undefined;
 }
 
+/** Parent and provider references already resolved in this stack (each is resolved once). */
+interface OptionRefs {
+  readonly parents: Map<string, string | undefined>;
+  readonly providers: Map<string, string | undefined>;
+}
+
 interface Pending {
   readonly r: SnapshotResource;
   readonly type: string;
@@ -598,6 +630,9 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
   const norm = stringNormaliser(ctx, { others, aliases, names });
   // Identity first, for all resources: collisions are then numbered in an order that does not depend on the file.
   const pending: Pending[] = [];
+  // How many resources share each pairing key: a key met twice is a collision, numbered below.
+  const count = new Map<string, number>();
+  let collisions = false;
   for (const raw of list) {
     if (!isPlainObject(raw)) continue;
     const r = raw as unknown as SnapshotResource;
@@ -609,35 +644,36 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
     const qualified = u && u.type === type ? u.qualifiedType : type;
     const key = `${qualified}::${logicalId}`;
     pending.push({ r, type, logicalId, key });
+    const seen = count.get(key);
+    if (seen === undefined) count.set(key, 1);
+    else {
+      count.set(key, seen + 1);
+      collisions = true;
+    }
   }
   const order = (p: Pending) =>
     `${p.key}\u0000${norm(str(p.r.name))}\u0000${norm(str(p.r.urn))}\u0000${norm(str(p.r.parent))}`;
   // Numbered in an order that does not depend on the file: by pairing key (parent chain), then normalised name/URN.
-  const numbering = (keyOf: (p: Pending) => string): Map<Pending, number> => {
-    const count = new Map<string, number>();
-    for (const p of pending) count.set(keyOf(p), (count.get(keyOf(p)) ?? 0) + 1);
-    const collided = pending.filter((p) => count.get(keyOf(p))! > 1).map((p) => ({ p, k: keyOf(p), o: order(p) }));
+  const pairNo = new Map<Pending, number>();
+  if (collisions) {
+    const collided = pending.filter((p) => count.get(p.key)! > 1).map((p) => ({ p, k: p.key, o: order(p) }));
     collided.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.o < b.o ? -1 : a.o > b.o ? 1 : 0));
-    const out = new Map<Pending, number>();
     let prev: string | undefined;
     let n = 0;
     for (const c of collided) {
       n = c.k === prev ? n + 1 : 1;
       prev = c.k;
-      if (n > 1) out.set(c.p, n);
+      if (n > 1) pairNo.set(c.p, n);
     }
-    return out;
-  };
-  const pairNo = numbering((p) => p.key);
-  const pairKey = (p: Pending) => (pairNo.has(p) ? `${p.key}#${pairNo.get(p)}` : p.key);
-  const idOf = (p: Pending) => (pairNo.has(p) ? `${p.logicalId}#${pairNo.get(p)}` : p.logicalId);
+  }
   // Resources are keyed (and paired across environments) by the parent type chain and the logical id.
   const resources = new Map<string, NormalisedResource>();
-  const refs = new Map<string, string | undefined>();
+  const refs: OptionRefs = { parents: new Map(), providers: new Map() };
   for (const p of pending) {
     const { r, type } = p;
-    const logicalId = idOf(p);
-    const mapKey = pairKey(p);
+    const no = pairNo.size > 0 ? pairNo.get(p) : undefined;
+    const logicalId = no === undefined ? p.logicalId : `${p.logicalId}#${no}`;
+    const mapKey = no === undefined ? p.key : `${p.key}#${no}`;
     const rawIn = isPlainObject(r.props) ? r.props : {};
     const folded = foldTags(rawIn);
     const before = norm.crossEnvironmentHits!();
@@ -651,17 +687,19 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
       ? [...new Set(r.ignoreChanges.filter((x): x is string => typeof x === "string"))].sort()
       : undefined;
     const options = optionsOf(r, ctx, aliases, norm, refs);
-    resources.set(mapKey, {
+    // Built field by field in the order (and with the same absent fields) of the literal with conditional spreads.
+    const res: { -readonly [K in keyof NormalisedResource]: NormalisedResource[K] } = {
       logicalId,
       type,
       original: r,
       props,
-      ...(mapKey !== `${type}::${logicalId}` ? { key: mapKey } : {}),
-      ...(rawProps !== rawIn ? { rawProps } : {}),
-      ...(ignoreChanges ? { ignoreChanges } : {}),
-      ...(options ? { options } : {}),
-      ...(crossEnvironment ? { crossEnvironment } : {}),
-    });
+    };
+    if (mapKey !== `${type}::${logicalId}`) res.key = mapKey;
+    if (rawProps !== rawIn) res.rawProps = rawProps;
+    if (ignoreChanges) res.ignoreChanges = ignoreChanges;
+    if (options) res.options = options;
+    if (crossEnvironment) res.crossEnvironment = crossEnvironment;
+    resources.set(mapKey, res);
   }
   const beforeConfig = norm.crossEnvironmentHits!();
   const config = isPlainObject(snapshot?.config)
