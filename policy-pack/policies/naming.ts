@@ -17,6 +17,22 @@ const EXEMPT = /^pulumi:/;
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/** The Pulumi-name convention per environment and service token (built once, not per resource). */
+const conventions = new Map<string, RegExp>();
+function convention(env: string, service: string | undefined): RegExp {
+  const key = `${env}\u0000${service ?? ""}`;
+  let re = conventions.get(key);
+  if (!re) {
+    if (conventions.size > 100) conventions.clear();
+    re = new RegExp(`^${esc(env)}-${service ? esc(service) : "[a-z0-9]+"}-[a-z0-9][a-z0-9-]*$`);
+    conventions.set(key, re);
+  }
+  return re;
+}
+
+/** What may follow the Pulumi name in a physical name: `-<suffix>`, then `.fifo`. */
+const PHYSICAL_SUFFIX = /^(-[a-z0-9]+)?(\.fifo)?$/;
+
 export const namingResourceConvention = resourcePolicy<{ service?: string; exemptTypes: string[] }>({
   name: "naming-resource-convention",
   description:
@@ -39,8 +55,7 @@ export const namingResourceConvention = resourcePolicy<{ service?: string; exemp
     if (EXEMPT.test(r.type) || ctx.config.exemptTypes.includes(r.type)) return;
     const env = requireEnv(ctx, "naming-resource-convention", r, out);
     if (!env) return;
-    const service = ctx.config.service ? esc(ctx.config.service) : "[a-z0-9]+";
-    if (!new RegExp(`^${esc(env)}-${service}-[a-z0-9][a-z0-9-]*$`).test(r.name)) {
+    if (!convention(env, ctx.config.service).test(r.name)) {
       out.fail(
         `${r.name}: Pulumi name does not follow ${env}-${ctx.config.service ?? "<service>"}-<resource> (lowercase, hyphens).`,
         r.urn,
@@ -50,7 +65,10 @@ export const namingResourceConvention = resourcePolicy<{ service?: string; exemp
     if (!prop) return;
     const physical = r.props[prop];
     if (physical === undefined || !known(out, r, prop, physical)) return;
-    const ok = typeof physical === "string" && new RegExp(`^${esc(r.name)}(-[a-z0-9]+)?(\\.fifo)?$`).test(physical);
+    const ok =
+      typeof physical === "string" &&
+      physical.startsWith(r.name) &&
+      PHYSICAL_SUFFIX.test(physical.slice(r.name.length));
     if (!ok) out.fail(`${r.name}: ${prop} ${show(physical)} is not the Pulumi name plus an optional -<suffix>.`, r.urn);
   },
 });
