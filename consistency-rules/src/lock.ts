@@ -308,16 +308,19 @@ export function firstPerEnvironment<T extends { readonly context: { readonly env
   return snapshots.filter((s) => !seen.has(s.context.env) && seen.add(s.context.env));
 }
 
-/** Policy config with the lock given to `parity-consistency-rules` (beside whatever config it already has). */
+/**
+ * Policy config with the lock given to `parity-consistency-rules` (beside whatever config it already has); without a
+ * lock, `lock: false`: a project directory with no lock file is checked without one, even by a pack that has a lock
+ * of a project of the same name built in.
+ */
 export function withLockConfig<C extends Readonly<Record<string, unknown>>>(
   config: C,
-  lock: ParityLock | undefined,
+  lock: ParityLock | false | undefined,
 ): C {
-  if (!lock) return config;
   const policy = "parity-consistency-rules";
   const prev = config[policy];
   const entry = typeof prev === "string" ? { enforcementLevel: prev } : isPlainObject(prev) ? prev : {};
-  return { ...config, [policy]: { ...entry, lock } };
+  return { ...config, [policy]: { ...entry, lock: lock || false } };
 }
 
 /** The lock file's text: sorted keys, two-space indent, one leaf per line, a final newline. */

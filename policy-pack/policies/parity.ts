@@ -43,8 +43,13 @@ export function provideLocks(locks: readonly unknown[]): void {
   PROVIDED = next;
 }
 
-/** The lock for `project`: policy config's if given (and of this project), else the provided one. */
+/**
+ * The lock for `project`: policy config's if given (and of this project), else the provided one; none when policy
+ * config says `lock: false` (a stack checked without a lock: a project directory with no lock file, as `parity check`
+ * sends it, or policy tests on synthetic stacks).
+ */
 export function lockFor(project: string, inline: unknown): ParityLock | undefined {
+  if (inline === false) return undefined;
   if (inline !== undefined && inline !== null) {
     const lock = lockFromObject(inline, "policy config (lock)");
     if (lock.project === project) return lock;
@@ -54,7 +59,7 @@ export function lockFor(project: string, inline: unknown): ParityLock | undefine
 }
 
 interface ParityConfig {
-  /** The project's parity lock (the `<project>.parity-lock.json` object). */
+  /** The project's parity lock (the `<project>.parity-lock.json` object), or `false` for none (not even a built-in one). */
   readonly lock?: unknown;
 }
 
@@ -68,8 +73,9 @@ export const parityConsistencyRules = stackPolicy<ParityConfig>({
     "Make the property equal to the rule's expected value or the locked value, or add/renew an approval (id, reason, owner, expires) in the project's rules file; if every environment changed on purpose, run `parity lock` and commit the lock.",
   config: {
     lock: {
-      type: "object",
-      description: "The project's parity lock (the <project>.parity-lock.json object written by `parity lock`).",
+      type: ["object", "boolean"],
+      description:
+        "The project's parity lock (the <project>.parity-lock.json object written by `parity lock`); false: no lock, not even one built into the pack.",
     },
   },
   check(resources, ctx, out) {

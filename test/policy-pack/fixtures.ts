@@ -9,6 +9,8 @@ import { loadRules, type RuleSet } from "../../consistency-rules/src/rules";
 import { UNKNOWN } from "../../consistency-rules/src/sentinels";
 import { splitPath } from "../../consistency-rules/src/paths";
 import { logicalIdOf } from "../../consistency-rules/src/normalise";
+import { withLockConfig } from "../../consistency-rules/src/lock";
+import type { PackSession } from "../../policy-pack/harness";
 
 export const ROOT = process.env.ENV_PARITY_ROOT ?? path.resolve(__dirname, "..", "..");
 export const PACK_DIR = path.join(ROOT, "policy-pack");
@@ -16,6 +18,17 @@ export const RULES = loadRules(path.join(ROOT, "consistency-rules", "data-platfo
 export const ENVS = ["dev", "staging", "prod"] as const;
 export type Env = (typeof ENVS)[number];
 export { UNKNOWN };
+
+/**
+ * The pack session with every Configure given `lock: false` for `parity-consistency-rules` (and configured so once):
+ * the repository's pack has the real stacks' parity locks built in, which synthetic fixture stacks do not match.
+ */
+export async function unlocked(session: PackSession): Promise<PackSession> {
+  const configure = session.configure.bind(session);
+  session.configure = (config) => configure(withLockConfig(config, false));
+  await session.configure({});
+  return session;
+}
 
 /** Builds the pack bundle (atomic rename, safe across parallel test files). */
 export function buildPack(): void {

@@ -8,12 +8,12 @@ import type { Finding } from "../../consistency-rules/src/model";
 import { startPack, type PackSession } from "../../policy-pack/harness";
 import { applyCase, baseStack, CASES, type Mutation } from "./cases";
 import { UNKNOWN } from "../../consistency-rules/src/sentinels";
-import { buildPack, ENVS, PACK_DIR, paymentsStack, referenceStack } from "./fixtures";
+import { buildPack, ENVS, PACK_DIR, paymentsStack, referenceStack, unlocked } from "./fixtures";
 
 let pack: PackSession;
 beforeAll(async () => {
   buildPack();
-  pack = await startPack({ packDir: PACK_DIR });
+  pack = await unlocked(await startPack({ packDir: PACK_DIR }));
 });
 afterAll(async () => {
   const pid = pack?.pid;
