@@ -6,7 +6,8 @@
  *       npm i --prefix bench/.scratch @pulumi/awsguard@0.3.1
  * Interleaved (each round starts every pack in turn), PACK_ROUNDS rounds (default 3, at least 3). Per pack and round:
  * ready (spawn → port), Analyze sequential and 64 in flight (resources/s), AnalyzeStack of 10,000 resources (ms),
- * peak RSS of the pack process over the round (VmHWM). Printed: each figure's ratio ours/anchor as min/median/max
+ * peak RSS of the pack process during the AnalyzeStack (VmHWM reset just before it through /proc/<pid>/clear_refs; the
+ * round's peak where that is not allowed) and over the whole round. Printed: each figure's ratio ours/anchor as min/median/max
  * over the rounds, with the targets of issue 13 and the load.
  *
  * The 10,000-resource stack is the reference prod stack copied under new names. Our pack gets, besides the rules,
@@ -76,8 +77,21 @@ interface Figures {
   seqPerS: number;
   par64PerS: number;
   stackMs: number;
+  /** Peak RSS during the AnalyzeStack (the round's, if the peak could not be reset). */
   rssMb: number;
+  /** Peak RSS over the round (start, configure, Analyze, AnalyzeStack). */
+  roundRssMb: number;
   policies: number;
+}
+
+let peakReset = true;
+/** Resets the process's peak RSS (VmHWM) to its current RSS (Linux: `5` to /proc/<pid>/clear_refs). */
+function resetPeakRss(pid: number): void {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, "5");
+  } catch {
+    peakReset = false;
+  }
 }
 
 function peakRssMb(pid: number): number {
@@ -126,10 +140,21 @@ async function measure(
     for (let i = 0; i < analyzeSet.length; i += 64)
       await Promise.all(analyzeSet.slice(i, i + 64).map((r) => s.analyze(r, byUrn, { remediate: false })));
     const par64PerS = (analyzeSet.length / (performance.now() - t)) * 1000;
+    const roundBefore = peakRssMb(s.pid);
+    resetPeakRss(s.pid);
     t = performance.now();
     await s.analyzeStack(stack);
     const stackMs = performance.now() - t;
-    return { readyMs: s.readyMs, seqPerS, par64PerS, stackMs, rssMb: peakRssMb(s.pid), policies: info.policies.length };
+    const rssMb = peakRssMb(s.pid);
+    return {
+      readyMs: s.readyMs,
+      seqPerS,
+      par64PerS,
+      stackMs,
+      rssMb,
+      roundRssMb: Math.max(roundBefore, rssMb),
+      policies: info.policies.length,
+    };
   } finally {
     await s.close();
   }
@@ -172,7 +197,7 @@ async function main() {
   for (const [name, fs_] of results) {
     console.log(
       `${name.padEnd(8)} (${fs_[0].policies} policies) median: ready ${median(fs_.map((f) => f.readyMs)).toFixed(0)} ms; Analyze ${median(fs_.map((f) => f.seqPerS)).toFixed(0)}/s seq, ` +
-        `${median(fs_.map((f) => f.par64PerS)).toFixed(0)}/s 64 in flight; AnalyzeStack ${STACK_N} ${median(fs_.map((f) => f.stackMs)).toFixed(0)} ms; peak RSS ${median(fs_.map((f) => f.rssMb)).toFixed(0)} MB`,
+        `${median(fs_.map((f) => f.par64PerS)).toFixed(0)}/s 64 in flight; AnalyzeStack ${STACK_N} ${median(fs_.map((f) => f.stackMs)).toFixed(0)} ms; peak RSS ${median(fs_.map((f) => f.rssMb)).toFixed(0)} MB (round ${median(fs_.map((f) => f.roundRssMb)).toFixed(0)} MB)`,
     );
   }
   const ours = results.get("ours")!;
@@ -194,8 +219,9 @@ async function main() {
       `    AnalyzeStack ${STACK_N}     ${mmm(ratio(anchor, (f) => f.stackMs))}${anchor === "awsguard" ? "   target ≤ 1.5" : ""}`,
     );
     console.log(
-      `    peak RSS                ${mmm(ratio(anchor, (f) => f.rssMb))}${anchor === "awsguard" ? "   target ≤ 1.3" : ""}`,
+      `    peak RSS (AnalyzeStack) ${mmm(ratio(anchor, (f) => f.rssMb))}${anchor === "awsguard" ? "   target ≤ 1.3" : ""}${peakReset ? "" : " (peak not resettable here: the round's)"}`,
     );
+    console.log(`    peak RSS (round)        ${mmm(ratio(anchor, (f) => f.roundRssMb))}`);
   }
   console.log(
     `load after: ${os
