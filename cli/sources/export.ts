@@ -136,7 +136,7 @@ function urnListAt(d: StrictDoc, v: unknown, ptr: string, k: string): string[] {
     const x: unknown = v[i];
     if (typeof x !== "string" || x === "") return urnList(d, v, key(ptr, k));
   }
-  return v.slice() as string[];
+  return v as string[]; // the parsed list itself: nothing downstream changes it
 }
 /** The error for a value nesting deeper than {@link MAX_VALUE_DEPTH}, built only when it is met. */
 function tooDeep(d: StrictDoc, ptr: string, what: string): () => never {

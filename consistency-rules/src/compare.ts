@@ -104,8 +104,7 @@ function subjectLabel(subject: { readonly type: string; readonly logicalId: stri
 
 /** Values per env, redacted; a value secret in one environment is `[secret]` in every environment. */
 function valuesOf(rows: readonly Row[], get: (r: Row) => unknown): Record<string, unknown> {
-  const vs = rows.map(get);
-  return secretEverywhere(Object.fromEntries(rows.map((r, i) => [r.env, redact(vs[i])])));
+  return secretEverywhere(Object.fromEntries(rows.map((r) => [r.env, redact(get(r))])));
 }
 
 function secretEverywhere(values: Record<string, unknown>): Record<string, unknown> {
@@ -261,7 +260,8 @@ function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): 
     for (const r of resources.values()) {
       const ic = Array.isArray(r.ignoreChanges) ? r.ignoreChanges : undefined;
       const opts = isPlainObject(r.options) ? r.options : undefined;
-      const extra = ic || opts ? { ...opts, ...(ic ? { [IGNORE_CHANGES_PATH]: ic } : {}) } : undefined;
+      // Only read (spread into the props below): the options themselves when there is no `ignoreChanges`.
+      const extra = ic ? { ...opts, [IGNORE_CHANGES_PATH]: ic } : opts;
       const props = extra && isPlainObject(r.props) ? { ...r.props, ...extra } : r.props;
       const rawProps =
         r.crossEnvironment === true
