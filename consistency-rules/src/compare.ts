@@ -90,6 +90,12 @@ export function redact(v: unknown, depth = 0): unknown {
 
 /** `aws:sqs/queue:Queue` → `sqs queue`; `aws:s3/bucketVersioning:BucketVersioning` → `s3 bucket versioning`. */
 export function labelOf(type: string): string {
+  let label = labels.get(type);
+  if (label === undefined) labels.set(type, (label = labelOfType(type)));
+  return label;
+}
+const labels = new Map<string, string>();
+function labelOfType(type: string): string {
   if (type === CONFIG_TYPE) return "config";
   if (type.startsWith("pulumi:providers:")) return "provider";
   const [, mod = "", name = type] = type.split(":");
@@ -196,16 +202,21 @@ function finding(
 ): Finding {
   const first = b.rows[0];
   const rawValues = f.values ? rawValuesOf(b, f.values) : undefined;
-  return {
+  // Field by field, in the order (and with the overrides) of `{ kind, …, ...(urn && { urn }), …, ...f, ...raw }`.
+  const out: Record<string, unknown> = {
     kind: "parity",
     environments: f.environments ?? b.rows.map((r) => r.env),
     resource: `${b.subject.type}::${b.subject.logicalId}`,
-    ...(first?.urn ? { urn: first.urn } : {}),
-    path: b.path,
-    file: first?.file,
-    ...f,
-    ...(rawValues ? { rawValues, message: rawMessage(f.message, f.values!, rawValues) } : {}),
   };
+  if (first?.urn) out.urn = first.urn;
+  out.path = b.path;
+  out.file = first?.file;
+  for (const k of Object.keys(f)) out[k] = (f as Record<string, unknown>)[k];
+  if (rawValues) {
+    out.rawValues = rawValues;
+    out.message = rawMessage(f.message, f.values!, rawValues);
+  }
+  return out as unknown as Finding;
 }
 
 /** The message with the values as the source has them where it quotes the compared (normalised) ones. */
@@ -497,6 +508,16 @@ function sameKnown(a: unknown, b: unknown, depth = 0): boolean {
   return true;
 }
 
+/**
+ * `values.every((v) => sameKnown(v, values[0]))` without comparing the first value with itself (a whole walk for
+ * unknowns): from two values on, the others being the same known value as the first implies the first is known.
+ */
+function allSameKnown(values: readonly unknown[]): boolean {
+  if (values.length < 2) return values.every((v) => sameKnown(v, values[0]));
+  for (let i = 1; i < values.length; i++) if (!sameKnown(values[i], values[0])) return false;
+  return true;
+}
+
 /** Keys of all containers, first-seen order; the common case (same keys everywhere) allocates one array. */
 function unionKeys(cs: readonly (unknown[] | Record<string, unknown> | undefined)[]): string[] {
   let keys: string[] | undefined;
@@ -546,10 +567,10 @@ export function walkDifferences(
   }
   // Identical before normalisation is identical, whatever normalisation did to each environment's copy (e.g. a stack
   // name inside a value that names all stacks, which becomes `{env}` in that stack only) — unless it holds an unknown.
-  if (raws && !raws.includes(ABSENT) && raws.every((r) => sameKnown(r, raws[0]))) return;
+  if (raws && !raws.includes(ABSENT) && allSameKnown(raws)) return;
   // Equal (and known) after normalisation in every environment: the walk below would find no leaf that differs, so the
   // subtree is compared once here instead of leaf by leaf (the common case: a resource identical in every environment).
-  if (!slots.includes(ABSENT) && slots.every((v) => sameKnown(v, slots[0]))) return;
+  if (!slots.includes(ABSENT) && allSameKnown(slots)) return;
   const depth = segs.length;
   const atomic = depth >= MAX_WALK_DEPTH || (depth === 1 && segs[0] === IGNORE_CHANGES_PATH);
   const cs = new Array<unknown[] | Record<string, unknown> | undefined>(n);

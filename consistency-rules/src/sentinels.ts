@@ -34,7 +34,13 @@ export function isUnknown(v: unknown): boolean {
 /** True if the value or anything inside it is unknown at preview. */
 export function containsUnknown(v: unknown): boolean {
   if (v === UNKNOWN) return true;
-  if (Array.isArray(v)) return v.some(containsUnknown);
-  if (typeof v === "object" && v !== null) return Object.values(v).some(containsUnknown);
+  if (typeof v !== "object" || v === null) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (containsUnknown(v[i])) return true;
+    return false;
+  }
+  // Own enumerable string keys, as Object.values has them, without building the list.
+  for (const k in v)
+    if (Object.prototype.hasOwnProperty.call(v, k) && containsUnknown((v as Record<string, unknown>)[k])) return true;
   return false;
 }

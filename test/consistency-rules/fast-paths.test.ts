@@ -213,6 +213,20 @@ describe("fast paths give the plain algorithms' results", () => {
     );
   });
 
+  it("containsUnknown equals the search through Object.values", () => {
+    const plain = (v: unknown): boolean =>
+      v === UNKNOWN ||
+      (Array.isArray(v) ? v.some(plain) : typeof v === "object" && v !== null && Object.values(v).some(plain));
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(containsUnknown(v)).toBe(plain(v));
+        // A prototype set through a `__proto__` key is not searched: only own properties are the value's.
+        expect(containsUnknown(normaliseValue(v, norm()))).toBe(plain(normaliseValue(v, norm())));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("the generated values do exercise the shortcuts", () => {
     // Guard against a generator that never makes equal environments (the test above would then prove nothing).
     let equal = 0;
