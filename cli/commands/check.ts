@@ -24,7 +24,7 @@ import { readStackConfigSnapshot } from "../sources/config";
 import { planAll } from "../sources/plan";
 import { RuleCatalog, helpBaseFromEnv } from "../util/catalog";
 import { asProgramFailure, UsageError } from "../util/errors";
-import type { PackInfo, PolicyPackConfig } from "../../policy-pack/harness";
+import type { PackInfo, PackSession, PolicyPackConfig } from "../../policy-pack/harness";
 import { envPackConfigFile, openPack, policyMetadata, projectPackConfig, readPackConfigFile } from "../util/pack";
 import { findRulesFile, readProject, resolverFor } from "../util/project";
 import { loadConfigSchema } from "../util/stack-config";
@@ -84,14 +84,29 @@ export async function planProject(
   ctx: Context,
   projectDir: string,
   stacks: readonly { env: string; stack: string }[],
+  /** Each stack's plan as soon as it is made (the same object returned at the end), while the others are planned. */
+  onPlanned?: (index: number, plan: Snapshot) => void,
 ): Promise<Snapshot[]> {
-  const settled = await planAll(stacks.map(({ stack }) => ({ projectDir, stack })));
+  const withEnv = (plan: Snapshot, i: number): Snapshot => ({
+    ...plan,
+    context: { ...plan.context, env: stacks[i].env },
+  });
+  const early: Snapshot[] = [];
+  const settled = await planAll(
+    stacks.map(({ stack }) => ({ projectDir, stack })),
+    onPlanned && {
+      settled: (i, r) => {
+        if (r.status !== "fulfilled") return;
+        early[i] = withEnv(r.value, i);
+        onPlanned(i, early[i]);
+      },
+    },
+  );
   const shownDir = path.relative(ctx.io.cwd, projectDir) || projectDir;
   const bad: InputError[] = [];
   let internal: unknown;
   const plans = settled.map((r, i) => {
-    if (r.status === "fulfilled")
-      return { ...r.value, context: { ...r.value.context, env: stacks[i].env } } as Snapshot;
+    if (r.status === "fulfilled") return early[i] ?? withEnv(r.value, i);
     const e: unknown = r.reason;
     const program = asProgramFailure(e, shownDir, stacks[i].stack);
     if (program) bad.push(program);
@@ -155,7 +170,8 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
   const lock = fs.existsSync(lockFile) ? timings.sync("lock", () => loadLock(lockFile)) : undefined;
   if (lock) progress(`lock ${rel(lockFile)}: ${Object.keys(lock.resources).length} resources`);
 
-  // The pack's start (~2 s: the runner loads the bundle) does not depend on the plans: it runs while they are made.
+  // The pack starts while the stacks are planned, and analyses each stack as soon as its plan is made (stacks in
+  // order: one session answers for one stack at a time, Configure and ConfigureStack being the pack's state).
   const packDir = opts.pack
     ? opts.policyPack
       ? path.resolve(ctx.io.cwd, opts.policyPack)
@@ -163,24 +179,24 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
     : undefined;
   if (packDir) progress(`starting policy pack ${rel(packDir)}`);
   const packStart = packDir ? timings.async("pack-start", () => openPack(packDir)) : undefined;
-  packStart?.catch(() => undefined); // awaited below; never an unhandled rejection while planning
-  progress(`planning ${stacks.map((s) => s.stack).join(", ")} offline`);
-  let plans: Snapshot[];
-  try {
-    plans = await timings.async("plan", () => planProject(ctx, projectDir, stacks));
-  } catch (e) {
-    await packStart?.then(
-      ({ session }) => session.close(),
-      () => undefined,
+  const planned = stacks.map(() => {
+    let resolve!: (plan: Snapshot | undefined) => void;
+    const promise = new Promise<Snapshot | undefined>((r) => (resolve = r));
+    return { promise, resolve };
+  });
+  const packFindings: Finding[] = [];
+  const packRun =
+    packStart &&
+    runPackOnPlans(
+      packStart,
+      planned.map((p) => p.promise),
     );
-    throw e;
-  }
-  progress(`planned ${plans.map((p) => `${p.context.stack} (${p.resources.length} resources)`).join(", ")}`);
-
-  const findings: Finding[] = [];
-  let catalog = new RuleCatalog({ rules, helpBase: helpBaseFromEnv(ctx.io.env) });
-  if (packStart) {
-    const { session, info } = await packStart;
+  packRun?.catch(() => undefined); // awaited below, after the plans' own errors; never an unhandled rejection
+  async function runPackOnPlans(
+    started: Promise<{ session: PackSession; info: PackInfo }>,
+    plansInOrder: Promise<Snapshot | undefined>[],
+  ): Promise<PackInfo> {
+    const { session, info } = await started;
     try {
       // Each environment's pack config (its file, the project's rules inline, --strict), as a preview would send it.
       const configs = packConfigs(
@@ -191,19 +207,41 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
         rel,
       );
       await timings.async("pack", async () => {
-        // One session answers for one stack at a time (Configure and ConfigureStack are the pack's state): stacks
-        // in turn, each with its environment's config, every resource of a stack at once.
-        for (const plan of plans) {
+        for (const next of plansInOrder) {
+          const plan = await next;
+          if (!plan) return; // planning failed: its errors are reported, not the pack's
           progress(`policy pack on ${plan.context.stack}`);
           await session.configure(withLockConfig(configs.get(plan.context.env) ?? {}, lock));
           const tags = { "env-parity:environment": plan.context.env };
+          // every resource of a stack at once
           const found = await session.analyzeSnapshot(plan, { tags, concurrency: plan.resources.length });
-          findings.push(...found.map((f) => ({ ...f, file: f.file ?? rel(plan.origin) })));
+          packFindings.push(...found.map((f) => ({ ...f, file: f.file ?? rel(plan.origin) })));
         }
       });
     } finally {
       await session.close();
     }
+    return info;
+  }
+  progress(`planning ${stacks.map((s) => s.stack).join(", ")} offline`);
+  let plans: Snapshot[];
+  try {
+    plans = await timings.async("plan", () =>
+      planProject(ctx, projectDir, stacks, (i, plan) => planned[i].resolve(plan)),
+    );
+  } catch (e) {
+    for (const p of planned) p.resolve(undefined);
+    await packRun?.catch(() => undefined);
+    throw e;
+  }
+  plans.forEach((plan, i) => planned[i].resolve(plan));
+  progress(`planned ${plans.map((p) => `${p.context.stack} (${p.resources.length} resources)`).join(", ")}`);
+
+  const findings: Finding[] = [];
+  let catalog = new RuleCatalog({ rules, helpBase: helpBaseFromEnv(ctx.io.env) });
+  if (packRun) {
+    const info = await packRun;
+    findings.push(...packFindings);
     catalog = new RuleCatalog({ rules, policies: policyMetadata(info), helpBase: helpBaseFromEnv(ctx.io.env) });
   }
 

@@ -122,6 +122,8 @@ export interface PlanObserver {
   timings?(requestIndex: number, ms: number, timings: PlanTimings): void;
   /** Invokes a stack called that the planner cannot answer offline (their results were empty). */
   indeterminate?(requestIndex: number, tokens: readonly string[]): void;
+  /** Each request's result as soon as it is known, before the others are (the same value {@link planAll} returns). */
+  settled?(requestIndex: number, result: PromiseSettledResult<Snapshot>): void;
 }
 
 /**
@@ -134,6 +136,10 @@ export async function planAll(
   observe?: PlanObserver,
 ): Promise<PromiseSettledResult<Snapshot>[]> {
   const settled: PromiseSettledResult<Snapshot>[] = new Array(requests.length);
+  const settle = (index: number, result: PromiseSettledResult<Snapshot>) => {
+    settled[index] = result;
+    observe?.settled?.(index, result);
+  };
   const groups = new Map<string, { index: number; prepared: PreparedInput }[]>();
   requests.forEach((req, index) => {
     try {
@@ -150,31 +156,36 @@ export async function planAll(
       group.push({ index, prepared });
       groups.set(key, group);
     } catch (reason) {
-      settled[index] = { status: "rejected", reason };
+      settle(index, { status: "rejected", reason });
     }
   });
   await Promise.all(
     [...groups.values()].map(async (group) => {
+      const got = (i: number, r: PlanWorkerResult) => {
+        const g = group[i];
+        if (settled[g.index]) return;
+        if (r.ok && r.timings) observe?.timings?.(g.index, r.ms, r.timings);
+        if (r.ok && r.indeterminate) observe?.indeterminate?.(g.index, r.indeterminate);
+        let result: PromiseSettledResult<Snapshot>;
+        try {
+          result = { status: "fulfilled", value: toSnapshot(g.prepared, r) };
+        } catch (reason) {
+          result = { status: "rejected", reason };
+        }
+        settle(g.index, result);
+      };
       let results: PlanWorkerResult[];
       try {
         results = await runBatch(
           group.map((g) => g.prepared.input),
           requests[group[0].index].limits,
+          got,
         );
       } catch (reason) {
-        for (const g of group) settled[g.index] = { status: "rejected", reason };
+        for (const g of group) if (!settled[g.index]) settle(g.index, { status: "rejected", reason });
         return;
       }
-      group.forEach((g, i) => {
-        const r = results[i];
-        if (r.ok && r.timings) observe?.timings?.(g.index, r.ms, r.timings);
-        if (r.ok && r.indeterminate) observe?.indeterminate?.(g.index, r.indeterminate);
-        try {
-          settled[g.index] = { status: "fulfilled", value: toSnapshot(g.prepared, r) };
-        } catch (reason) {
-          settled[g.index] = { status: "rejected", reason };
-        }
-      });
+      results.forEach((r, i) => got(i, r));
     }),
   );
   return settled;

@@ -194,7 +194,70 @@ function protocol(packDir: string) {
     },
     struct: req("google-protobuf/google/protobuf/struct_pb") as typeof structPbTypes,
     empty: req("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => unknown },
+    jspb: req("google-protobuf") as {
+      BinaryWriter: new () => {
+        beginSubMessage(field: number): void;
+        endSubMessage(): void;
+        writeString(field: number, v: string): void;
+        writeEnum(field: number, v: number): void;
+        writeSerializedMessage(bytes: Uint8Array, start: number, end: number): void;
+        getResultBuffer(): Uint8Array;
+      };
+    },
   };
+}
+
+/** One policy's entry of a ConfigureAnalyzerRequest. */
+export interface ConfigureEntry {
+  readonly name: string;
+  readonly level: EnforcementLevel;
+  readonly properties: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The ConfigureAnalyzerRequest's bytes exactly as its generated serializer writes them (map entries in key order, the
+ * default level omitted, each value a `google.protobuf.Value` from `Value.fromJavaScript`), but each distinct property
+ * value encoded once: `parity check` gives the project's rules to some 40 policies, and converting and encoding them 40
+ * times per stack cost more than the pack's whole analysis.
+ */
+function encodeConfigure(p: ReturnType<typeof protocol>, entries: readonly ConfigureEntry[]): Uint8Array {
+  const encoded = new Map<unknown, Uint8Array>();
+  const valueBytes = (v: unknown): Uint8Array => {
+    const known = v !== null && typeof v === "object" ? encoded.get(v) : undefined;
+    if (known) return known;
+    const bytes = p.struct.Value.fromJavaScript(v as structPbTypes.JavaScriptValue).serializeBinary();
+    if (v !== null && typeof v === "object") encoded.set(v, bytes);
+    return bytes;
+  };
+  const w = new p.jspb.BinaryWriter();
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  for (const name of [...byName.keys()].sort()) {
+    const e = byName.get(name)!;
+    w.beginSubMessage(1); // map<string, PolicyConfig> policyConfig = 1: entry { key = 1, value = 2 }
+    w.writeString(1, name);
+    w.beginSubMessage(2);
+    const level = LEVELS.indexOf(e.level);
+    if (level !== 0) w.writeEnum(1, level); // PolicyConfig.enforcementLevel = 1
+    w.beginSubMessage(2); // PolicyConfig.properties = 2: Struct { map<string, Value> fields = 1 }
+    for (const key of Object.keys(e.properties).sort()) {
+      w.beginSubMessage(1);
+      w.writeString(1, key);
+      const bytes = valueBytes(e.properties[key]);
+      w.beginSubMessage(2);
+      w.writeSerializedMessage(bytes, 0, bytes.length);
+      w.endSubMessage();
+      w.endSubMessage();
+    }
+    w.endSubMessage();
+    w.endSubMessage();
+    w.endSubMessage();
+  }
+  return w.getResultBuffer();
+}
+
+/** {@link encodeConfigure} for the pack at `packDir` (its protocol modules): the bytes Configure sends. */
+export function configureRequestBytes(packDir: string, entries: readonly ConfigureEntry[]): Uint8Array {
+  return encodeConfigure(protocol(path.resolve(packDir)), entries);
 }
 
 const live = new Set<ChildProcess>();
@@ -552,10 +615,8 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
     readyMs,
     info,
     async configure(config) {
-      const req = new p.pb.ConfigureAnalyzerRequest();
-      const map = req.getPolicyconfigMap();
+      const entries: ConfigureEntry[] = [];
       for (const [name, c] of Object.entries(config)) {
-        const pc = new p.pb.PolicyConfig();
         const { enforcementLevel, ...props } =
           typeof c === "string" ? { enforcementLevel: c } : (c as Record<string, unknown>);
         // The engine always sends a level: the configured one, else the policy's default.
@@ -563,10 +624,11 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
           (enforcementLevel as EnforcementLevel | undefined) ??
           (await info()).policies.find((x) => x.name === name)?.enforcementLevel ??
           "advisory";
-        pc.setEnforcementlevel(LEVELS.indexOf(level));
-        pc.setProperties(p.struct.Struct.fromJavaScript(props as Record<string, structPbTypes.JavaScriptValue>));
-        map.set(name, pc);
+        entries.push({ name, level, properties: props });
       }
+      const req = new p.pb.ConfigureAnalyzerRequest();
+      const bytes = encodeConfigure(p, entries);
+      req.serializeBinary = () => bytes;
       await call("configure", req);
     },
     async configureStack({ stack, project, organization, tags, dryRun, config, configSecretKeys }) {

@@ -49,6 +49,27 @@ test("a StackReference to a stack neither given nor planned in the batch fails t
   );
 });
 
+test("each stack's result is reported as soon as it is made, before the batch ends, as planAll returns it", async () => {
+  const order: string[] = [];
+  const early = new Map<number, PromiseSettledResult<unknown>>();
+  let ended = false;
+  const settled = await planAll(
+    ["replica", "dev", "nope"].map((stack) => ({ projectDir: FIXTURE, stack })),
+    {
+      settled: (i, r) => {
+        expect(ended).toBe(false);
+        expect(early.has(i)).toBe(false);
+        early.set(i, r);
+        order.push(r.status === "fulfilled" ? r.value.context.stack : `rejected ${i}`);
+      },
+    },
+  );
+  ended = true;
+  // the missing stack file fails first (before any child runs); dev is planned before replica, which reads it
+  expect(order).toEqual(["rejected 2", "dev", "replica"]);
+  settled.forEach((r, i) => expect(early.get(i)).toBe(r));
+});
+
 test("a StackReference to a stack of the same batch reads its planned outputs (planned first, whatever the order given)", async () => {
   const [replica, dev, qa] = await planAll([
     { projectDir: FIXTURE, stack: "replica" },

@@ -4,7 +4,9 @@
  * TypeScript once, plans the stacks in order and reports each start and result, so that the parent can stop a
  * stack that runs too long and name it.
  */
-import { boot, checkProgram } from "./boot";
+import * as path from "node:path";
+import { boot, cacheDirOf, checkProgram } from "./boot";
+import { compileCacheDirOf, enableCompileCache } from "./compile-cache";
 import { firstLine, runPlans } from "./run";
 import type { ChildMessage, ChildRequest, PlanWorkerResult } from "./types";
 
@@ -21,6 +23,8 @@ async function main(req: ChildRequest): Promise<void> {
         result: { ok: false, kind: "program", message, detail } satisfies PlanWorkerResult,
       });
   };
+  // Before anything of the SDK loads: its modules, @pulumi/aws's and TypeScript compile from the code cache.
+  enableCompileCache(compileCacheDirOf(cacheDirOf(path.dirname(req.inputs[0].pulumiModule))));
   try {
     boot(req.inputs[0], req.startedAt);
   } catch (e) {

@@ -144,6 +144,8 @@ function runChild(
 export async function runBatch(
   inputs: readonly PlanWorkerInput[],
   limits: PlanLimits = {},
+  /** Each stack's result as soon as it is final (the batch goes on): `parity check` starts the pack on it. */
+  onResult?: (index: number, result: PlanWorkerResult) => void,
 ): Promise<PlanWorkerResult[]> {
   const resolved = resolveLimits(limits);
   const results: (PlanWorkerResult | undefined)[] = new Array(inputs.length);
@@ -156,10 +158,18 @@ export async function runBatch(
       results[remaining[index]] = result;
       const input = inputs[remaining[index]];
       if (raw) planned[`${input.project}/${input.stack}`] = planned[input.stack] = raw;
+      onResult?.(remaining[index], result);
     });
     if (why === undefined) continue;
-    if (stoppedAt !== undefined) results[remaining[stoppedAt]] = failure(why);
-    else for (const i of remaining) if (!results[i]) results[i] = failure(why);
+    if (stoppedAt !== undefined) {
+      results[remaining[stoppedAt]] = failure(why);
+      onResult?.(remaining[stoppedAt], results[remaining[stoppedAt]]!);
+    } else
+      for (const i of remaining)
+        if (!results[i]) {
+          results[i] = failure(why);
+          onResult?.(i, results[i]);
+        }
   }
   return results as PlanWorkerResult[];
 }
