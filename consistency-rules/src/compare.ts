@@ -67,8 +67,12 @@ interface Row {
 interface Subject {
   readonly type: string;
   readonly logicalId: string;
-  /** Aligned with the snapshots; undefined where the resource is absent. */
-  readonly rows: readonly (Row | undefined)[];
+  /**
+   * Aligned with the snapshots; undefined where the resource is absent: the resource (its row is built by
+   * {@link rowsOf} when the subject is compared) or the config pseudo-resource's row.
+   */
+  readonly slots: (Row | NormalisedResource | undefined)[];
+  readonly places: readonly SnapshotPlace[];
 }
 
 type Verdict = "ok" | "bad" | "unknown";
@@ -138,17 +142,32 @@ function specFor(
   // invariant is checked on every resource of its type, so it is normalised once per environment, not once per resource.
   let bySpec = specCache.get(norm);
   if (!bySpec) specCache.set(norm, (bySpec = new Map()));
-  let byPath = bySpec.get(spec);
-  if (!byPath) bySpec.set(spec, (byPath = new Map()));
-  const k = at ? JSON.stringify([at.type, ...at.segs]) : "";
-  if (byPath.has(k)) return byPath.get(k);
+  let node = bySpec.get(spec);
+  if (!node) bySpec.set(spec, (node = { next: new Map() }));
+  // A trie on the type and then each segment: no key string to build per check.
+  if (at) {
+    node = node.next.get(at.type) ?? setNode(node, at.type);
+    for (const k of at.segs) node = node.next.get(k) ?? setNode(node, k);
+  }
+  if (node.done) return node.value;
   const out = mapSpecLiterals(spec, (v) =>
     at ? setsAt(at.type, at.segs, normaliseValue(v, norm)) : normaliseValue(v, norm),
   );
-  byPath.set(k, out);
+  node.done = true;
+  node.value = out;
   return out;
 }
-const specCache = new WeakMap<object, Map<ValueSpec, Map<string, ValueSpec>>>();
+interface SpecNode {
+  done?: boolean;
+  value?: ValueSpec;
+  readonly next: Map<string, SpecNode>;
+}
+function setNode(parent: SpecNode, k: string): SpecNode {
+  const n: SpecNode = { next: new Map() };
+  parent.next.set(k, n);
+  return n;
+}
+const specCache = new WeakMap<object, Map<ValueSpec, SpecNode>>();
 const normalisers = new WeakMap<object, ReturnType<typeof stringNormaliser>>();
 
 function normaliserFor(row: Row): ReturnType<typeof stringNormaliser> {
@@ -256,50 +275,26 @@ function configRows(snap: NormalisedSnapshot, project: string): Record<string, u
   );
 }
 
+/**
+ * The subjects of the snapshots, paired by key. A resource's row (its props with the options beside them) is built
+ * only when its subject is compared ({@link rowsOf}), so rows live as long as one subject's comparison, not the
+ * whole run's.
+ */
 function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): Subject[] {
-  const byKey = new Map<string, { type: string; logicalId: string; rows: (Row | undefined)[] }>();
-  const add = (i: number, type: string, logicalId: string, row: Row, pairKey?: string) => {
+  const byKey = new Map<string, Subject>();
+  const add = (i: number, type: string, logicalId: string, slot: Row | NormalisedResource, pairKey?: string) => {
     const key = pairKey ?? `${type}::${logicalId}`;
     let s = byKey.get(key);
-    if (!s) byKey.set(key, (s = { type, logicalId, rows: snaps.map(() => undefined) }));
-    s.rows[i] = row;
+    if (!s) byKey.set(key, (s = { type, logicalId, slots: snaps.map(() => undefined), places }));
+    s.slots[i] = slot;
   };
+  const places: SnapshotPlace[] = snaps.map((snap) => ({ env: envOf(snap), file: String(snap?.origin ?? ""), snap }));
   snaps.forEach((snap, i) => {
-    const env = envOf(snap);
-    const file = String(snap?.origin ?? "");
+    const { env, file } = places[i];
     const resources = snap?.resources instanceof Map ? snap.resources : new Map();
     for (const r of resources.values()) {
-      const ic = Array.isArray(r.ignoreChanges) ? r.ignoreChanges : undefined;
-      const opts = isPlainObject(r.options) ? r.options : undefined;
-      // Only read (spread into the props below): the options themselves when there is no `ignoreChanges`.
-      const extra = ic ? { ...opts, [IGNORE_CHANGES_PATH]: ic } : opts;
-      const props = extra && isPlainObject(r.props) ? { ...r.props, ...extra } : r.props;
-      const rawProps =
-        r.crossEnvironment === true
-          ? undefined
-          : isPlainObject(r.rawProps)
-            ? r.rawProps
-            : isPlainObject(r.original?.props)
-              ? r.original.props
-              : undefined;
-      const raw = rawProps && extra ? { ...rawProps, ...extra } : rawProps;
       const pairKey = typeof r.key === "string" ? r.key : undefined;
-      add(
-        i,
-        String(r.type),
-        String(r.logicalId),
-        {
-          env,
-          props,
-          urn: typeof r.original?.urn === "string" ? r.original.urn : undefined,
-          file,
-          snap,
-          resource: r,
-          raw,
-          display: isPlainObject(r.rawProps) ? r.rawProps : r.original?.props,
-        },
-        pairKey,
-      );
+      add(i, String(r.type), String(r.logicalId), r as NormalisedResource, pairKey);
     }
     if (isPlainObject(snap?.config)) {
       const raw =
@@ -309,10 +304,68 @@ function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): 
       const display =
         raw ??
         (isPlainObject(snap.rawConfig) ? configRows({ ...snap, config: snap.rawConfig }, rules.project) : undefined);
-      add(i, CONFIG_TYPE, CONFIG_TYPE, { env, props: configRows(snap, rules.project), file, snap, raw, display });
+      add(
+        i,
+        CONFIG_TYPE,
+        CONFIG_TYPE,
+        configRow({ env, props: configRows(snap, rules.project), file, snap, raw, display }),
+      );
     }
   });
   return [...byKey.values()];
+}
+
+/** Where a snapshot's rows come from: its environment, file and the snapshot. */
+interface SnapshotPlace {
+  readonly env: string;
+  readonly file: string;
+  readonly snap: NormalisedSnapshot;
+}
+
+/** Config rows are built up front (one per snapshot) and told apart from the resources waiting for their rows. */
+const configRowSet = new WeakSet<Row>();
+function configRow(row: Row): Row {
+  configRowSet.add(row);
+  return row;
+}
+
+/** The rows of a subject, aligned with the snapshots (undefined where it is absent), built now. */
+function rowsOf(subject: Subject): (Row | undefined)[] {
+  return subject.slots.map((slot, i) =>
+    slot === undefined
+      ? undefined
+      : configRowSet.has(slot as Row)
+        ? (slot as Row)
+        : resourceRow(subject.places[i], slot as NormalisedResource),
+  );
+}
+
+/** One environment's row of a resource: its props with the resource options beside them (`$parent`, …). */
+function resourceRow(place: SnapshotPlace, r: NormalisedResource): Row {
+  const ic = Array.isArray(r.ignoreChanges) ? r.ignoreChanges : undefined;
+  const opts = isPlainObject(r.options) ? r.options : undefined;
+  // Only read (spread into the props below): the options themselves when there is no `ignoreChanges`.
+  const extra = ic ? { ...opts, [IGNORE_CHANGES_PATH]: ic } : opts;
+  const props = extra && isPlainObject(r.props) ? { ...r.props, ...extra } : r.props;
+  const rawProps =
+    r.crossEnvironment === true
+      ? undefined
+      : isPlainObject(r.rawProps)
+        ? r.rawProps
+        : isPlainObject(r.original?.props)
+          ? r.original.props
+          : undefined;
+  const raw = rawProps && extra ? { ...rawProps, ...extra } : rawProps;
+  return {
+    env: place.env,
+    props,
+    urn: typeof r.original?.urn === "string" ? r.original.urn : undefined,
+    file: place.file,
+    snap: place.snap,
+    resource: r,
+    raw,
+    display: isPlainObject(r.rawProps) ? r.rawProps : r.original?.props,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------- checks
@@ -651,9 +704,15 @@ function differenceFindings(subject: Subject, rows: readonly Row[], rules: RuleS
 }
 
 /** A resource missing from some environments, unless a live `$present` approval allows each env's presence. */
-function inventoryFinding(subject: Subject, envs: readonly string[], rules: RuleSet, now: Date): Finding {
-  const present = subject.rows.map((r) => r !== undefined);
-  const rows = subject.rows.filter((r): r is Row => r !== undefined);
+function inventoryFinding(
+  subject: Subject,
+  all: readonly (Row | undefined)[],
+  envs: readonly string[],
+  rules: RuleSet,
+  now: Date,
+): Finding {
+  const present = all.map((r) => r !== undefined);
+  const rows = all.filter((r): r is Row => r !== undefined);
   const values = Object.fromEntries(envs.map((e, i) => [e, present[i] ? "present" : "absent"]));
   const b: Base = { subject, rows, path: PRESENT_PATH };
   const where = `present in ${envs.filter((_, i) => present[i]).join(", ")} only; absent in ${envs.filter((_, i) => !present[i]).join(", ")}`;
@@ -702,9 +761,10 @@ export function compareSnapshots(
     for (const f of fs) findings.push(f);
   };
   for (const subject of collectSubjects(snaps, rules)) {
-    const rows = withIgnoreChanges(subject.rows.filter((r): r is Row => r !== undefined));
+    const all = rowsOf(subject);
+    const rows = withIgnoreChanges(all.filter((r): r is Row => r !== undefined));
     if (subject.type !== CONFIG_TYPE && rows.length < snaps.length)
-      findings.push(inventoryFinding(subject, envs, rules, now));
+      findings.push(inventoryFinding(subject, all, envs, rules, now));
     if (subject.type !== CONFIG_TYPE) add(destroyableFindings(subject, rows));
     for (const inv of rules.invariantsFor(subject.type, subject.logicalId)) add(invariantFindings(subject, rows, inv));
     if (rows.length >= 2) add(differenceFindings(subject, rows, rules, now));
@@ -852,7 +912,7 @@ export function checkStack(snap: NormalisedSnapshot, rules: RuleSet, now: Date =
     });
   }
   for (const subject of collectSubjects([s], rules)) {
-    const row = subject.rows[0];
+    const row = rowsOf(subject)[0];
     if (!row) continue;
     if (subject.type !== CONFIG_TYPE) for (const f of destroyableFindings(subject, [row])) findings.push(f);
     for (const inv of rules.invariantsFor(subject.type, subject.logicalId))
