@@ -530,8 +530,9 @@ export function checkAgainstLock(snap: NormalisedSnapshot, lock: ParityLock, rul
           status: "indeterminate",
           severity: "high",
           path: p,
-          values: { lock: lockedValue, [env]: SECRET_PLACEHOLDER },
-          message: `${label(key)}: ${p} is inside ${hidden}, secret as a whole in ${env}; the lock says ${renderValue(lockedValue)} (${LOCK_RULES.mismatch})`,
+          // the locked value is not shown: it may be what the secret holds here
+          values: { lock: SECRET_PLACEHOLDER, [env]: SECRET_PLACEHOLDER },
+          message: `${label(key)}: ${p} is inside ${hidden}, secret as a whole in ${env}; the lock has a value there (not shown) (${LOCK_RULES.mismatch})`,
         });
         return;
       }
@@ -562,6 +563,20 @@ export function checkAgainstLock(snap: NormalisedSnapshot, lock: ParityLock, rul
         return;
       }
       if (value !== undefined && deepEqual(value, lockedValue)) return;
+      if (value === SECRET_PLACEHOLDER) {
+        // A secret here where every environment had a plain value: the locked value is not shown either (it may be
+        // what the secret holds now).
+        out.push({
+          ...base(key, r),
+          ruleId: LOCK_RULES.mismatch,
+          status: "fail",
+          severity: "high",
+          path: p,
+          values: { lock: SECRET_PLACEHOLDER, [env]: SECRET_PLACEHOLDER },
+          message: `${label(key)}: ${p} is ${SECRET_PLACEHOLDER} in ${env}; the lock has a plain value there (not shown: it is secret here) (${LOCK_RULES.mismatch})`,
+        });
+        return;
+      }
       out.push({
         ...base(key, r),
         ruleId: LOCK_RULES.mismatch,

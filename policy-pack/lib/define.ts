@@ -17,7 +17,8 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { parseUrn, resolveScope, type Scope } from "./env";
-import { rawProps } from "./values";
+import { anySecrets, redactSecrets, secretsOf } from "./sdk/secrets";
+import { rawProps, UNKNOWN } from "./values";
 
 export const RULES_DOC_URL = "https://github.com/env-parity/env-parity/blob/main/docs/RULES.md";
 
@@ -187,6 +188,17 @@ export interface GuardInfo {
     config: Record<string, unknown>,
     stackTags?: ReadonlyMap<string, string>,
   ): Outcome;
+  /**
+   * What {@link evaluate} would report as indeterminate, in the same order (`policy-pack-indeterminate` reads only
+   * these). A resource check reads its resource and its context only, so it runs just where one of them can leave
+   * it undecided: a resource or provider holding an unknown, a scope without environment or rules, or policy config
+   * holding an unknown; elsewhere it has nothing to report here. Tests (PARITY_PACK_FREEZE=1) compare with evaluate.
+   */
+  indeterminates(
+    resources: readonly PolicyInput[],
+    config: Record<string, unknown>,
+    stackTags?: ReadonlyMap<string, string>,
+  ): readonly Note[];
 }
 
 export type Guard = (ResourceValidationPolicy | StackValidationPolicy) & { readonly guard: GuardInfo };
@@ -246,16 +258,77 @@ function base<C>(meta: GuardMeta<C>) {
   };
 }
 
-/** Reports an outcome: violations always; indeterminates only under `strict` (else `policy-pack-indeterminate` does). */
-function report(out: Outcome, strict: boolean, reportViolation: ReportViolation): void {
-  for (const v of out.violations) reportViolation(v.message, v.urn);
+const asIs = (m: string) => m;
+const secretScopes = new WeakMap<readonly PolicyInput[], unknown[]>();
+
+/**
+ * What a message about these resources may print: every secret plaintext the request carried for them (their
+ * properties, their provider's) replaced by `[secret]` (lib/sdk/secrets.js). The identity when no request had a
+ * secret; the secret-bearing objects of a frozen (shared) list are found once.
+ */
+export function redactorFor(scope: readonly PolicyInput[]): (message: string) => string {
+  if (!anySecrets()) return asIs;
+  let props = secretScopes.get(scope);
+  if (!props) {
+    props = [];
+    for (const r of scope) {
+      if (secretsOf(r.props)) props.push(r.props);
+      if (r.providerProps && secretsOf(r.providerProps)) props.push(r.providerProps);
+    }
+    if (Object.isFrozen(scope)) secretScopes.set(scope, props);
+  }
+  const found = props;
+  return found.length === 0 ? asIs : (m) => redactSecrets(m, found);
+}
+
+/**
+ * Reports an outcome: violations always; indeterminates only under `strict` (else `policy-pack-indeterminate` does).
+ * No message prints a secret of the resources checked (`scope`).
+ */
+function report(out: Outcome, strict: boolean, reportViolation: ReportViolation, scope: readonly PolicyInput[]): void {
+  const say = redactorFor(scope);
+  for (const v of out.violations) reportViolation(say(v.message), v.urn);
   if (strict)
-    for (const i of out.indeterminates) reportViolation(`[strict] value unknown at preview: ${i.message}`, i.urn);
+    for (const i of out.indeterminates) reportViolation(say(`[strict] value unknown at preview: ${i.message}`), i.urn);
 }
 
 function crashNote(name: string, e: unknown): string {
   return `internal error in policy ${name} (please report): ${e instanceof Error ? e.message : String(e)}`;
 }
+
+/** True if a string anywhere in `v` (a value or a key) holds the unknown sentinel. */
+function mentionsUnknown(v: unknown): boolean {
+  if (typeof v === "string") return v.includes(UNKNOWN);
+  if (typeof v !== "object" || v === null) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (mentionsUnknown(v[i])) return true;
+    return false;
+  }
+  for (const k in v) if (k.includes(UNKNOWN) || mentionsUnknown((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
+const unknownIn = new WeakMap<object, boolean>();
+/** {@link mentionsUnknown}, memoised per object (a request's shared resources, a policy's config). */
+function holdsUnknown(o: object | undefined): boolean {
+  if (!o) return false;
+  let u = unknownIn.get(o);
+  if (u === undefined) unknownIn.set(o, (u = mentionsUnknown(o)));
+  return u;
+}
+
+/** Whether a resource check of `r` could be undecided (see {@link GuardInfo.indeterminates}). */
+function mayBeUndecided(r: PolicyInput): boolean {
+  let u = unknownIn.get(r);
+  if (u === undefined) {
+    u = holdsUnknown(r.props) || holdsUnknown(r.providerProps) || mentionsUnknown(r.name) || mentionsUnknown(r.urn);
+    unknownIn.set(r, u);
+  }
+  return u;
+}
+
+const sameNotes = (a: readonly Note[], b: readonly Note[]) =>
+  a.length === b.length && a.every((n, i) => n.message === b[i].message && n.urn === b[i].urn);
 
 const analyzeInputs = new WeakMap<object, PolicyInput>();
 
@@ -350,7 +423,7 @@ export function resourcePolicy<C = Record<string, never>>(
     const ctx = context(def, r.urn, args.getConfig<Record<string, unknown>>(), args.stackTags);
     const out = new Outcome();
     run(r, ctx, out);
-    report(out, ctx.config.strict === true, reportViolation);
+    report(out, ctx.config.strict === true, reportViolation, [r]);
   };
   // A single type lets the server skip deserialising props for every other type (its fast path).
   if (def.types.length === 1 && def.types[0] !== "*")
@@ -378,6 +451,24 @@ export function resourcePolicy<C = Record<string, never>>(
           run(r, ctx, out);
         }
         return out;
+      },
+      indeterminates(resources, config, stackTags) {
+        const out = new Outcome();
+        const view = stackView(resources);
+        const always = holdsUnknown(config);
+        let head: object | undefined;
+        let ctx: CheckContext<C> | undefined;
+        for (const r of view.ofTypes(def.types)) {
+          const h = parseUrn(r.urn);
+          if (h !== head || !ctx) {
+            head = h;
+            ctx = context(def, r.urn, config, stackTags, view);
+          }
+          if (always || !ctx.env || !ctx.rules || mayBeUndecided(r)) run(r, ctx, out);
+        }
+        if (FREEZE && !sameNotes(out.indeterminates, this.evaluate(resources, config, stackTags).indeterminates))
+          throw new Error(`${def.name}: indeterminates() differs from evaluate() (a check undecided on known values?)`);
+        return out.indeterminates;
       },
     },
   };
@@ -421,10 +512,17 @@ export function stackPolicy<C = Record<string, never>>(
     ...b,
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
       const cfg = args.getConfig<Record<string, unknown>>();
-      const out = evaluate(viewOf(args).resources, cfg, args.stackTags);
-      report(out, cfg.strict === true, reportViolation);
+      const resources = viewOf(args).resources;
+      const out = evaluate(resources, cfg, args.stackTags);
+      report(out, cfg.strict === true, reportViolation, resources);
     },
-    guard: { kind: "stack", why: def.why, configProperties: properties, evaluate },
+    guard: {
+      kind: "stack",
+      why: def.why,
+      configProperties: properties,
+      evaluate,
+      indeterminates: (resources, config, stackTags) => evaluate(resources, config, stackTags).indeterminates,
+    },
   };
 }
 

@@ -6,6 +6,7 @@
  * instead and decide ourselves: a check that needs an unknown value reports *indeterminate*.
  */
 import { UNKNOWN } from "../../consistency-rules/src/sentinels";
+import { copySecretMarks } from "./sdk/secrets";
 
 /** Every unknown sentinel the SDKs use (the engine sends the string one; the others exist in older SDKs). */
 const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
@@ -38,6 +39,7 @@ export function rawProps(props: unknown): Record<string, unknown> {
   let raw = rawCache.get(target);
   if (!raw) {
     raw = (needsCanon(target) ? canon(target) : target) as Record<string, unknown>;
+    copySecretMarks(target, raw); // a canonicalised copy keeps the request's secret marks
     rawCache.set(target, raw);
   }
   return raw;

@@ -2,10 +2,11 @@
  * `policy-pack-indeterminate` (advisory): reports, for every other policy that is not strict, what it could not
  * decide because a value is unknown at preview (or the environment is unknown). Messages start
  * `[indeterminate] <policy-id>:` so the harness and the CLI map them to status `indeterminate`.
- * It re-runs the policies' pure checks over the stack (resource checks per resource), so it sees what they saw.
+ * It re-runs the policies' pure checks over the stack (resource checks only where a value or the environment is
+ * unknown: see GuardInfo.indeterminates), so it sees what they saw.
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { configOf, fromStackArgs, isStrict, RULES_DOC_URL, type Guard } from "../lib/define";
+import { configOf, fromStackArgs, isStrict, redactorFor, RULES_DOC_URL, type Guard } from "../lib/define";
 
 export const INDETERMINATE_POLICY = "policy-pack-indeterminate";
 export const INDETERMINATE_PREFIX = "[indeterminate]";
@@ -34,10 +35,12 @@ export function indeterminatePolicy(policies: readonly Guard[]): StackValidation
     validateStack(args, reportViolation) {
       const exclude = new Set(args.getConfig<{ exclude?: string[] }>().exclude ?? []);
       const resources = fromStackArgs(args);
+      const say = redactorFor(resources); // no message prints a secret's plaintext
       for (const p of policies) {
         if (exclude.has(p.name) || isStrict(p.name)) continue;
-        const out = p.guard.evaluate(resources, configOf(p.name), args.stackTags);
-        for (const i of out.indeterminates) reportViolation(`${INDETERMINATE_PREFIX} ${p.name}: ${i.message}`, i.urn);
+        const out = { indeterminates: p.guard.indeterminates(resources, configOf(p.name), args.stackTags) };
+        for (const i of out.indeterminates)
+          reportViolation(say(`${INDETERMINATE_PREFIX} ${p.name}: ${i.message}`), i.urn);
       }
     },
   };

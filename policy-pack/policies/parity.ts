@@ -12,7 +12,14 @@ import { checkSnapshotAgainstLock, lockFromObject, type ParityLock } from "../..
 import type { Snapshot, SnapshotResource } from "../../consistency-rules/src/model";
 import { normaliseSnapshot } from "../../consistency-rules/src/normalise";
 import { requireEnv, stackPolicy, type PolicyInput } from "../lib/define";
+import { withSecretMarks } from "../lib/sdk/secrets";
 
+/**
+ * A resource as the rules library reads it. Its secrets are wrapped again as the engine sent them (the policy SDK
+ * hands the pack their plaintext; lib/sdk/secrets.js knows where they were): the normaliser makes each `[secret]`,
+ * so the stack here is the one `parity check` and `parity lock` see, and no finding's value or message can carry a
+ * plaintext. A secret at a path the lock holds a plain value for is then a difference (the secret is not shown).
+ */
 function toSnapshotResource(r: PolicyInput): SnapshotResource {
   return {
     urn: r.urn,
@@ -23,7 +30,7 @@ function toSnapshotResource(r: PolicyInput): SnapshotResource {
     dependencies: r.dependencies,
     protect: r.protect,
     ...(r.ignoreChanges.length > 0 ? { ignoreChanges: r.ignoreChanges } : {}),
-    props: r.props,
+    props: withSecretMarks(r.props),
   };
 }
 
