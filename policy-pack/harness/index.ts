@@ -504,14 +504,22 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
     if (r.parent) o.setParent(r.parent);
     return o;
   };
+  // One message per provider and providers map (one call's resources): every resource of a stack names the same few.
+  const providerMessages = new WeakMap<object, Map<string, analyzerPbTypes.AnalyzerProviderResource>>();
   const provider = (r: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>) => {
-    const pr = providers?.get(providerUrn(r.provider) ?? "");
+    const urn = providerUrn(r.provider) ?? "";
+    const pr = providers?.get(urn);
     if (!pr) return undefined;
+    let known = providerMessages.get(providers!);
+    if (!known) providerMessages.set(providers!, (known = new Map()));
+    const hit = known.get(urn);
+    if (hit) return hit;
     const m = new p.pb.AnalyzerProviderResource();
     m.setType(pr.type);
     m.setName(pr.name);
     m.setUrn(pr.urn);
     m.setProperties(struct(pr.props));
+    known.set(urn, m);
     return m;
   };
   const diagnostics = (res: analyzerPbTypes.AnalyzeResponse): Diagnostic[] =>
@@ -536,14 +544,8 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
     return req;
   };
 
-  const remediate = async (
-    r: SnapshotResource,
-    providers?: ReadonlyMap<string, SnapshotResource>,
-  ): Promise<Remediation[]> => {
-    const res = await call<analyzerPbTypes.AnalyzeRequest, analyzerPbTypes.RemediateResponse>(
-      "remediate",
-      request(r, r.props, providers),
-    );
+  const remediateWith = async (req: analyzerPbTypes.AnalyzeRequest): Promise<Remediation[]> => {
+    const res = await call<analyzerPbTypes.AnalyzeRequest, analyzerPbTypes.RemediateResponse>("remediate", req);
     return res.getRemediationsList().map((m) => ({
       policyName: m.getPolicyname(),
       policyPackName: m.getPolicypackname(),
@@ -551,6 +553,8 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
       ...(m.getDiagnostic() && { diagnostic: m.getDiagnostic() }),
     }));
   };
+  const remediate = (r: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>) =>
+    remediateWith(request(r, r.props, providers));
 
   const analyze = async (
     r: SnapshotResource,
@@ -559,8 +563,9 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
   ) => {
     const out: Diagnostic[] = [];
     let props: unknown = r.props;
+    const asIs = request(r, r.props, providers);
     if (o.remediate !== false) {
-      for (const m of await remediate(r, providers)) {
+      for (const m of await remediateWith(asIs)) {
         if (m.diagnostic)
           out.push({
             policyName: m.policyName,
@@ -572,8 +577,9 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
         else if (m.properties && o.applyRemediations !== false) props = { ...m.properties };
       }
     }
-    // remediated properties are in wire form already (the pack serialised them); marshalling them again keeps them
-    out.push(...diagnostics(await call("analyze", request(r, props, providers))));
+    // remediated properties are in wire form already (the pack serialised them); marshalling them again keeps them.
+    // Unremediated, Analyze gets the very request Remediate got.
+    out.push(...diagnostics(await call("analyze", props === r.props ? asIs : request(r, props, providers))));
     return out;
   };
 
