@@ -94,12 +94,12 @@ function withSecretMarks(props) {
   return out;
 }
 
-/** Plaintext strings of a secret value (its scalar leaves, and the whole value as JSON when it is an object). */
+/** Leaves of a secret value: strings and numbers (and the whole value as JSON when it is an object). */
 function plaintexts(v, out, depth) {
   if (v === null || v === undefined || depth > 64) return;
   if (typeof v === "string") out.add(v);
   // A boolean secret is not hidden in messages (it would blank out every "true" of them); its path still is.
-  else if (typeof v === "number" || typeof v === "bigint") out.add(String(v));
+  else if (typeof v === "number" || typeof v === "bigint") out.add(v);
   else if (typeof v === "object") {
     try {
       out.add(JSON.stringify(v));
@@ -110,41 +110,57 @@ function plaintexts(v, out, depth) {
   }
 }
 
-const needleCache = new WeakMap();
-/** The strings to hide for these properties objects' secrets, longest first (plain and JSON-escaped). */
-function needlesOf(propsList) {
-  const set = new Set();
-  for (const p of propsList) {
-    const m = secretsOf(p);
-    if (!m) continue;
-    let own = needleCache.get(m);
-    if (!own) {
-      const s = new Set();
-      for (const { value } of m) plaintexts(value, s, 0);
-      own = [];
-      for (const x of s) {
-        // A one-character secret would blank out every such character of a message: its JSON form still is hidden.
-        if (x.length >= 2) own.push(x);
-        const esc = JSON.stringify(x).slice(1, -1);
-        if (esc !== x && esc.length >= 2) own.push(esc);
-        if (x.length < 2) own.push(JSON.stringify(x));
-      }
-      needleCache.set(m, own);
-    }
-    for (const x of own) set.add(x);
-  }
-  return [...set].sort((a, b) => b.length - a.length);
+/** Strings at least this long are hidden wherever they occur; shorter ones only where a message quotes them. */
+const BARE_MIN = 8;
+
+function escapeRe(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /**
- * `message` with every secret plaintext of the given properties objects replaced by `[secret]`. Cheap when no
- * request had a secret (no lookups) or the objects have none.
+ * How to hide one plaintext: a long string anywhere (as is and JSON-escaped); a short one only quoted (`"dev"`, as
+ * `show` and the rules library print values: a secret map holding "staging" must not blank out every "in staging");
+ * a number as a whole number (not inside another).
+ */
+function patternsOf(x) {
+  if (typeof x === "number" || typeof x === "bigint") {
+    const t = String(x);
+    return t.length >= 2 ? [`(?<![\\d.])${escapeRe(t)}(?!\\d|\\.\\d)`] : [];
+  }
+  const esc = JSON.stringify(x).slice(1, -1);
+  if (x.length >= BARE_MIN) return esc === x ? [escapeRe(x)] : [escapeRe(x), escapeRe(esc)];
+  return x.length > 0 ? [escapeRe(JSON.stringify(x))] : [];
+}
+
+const patternCache = new WeakMap();
+/** One pattern per secret-marks list (longest alternatives first), or null when nothing of it is hidden. */
+function patternOf(m) {
+  let re = patternCache.get(m);
+  if (re === undefined) {
+    const leaves = new Set();
+    for (const { value } of m) plaintexts(value, leaves, 0);
+    const alts = [...new Set([...leaves].flatMap(patternsOf))].sort((a, b) => b.length - a.length);
+    re = alts.length ? new RegExp(alts.join("|"), "g") : null;
+    patternCache.set(m, re);
+  }
+  return re;
+}
+
+/**
+ * `message` with every secret plaintext of the given properties objects replaced by `[secret]` (quoted where the
+ * message quoted it). Cheap when no request had a secret (no lookups) or the objects have none.
  */
 function redactSecrets(message, propsList) {
   if (!seen || typeof message !== "string") return message;
-  const needles = needlesOf(propsList);
   let out = message;
-  for (const n of needles) if (out.includes(n)) out = out.split(n).join(PLACEHOLDER);
+  for (const p of propsList) {
+    const m = secretsOf(p);
+    const re = m && patternOf(m);
+    if (re)
+      out = out.replace(re, (hit) =>
+        hit.startsWith('"') && hit.endsWith('"') && hit.length > 1 ? `"${PLACEHOLDER}"` : PLACEHOLDER,
+      );
+  }
   return out;
 }
 
