@@ -3,7 +3,8 @@
  * Prints, each as the median of BENCH_RUNS runs (default 3):
  *   - one stack (reference `dev`) in a fresh child, without the on-disk caches (every file transpiled, the program
  *     type-checked as the engine does) and with them (the anchor: the ratio cold / warm is printed);
- *   - the three reference stacks in one worker (what `parity check` plans), per stack;
+ *   - the three reference stacks in one worker (what `parity check` plans), per stack; then without the V8 code cache of
+ *     installed modules (planner/compile-cache.ts) and the ratio;
  *   - the three payments stacks (`examples/payments`) in one worker, per stack;
  *   - esbuild bundling of the validator handler, first build and a rebuild of unchanged sources.
  * Phases per stack: child boot (TypeScript + ts-node loaded and the type check, shared by the stacks of a child), load (requiring the
@@ -41,15 +42,23 @@ async function planOnce(requests: readonly PlanOptions[]): Promise<Run> {
   return { wall, stacks };
 }
 
-async function measure(label: string, requests: readonly PlanOptions[], diskCache = true): Promise<number> {
-  const previous = process.env.ENV_PARITY_PLAN_CACHE;
-  if (!diskCache) process.env.ENV_PARITY_PLAN_CACHE = "0";
+async function measure(
+  label: string,
+  requests: readonly PlanOptions[],
+  diskCache = true,
+  env: Record<string, string> = {},
+): Promise<number> {
+  const vars = { ...env, ...(!diskCache && { ENV_PARITY_PLAN_CACHE: "0" }) };
+  const previous = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
   const runs: Run[] = [];
   try {
     for (let i = 0; i < RUNS; i++) runs.push(await planOnce(requests));
   } finally {
-    if (previous === undefined) delete process.env.ENV_PARITY_PLAN_CACHE;
-    else process.env.ENV_PARITY_PLAN_CACHE = previous;
+    for (const [k, v] of Object.entries(previous)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
   const walls = runs.map((r) => r.wall);
   const boot = median(runs.map((r) => r.stacks[0]?.timings.bootMs ?? 0));
@@ -100,10 +109,18 @@ async function main(): Promise<void> {
   );
   const warm = await measure("1 stack (reference dev), caches on disk (anchor)", [{ projectDir: ROOT, stack: "dev" }]);
   console.log(`  cold / warm: ${(cold / warm).toFixed(2)}×`);
-  await measure(
+  const three = await measure(
     "3 reference stacks, one child",
     REFERENCE.map((stack) => ({ projectDir: ROOT, stack })),
   );
+  // The V8 code cache of installed modules alone (the SDK, @pulumi/aws, TypeScript): the other caches stay on.
+  const noCodeCache = await measure(
+    "3 reference stacks, one child, no V8 code cache (ENV_PARITY_COMPILE_CACHE=0)",
+    REFERENCE.map((stack) => ({ projectDir: ROOT, stack })),
+    true,
+    { ENV_PARITY_COMPILE_CACHE: "0" },
+  );
+  console.log(`  without / with the code cache: ${(noCodeCache / three).toFixed(2)}×`);
   await measure(
     "3 payments stacks, one child",
     REFERENCE.map((stack) => ({ projectDir: payments, stack })),

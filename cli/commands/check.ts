@@ -207,11 +207,12 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
         rel,
       );
       await timings.async("pack", async () => {
-        for (const next of plansInOrder) {
+        for (const [i, next] of plansInOrder.entries()) {
+          // The environment's config does not wait for the plan: the pack takes it in while the stack is planned.
+          await session.configure(withLockConfig(configs.get(stacks[i].env) ?? {}, lock));
           const plan = await next;
           if (!plan) return; // planning failed: its errors are reported, not the pack's
           progress(`policy pack on ${plan.context.stack}`);
-          await session.configure(withLockConfig(configs.get(plan.context.env) ?? {}, lock));
           const tags = { "env-parity:environment": plan.context.env };
           // every resource of a stack at once
           const found = await session.analyzeSnapshot(plan, { tags, concurrency: plan.resources.length });

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { startPack } from "../../policy-pack/harness";
 import type { PackInfo, PackSession, PolicyPackConfig } from "../../policy-pack/harness";
 import { cacheDirOf } from "../sources/planner/boot";
-import { COMPILE_CACHE_DIR_ENV, compileCacheDirOf } from "../sources/planner/compile-cache";
+import { COMPILE_CACHE_DIR_ENV, compileCacheDirOf, enableCompileCache } from "../sources/planner/compile-cache";
 import type { Context } from "../commands/common";
 import type { PolicyMeta } from "./catalog";
 import { InputError } from "./errors";
@@ -31,6 +31,18 @@ export function checkPackDir(dir: string): string {
   return dir;
 }
 
+/** The code cache's directory for the pack at `packDir` (beside its SDK's planner caches); none from the TS sources. */
+function packCompileCacheDir(packDir: string): string | undefined {
+  if (!__filename.endsWith(".js")) return undefined;
+  try {
+    return compileCacheDirOf(
+      cacheDirOf(path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [packDir] }))),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The pack process's environment for the code cache the planner uses (planner/compile-cache.ts): the runner loads
  * TypeScript, ts-node and gRPC before the pack, the same files every time. Node ≥ 22.1: NODE_COMPILE_CACHE; Node 20:
@@ -39,14 +51,8 @@ export function checkPackDir(dir: string): string {
  */
 export function packCompileCacheEnv(packDir: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const hook = path.join(__dirname, "..", "sources", "planner", "compile-cache.js");
-  if (!__filename.endsWith(".js") || !fs.existsSync(hook) || env.ENV_PARITY_COMPILE_CACHE === "0") return {};
-  let pulumiDir: string;
-  try {
-    pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [packDir] }));
-  } catch {
-    return {};
-  }
-  const dir = compileCacheDirOf(cacheDirOf(pulumiDir));
+  if (!fs.existsSync(hook) || env.ENV_PARITY_COMPILE_CACHE === "0") return {};
+  const dir = packCompileCacheDir(packDir);
   if (!dir) return {};
   if (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === "function")
     return { NODE_COMPILE_CACHE: dir };
@@ -58,6 +64,8 @@ export function packCompileCacheEnv(packDir: string, env: NodeJS.ProcessEnv = pr
 
 export async function openPack(dir: string): Promise<{ session: PackSession; info: PackInfo }> {
   const packDir = checkPackDir(dir);
+  // The harness loads gRPC and the protocol modules here: from the same code cache as the pack.
+  enableCompileCache(packCompileCacheDir(packDir));
   const session = await startPack({ packDir, env: packCompileCacheEnv(packDir) });
   try {
     return { session, info: await session.info() };
