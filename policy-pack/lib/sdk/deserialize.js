@@ -31,52 +31,64 @@ function bySdk(prop) {
 }
 
 /**
- * The SDK's deserializeProperty (proxySecrets off). `segs` is the path so far; `found` collects `{ segs, value }`
- * for each secret (created on the first one).
+ * The SDK's deserializeProperty (proxySecrets off). A secret found is appended to `st.found` as `{ segs, value }`;
+ * the path is built on the way back up (each frame adds its key to what its child found), so a walk that finds no
+ * secret keeps no path at all.
  */
-function property(prop, segs, st) {
+function property(prop, st) {
   if (prop === undefined) throw new Error("unexpected undefined property value during deserialization");
   if (prop === null || typeof prop !== "object") return prop;
   if (Array.isArray(prop)) {
-    const elems = new Array(prop.length);
+    const elems = [];
     for (let i = 0; i < prop.length; i++) {
-      segs.push(String(i));
-      elems[i] = property(prop[i], segs, st);
-      segs.pop();
+      const before = st.n;
+      elems.push(property(prop[i], st));
+      if (st.n !== before) under(st, before, String(i));
     }
     return elems;
   }
   const sig = prop[SIG_KEY];
   if (sig) {
     if (sig !== SECRET_SIG) return bySdk(prop);
-    const value = property(prop.value, segs, st);
-    (st.found ??= []).push({ segs: segs.slice(), value });
+    const before = st.n;
+    const value = property(prop.value, st);
+    st.found.splice(before, 0, { segs: [], value }); // the outer secret first, then any inside it
+    st.n++;
     return value;
   }
   const obj = {};
-  for (const k of Object.keys(prop)) {
-    segs.push(k);
-    obj[k] = property(prop[k], segs, st);
-    segs.pop();
+  const keys = Object.keys(prop);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const before = st.n;
+    obj[k] = property(prop[k], st);
+    if (st.n !== before) under(st, before, k);
   }
   return obj;
+}
+
+/** The secrets found since `from` lie under `key` (their paths are built reversed, leaf first). */
+function under(st, from, key) {
+  for (let i = from; i < st.n; i++) st.found[i].segs.push(key);
 }
 
 /** The SDK's deserializeProperties (proxySecrets off), recording the secrets it unwraps. */
 function deserialize(struct) {
   const props = {};
   const outputs = struct.toJavaScript();
-  const st = { found: undefined };
-  const segs = [];
+  const st = { found: [], n: 0 };
   for (const k of Object.keys(outputs)) {
     // We treat properties with undefined values as if they do not exist.
     if (outputs[k] !== undefined) {
-      segs.push(k);
-      props[k] = property(outputs[k], segs, st);
-      segs.pop();
+      const before = st.n;
+      props[k] = property(outputs[k], st);
+      if (st.n !== before) under(st, before, k);
     }
   }
-  if (st.found) secrets.record(props, st.found);
+  if (st.n > 0) {
+    for (const f of st.found) f.segs.reverse();
+    secrets.record(props, st.found);
+  }
   return props;
 }
 
