@@ -167,3 +167,52 @@ describe("(4) another policy's message quoting a value given as a secret", () =>
     expect(everything).not.toContain("8137");
   });
 });
+
+describe("the deserialiser shim (policy-pack/lib/sdk/deserialize.js)", () => {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const shim = require("../../policy-pack/lib/sdk/deserialize.js") as {
+    deserializeProperties(s: unknown, proxySecrets: boolean): Props;
+  };
+  const sdk = require("@pulumi/policy/deserialize.js") as typeof shim;
+  const marks = require("../../policy-pack/lib/sdk/secrets.js") as typeof import("../../policy-pack/lib/sdk/secrets");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const struct = (v: Props) => ({ toJavaScript: () => JSON.parse(JSON.stringify(v)) as Props });
+  const ASSET = { [SIG_KEY]: "c44067f5952c0a294b673a41bacd8c17", text: "hello" };
+
+  test("deserialises as the SDK does and records each secret's path (outer first), none without a secret", () => {
+    const given = {
+      n: 1,
+      s: "x",
+      z: null,
+      list: [1, { token: secret(`${PLAIN}-a`) }],
+      whole: secret({ inner: "v", deeper: [secret(2)] }),
+      code: ASSET,
+    };
+    const mine = shim.deserializeProperties(struct(given), false);
+    expect(JSON.stringify(mine)).toBe(JSON.stringify(sdk.deserializeProperties(struct(given), false)));
+    expect(mine.code).toBeInstanceOf(
+      (sdk.deserializeProperties(struct({ code: ASSET }), false).code as object).constructor,
+    );
+    expect([...(marks.secretPathsOf(mine) ?? [])]).toEqual(["list.1.token", "whole", "whole.deeper.0"]);
+    expect(marks.isSecretPath(mine, "whole.inner")).toBe(true);
+    expect(marks.isSecretPath(mine, "list.0")).toBe(false);
+    expect(marks.withSecretMarks(mine)).toEqual({
+      ...mine,
+      list: [1, { token: secret(`${PLAIN}-a`) }],
+      whole: secret({ inner: "v", deeper: [2] }),
+    });
+    const plain = shim.deserializeProperties(struct({ n: 1, list: [{ a: "b" }] }), false);
+    expect(marks.secretsOf(plain)).toBeUndefined();
+    expect(marks.withSecretMarks(plain)).toBe(plain);
+  });
+
+  test("a message hides long plaintexts anywhere, short ones where quoted, numbers as whole numbers", () => {
+    const p = shim.deserializeProperties(
+      struct({ a: secret({ env: "staging", token: `${PLAIN}-long`, port: 5432 }), b: secret("on") }),
+      false,
+    );
+    expect(
+      marks.redactSecrets(`in staging: "staging" ${PLAIN}-long, port 5432 (not 54321), "on" but not one`, [p]),
+    ).toBe('in staging: "[secret]" [secret], port [secret] (not 54321), "[secret]" but not one');
+  });
+});
