@@ -31,12 +31,20 @@ const STACK_BEGIN = "const resources = req.getResourcesList();";
 const BUILD_BEGIN = "const intermediates = [];";
 /** Where each stack policy's args take the built list (the end of the moved block). */
 const BUILD_USE = /const args = \{\s*resources: intermediates\.map\(r => r\.resource\),/g;
+/** How the server deserialises a stack resource's and a provider's properties (both then read lib/sdk's `propsOf`). */
+const RESOURCE_PROPS = "deserialize_1.deserializeProperties(r.getProperties(), false)";
+const PROVIDER_PROPS = "deserialize_1.deserializeProperties(prov.getProperties(), false)";
+const SHARED_PROPS = (m) => `require("env-parity-sdk/stack-resources").propsOf(${m})`;
+/** The args key under which each stack policy finds the request's records (policy-pack/lib/define.ts reads it). */
+const RECORDS_KEY = "env-parity.stack-records";
 
 /**
  * @pulumi/policy/server.js with AnalyzeStack's per-policy block that builds the resource objects (from
  * `const intermediates = [];` to `const args = { resources: intermediates.map(…)`) moved, verbatim, into a function
- * the request runs once (`once` in lib/sdk/stack-resources.js); each stack policy's `args.resources` is then that
- * one frozen list. Throws if the server's code no longer has exactly that shape (an SDK bump: the build fails, not
+ * the request runs once, when a policy first reads `args.resources` (`once` in lib/sdk/stack-resources.js); each
+ * stack policy's `args.resources` is then that one frozen list. Each policy's args also carry the request's plain
+ * records (`args[Symbol.for("env-parity.stack-records")]()`: what the pack's own policies read, no SDK objects), and
+ * the block and the provider's build take their deserialised properties from the shim's `propsOf`. Throws if the server's code no longer has exactly that shape (an SDK bump: the build fails, not
  * the engine).
  */
 function shareStackResources(src) {
@@ -58,16 +66,21 @@ function shareStackResources(src) {
     );
   const end = uses[0].index;
   const block = src.slice(begin, end);
+  if (count(RESOURCE_PROPS) !== 1 || !block.includes(RESOURCE_PROPS) || count(PROVIDER_PROPS) !== 1)
+    throw new Error(
+      `policy-pack: @pulumi/policy/server.js no longer deserialises a stack resource's properties as "${RESOURCE_PROPS}" (in the shared block) and its provider's as "${PROVIDER_PROPS}", once each: update shareStackResources`,
+    );
   const hoisted =
     `${STACK_BEGIN}\n            const stackResources__ = require("env-parity-sdk/stack-resources").once(() => {\n` +
-    `${block}return intermediates.map(r => r.resource);\n            }, resources);`;
+    `${block.replace(RESOURCE_PROPS, () => SHARED_PROPS("r"))}return intermediates.map(r => r.resource);\n            }, resources);`;
   return (
     src.slice(0, head) +
     hoisted +
     src.slice(head + STACK_BEGIN.length, begin) +
-    "const args = {\n                            resources: stackResources__()," +
+    "const args = {\n                            get resources() { return stackResources__(); },\n" +
+    `                            [Symbol.for("${RECORDS_KEY}")]: stackResources__.records,` +
     src.slice(end + uses[0][0].length)
-  );
+  ).replace(PROVIDER_PROPS, () => SHARED_PROPS("prov"));
 }
 
 /** Redirects the SDK's heavy imports inside @pulumi/policy to the shims; everything else of @pulumi/pulumi stays external. */

@@ -381,8 +381,53 @@ function inputOf(r: StackValidationArgs["resources"][number]): PolicyInput {
  */
 const requestViews = new WeakMap<object, StackView>();
 
-/** The shared view of this AnalyzeStack request's stack, built on the first stack policy's call. */
+/** A request's stack as the bundled server reads it from the messages (lib/sdk/stack-resources.js `records`). */
+interface StackRecord {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  readonly props: unknown;
+  readonly protect: boolean;
+  readonly ignoreChanges: readonly string[];
+  readonly parent?: string;
+  readonly dependencies: readonly string[];
+  readonly providerProps?: unknown;
+}
+
+/** Where the bundled server's args carry the request's records (policy-pack/build.js puts them there). */
+const STACK_RECORDS = Symbol.for("env-parity.stack-records");
+
+function inputOfRecord(r: StackRecord): PolicyInput {
+  const input: PolicyInput = {
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    props: rawProps(r.props),
+    protect: r.protect,
+    ignoreChanges: r.ignoreChanges,
+    parent: r.parent,
+    dependencies: r.dependencies,
+    providerProps: r.providerProps ? rawProps(r.providerProps) : undefined,
+  };
+  return FREEZE ? Object.freeze(input) : input;
+}
+
+/**
+ * The shared view of this AnalyzeStack request's stack, built on the first stack policy's call: from the request's
+ * records where the bundled server gives them (the SDK's resource objects are then never built), else from
+ * `args.resources`.
+ */
 export function viewOf(a: StackValidationArgs): StackView {
+  const records = (a as { [STACK_RECORDS]?: () => readonly StackRecord[] })[STACK_RECORDS];
+  if (typeof records === "function") {
+    const list = records();
+    let v = requestViews.get(list);
+    if (!v) {
+      v = stackView(Object.freeze(list.map(inputOfRecord)));
+      requestViews.set(list, v);
+    }
+    return v;
+  }
   const byList = requestViews.get(a.resources);
   if (byList) return byList;
   const first = a.resources[0];

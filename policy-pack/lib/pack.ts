@@ -12,12 +12,15 @@ import {
   type Policy,
   type PolicyPackConfig,
   type ReportViolation,
+  type StackValidationArgs,
 } from "@pulumi/policy";
 import { exemptionFor } from "../../consistency-rules/src/exemptions";
+import { viewOf } from "./define";
 import { policies as allPolicies } from "../policies";
 import { provideLocks } from "../policies/parity";
 import { parseUrn, resolveScope } from "./env";
 import { exemptionsFor, provideRules } from "./rules";
+import { install as recordSecrets } from "./sdk/deserialize";
 
 export interface EnvParityPackOptions {
   /** Parsed `<project>.rules.json` objects, one per project the pack serves (a single object is accepted too). */
@@ -46,12 +49,18 @@ type AnyArgs = {
 /** Wraps a policy's report so a violation covered by a live exemption in the stack's rules is not reported. */
 function withExemptions(p: Policy, defaults?: Readonly<Record<string, unknown>>): Policy {
   // Config given when the pack was built (overrides, lock) under the config the engine sends, for every engine and harness.
+  // The args with getConfig replaced, everything else read through (not copied: a stack's `args.resources` is built
+  // only if read, see lib/sdk/stack-resources.js).
   const withDefaults = <A extends AnyArgs>(args: A): A =>
     defaults
-      ? { ...args, getConfig: <T>() => ({ ...defaults, ...(args.getConfig<Record<string, unknown>>() ?? {}) }) as T }
+      ? (Object.create(args, {
+          getConfig: {
+            value: <T>() => ({ ...defaults, ...(args.getConfig<Record<string, unknown>>() ?? {}) }) as T,
+            enumerable: true,
+          },
+        }) as A)
       : args;
-  const filtered = (args: AnyArgs, report: ReportViolation): ReportViolation => {
-    const firstUrn = args.urn ?? args.resources?.[0]?.urn;
+  const filtered = (args: AnyArgs, report: ReportViolation, firstUrn: string | undefined): ReportViolation => {
     if (!firstUrn) return report;
     const cfg = args.getConfig<Record<string, unknown>>() ?? {};
     const scope = resolveScope(firstUrn, args.stackTags, cfg.rules);
@@ -70,7 +79,7 @@ function withExemptions(p: Policy, defaults?: Readonly<Record<string, unknown>>)
     const inner = r.validateResource as (args: AnyArgs, report: ReportViolation) => unknown;
     const wrapped = (given: AnyArgs, report: ReportViolation) => {
       const args = withDefaults(given);
-      return inner(args, filtered(args, report));
+      return inner(args, filtered(args, report, args.urn));
     };
     const type = (inner as { __pulumiType?: string }).__pulumiType;
     if (type) Object.defineProperty(wrapped, "__pulumiType", { value: type });
@@ -82,7 +91,8 @@ function withExemptions(p: Policy, defaults?: Readonly<Record<string, unknown>>)
       ...p,
       validateStack: (given: AnyArgs, report: ReportViolation) => {
         const args = withDefaults(given);
-        return inner(args, filtered(args, report));
+        // The stack's first resource, from the request's shared view (as the policy itself reads the stack).
+        return inner(args, filtered(args, report, viewOf(args as unknown as StackValidationArgs).resources[0]?.urn));
       },
     } as unknown as Policy;
   }
@@ -96,6 +106,7 @@ function asList(rules: unknown): unknown[] {
 
 /** The env-parity PolicyPack named `name`, enforcing `opts.rules` (and any inline `rules` given in policy config). */
 export function envParityPack(name: string, opts: EnvParityPackOptions = {}): PolicyPack {
+  recordSecrets(); // the installed @pulumi/policy deserialises through ours: no message prints a secret
   provideRules(asList(opts.rules));
   provideLocks(asList(opts.lock));
   const overrides: Record<string, unknown> = { ...(opts.overrides ?? {}) };
