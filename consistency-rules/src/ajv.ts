@@ -1,17 +1,22 @@
-import Ajv, { ErrorObject, ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
+import * as path from "node:path";
+import type Ajv from "ajv";
+import type { CodeOptions, ErrorObject, ValidateFunction } from "ajv";
+import { OWN_FORMATS } from "./formats";
 
-/** IPv4 CIDR block (`10.0.0.0/16`), which ajv-formats does not have. */
-export const IPV4_CIDR =
-  /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+export { IPV4_CIDR } from "./formats";
 
-/** The one ajv instance of the project: all formats, all errors, strict schemas. */
-export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+/**
+ * The one ajv instance of the project: all formats, all errors, strict schemas. ajv is loaded on first use (loading
+ * and compiling cost a `parity diff` more than reading its rules); `code` is for the build's generated validators.
+ */
+export function createAjv(code?: CodeOptions): Ajv {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { default: AjvClass } = require("ajv") as typeof import("ajv");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { default: addFormats } = require("ajv-formats") as typeof import("ajv-formats");
+  const ajv = new AjvClass({ allErrors: true, strict: true, allowUnionTypes: true, ...(code && { code }) });
   addFormats(ajv);
-  ajv.addFormat("ipv4-cidr", IPV4_CIDR);
-  ajv.addFormat("aws-account-id", /^\d{12}$/);
-  ajv.addFormat("aws-region", /^[a-z]{2}(-gov)?-[a-z]+-\d$/);
+  for (const [name, format] of Object.entries(OWN_FORMATS)) ajv.addFormat(name, format);
   // Annotation of config schemas: the key holds a secret (`pulumi config set --secret`); see config.ts.
   ajv.addKeyword({ keyword: "x-secret", schemaType: "boolean" });
   return ajv;
@@ -20,6 +25,35 @@ export function createAjv(): Ajv {
 let shared: Ajv | undefined;
 export function sharedAjv(): Ajv {
   return (shared ??= createAjv());
+}
+
+/** The file name of the validator the build generates for `name` (next to this module in dist/). */
+export const precompiledFile = (name: string): string => `${name}.validate.js`;
+
+const precompiled = new Map<string, ValidateFunction>();
+
+/**
+ * The validator of `schema`: the one `npm run build` generated from it (consistency-rules/src/precompile.ts; no ajv
+ * to load, nothing to compile), else the shared ajv's. A generated validator is used only if it was generated from
+ * this very schema (it carries the schema's text), so an edited schema is never checked by a stale validator.
+ * Both produce the same error objects (ajv's own code generation, same options and formats).
+ */
+export function schemaValidator(name: string, schema: { readonly $id?: string }): ValidateFunction {
+  let v = precompiled.get(name);
+  if (v) return v;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(path.join(__dirname, precompiledFile(name))) as ValidateFunction & { schemaText?: string };
+    if (typeof mod === "function" && mod.schemaText === JSON.stringify(schema)) v = mod;
+  } catch {
+    // not built (sources run by ts-jest / ts-node, a bundle): compile
+  }
+  if (!v) {
+    const ajv = sharedAjv();
+    v = (schema.$id !== undefined ? ajv.getSchema(schema.$id) : undefined) ?? ajv.compile(schema);
+  }
+  precompiled.set(name, v);
+  return v;
 }
 
 /**

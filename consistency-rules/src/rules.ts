@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
 import rulesSchema from "../rules.schema.json";
-import { describeAjvErrors, sharedAjv } from "./ajv";
+import { describeAjvErrors, schemaValidator } from "./ajv";
 import { InputError, InputErrors } from "./errors";
 import { type IamContext, type IamException, iamExceptionCovers, parseIamPattern } from "./iam";
 import type { Severity } from "./model";
@@ -287,8 +287,7 @@ export function jsonPath(dotted: string): string {
 }
 
 function schemaErrors(obj: unknown, origin: string): InputError[] {
-  const ajv = sharedAjv();
-  const validate = ajv.getSchema(rulesSchema.$id) ?? ajv.compile(rulesSchema);
+  const validate = schemaValidator("rules", rulesSchema);
   if (validate(obj)) return [];
   return describeAjvErrors(validate.errors, obj).map((d) => new InputError(origin, jsonPath(d.path), d.message));
 }
