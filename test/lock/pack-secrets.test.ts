@@ -10,6 +10,8 @@
  * Each case: the pack still reports the violation, no diagnostic contains the plaintext, a plain value still prints.
  * The pack is started as the engine starts it, on the synthetic reference stacks with a lock built from them.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { lockFromSnapshots, withLockConfig, type ParityLock } from "../../consistency-rules/src/lock";
 import type { Snapshot } from "../../consistency-rules/src/model";
 import { SECRET_SIG, SIG_KEY } from "../../consistency-rules/src/sentinels";
@@ -215,4 +217,26 @@ describe("the deserialiser shim (policy-pack/lib/sdk/deserialize.js)", () => {
       marks.redactSecrets(`in staging: "staging" ${PLAIN}-long, port 5432 (not 54321), "on" but not one`, [p]),
     ).toBe('in staging: "[secret]" [secret], port [secret] (not 54321), "[secret]" but not one');
   });
+});
+
+test("the ready pack (the published library on the installed @pulumi/policy) hides secrets too", async () => {
+  const ready = path.join(PACK_DIR, "ready");
+  expect(fs.existsSync(path.join(PACK_DIR, "..", "dist", "policy", "index.js"))).toBe(true); // npm run build
+  const rules = JSON.parse(
+    fs.readFileSync(path.join(PACK_DIR, "..", "consistency-rules", "data-platform.rules.json"), "utf8"),
+  ) as unknown;
+  const s = mutate(referenceStack("staging"), "raw-bucket", (p) => {
+    (p.tags as Props).Environment = secret(`${PLAIN}-env`);
+  });
+  const pack = await startPack({ packDir: ready });
+  try {
+    await pack.configure({ "tags-environment-matches-stack": { rules }, "parity-consistency-rules": { rules } });
+    const found = await pack.analyzeSnapshot(s, { tags: { "env-parity:environment": "staging" } });
+    expect(found.map((f) => f.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/ingest-raw-bucket: tag Environment is "\[secret\]"/)]),
+    );
+    expect(JSON.stringify(found)).not.toContain(PLAIN);
+  } finally {
+    await pack.close();
+  }
 });

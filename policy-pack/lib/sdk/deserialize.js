@@ -10,6 +10,8 @@
  * for properties without one). Assets and archives are handed to the SDK's own code, as is `proxySecrets`.
  */
 const real = require("@pulumi/policy/deserialize.js");
+/** The SDK's own function, taken before {@link install} may put ours in its place. */
+const sdkDeserialize = real.deserializeProperties;
 const secrets = require("./secrets.js");
 const cache = new WeakMap();
 const freeze = process.env.PARITY_PACK_FREEZE === "1";
@@ -27,7 +29,7 @@ function deepFreeze(v) {
 
 /** An asset or archive (or a signature the SDK rejects): the SDK's own deserialisation of that one value. */
 function bySdk(prop) {
-  return real.deserializeProperties({ toJavaScript: () => ({ v: prop }) }, false).v;
+  return sdkDeserialize({ toJavaScript: () => ({ v: prop }) }, false).v;
 }
 
 /**
@@ -93,7 +95,7 @@ function deserialize(struct) {
 }
 
 exports.deserializeProperties = function deserializeProperties(struct, proxySecrets) {
-  if (proxySecrets || !struct || typeof struct !== "object") return real.deserializeProperties(struct, proxySecrets);
+  if (proxySecrets || !struct || typeof struct !== "object") return sdkDeserialize(struct, proxySecrets);
   let props = cache.get(struct);
   if (props === undefined) {
     props = deserialize(struct);
@@ -103,3 +105,14 @@ exports.deserializeProperties = function deserializeProperties(struct, proxySecr
   return props;
 };
 exports.serializeProperties = real.serializeProperties;
+
+/**
+ * Puts this deserialiser in the place of the installed @pulumi/policy's (its server calls
+ * `deserialize_1.deserializeProperties` through the module object): the published library (dist/policy, with the
+ * user's own @pulumi/policy) and every pack built on it then record secrets too. The bundled pack needs no install
+ * (build.js resolves the server's `./deserialize` to this file); calling it there is harmless.
+ */
+exports.install = function install() {
+  if (real.deserializeProperties === sdkDeserialize) real.deserializeProperties = exports.deserializeProperties;
+  return real.deserializeProperties === exports.deserializeProperties;
+};
