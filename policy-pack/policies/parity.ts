@@ -21,7 +21,8 @@ import { withSecretMarks } from "../lib/sdk/secrets";
  * plaintext. A secret at a path the lock holds a plain value for is then a difference (the secret is not shown).
  */
 function toSnapshotResource(r: PolicyInput): SnapshotResource {
-  return {
+  // Field by field (10k resources a request), in the order of the literal it replaced (ignoreChanges only if any).
+  const s: Record<string, unknown> = {
     urn: r.urn,
     type: r.type,
     name: r.name,
@@ -29,9 +30,10 @@ function toSnapshotResource(r: PolicyInput): SnapshotResource {
     parent: r.parent,
     dependencies: r.dependencies,
     protect: r.protect,
-    ...(r.ignoreChanges.length > 0 ? { ignoreChanges: r.ignoreChanges } : {}),
-    props: withSecretMarks(r.props),
   };
+  if (r.ignoreChanges.length > 0) s.ignoreChanges = r.ignoreChanges;
+  s.props = withSecretMarks(r.props);
+  return s as unknown as SnapshotResource;
 }
 
 /** Locks given when the pack was built, by project (parsed `<project>.parity-lock.json` objects). */
@@ -99,10 +101,10 @@ export const parityConsistencyRules = stackPolicy<ParityConfig>({
       // Inside the pack, destroyability has its own policies: the Analyzer sends `protect` (owned by
       // lifecycle-resource-not-protected) and never `retainOnDelete`, so this built-in rule could only repeat them.
       if (f.ruleId === PARITY_RULES.destroyable) continue;
-      // The comparer's message names the resource, the path, the actual and the expected value (and the rule id).
-      const message = `${f.ruleId}: ${f.message}`;
-      if (f.status === "fail") out.fail(message, f.urn);
-      else if (f.status === "indeterminate") out.unknown(message, f.urn);
+      // The comparer's message names the resource, the path, the actual and the expected value (and the rule id);
+      // passing findings (most of them) are dropped unread.
+      if (f.status === "fail") out.fail(`${f.ruleId}: ${f.message}`, f.urn);
+      else if (f.status === "indeterminate") out.unknown(`${f.ruleId}: ${f.message}`, f.urn);
     }
     let lock: ParityLock | undefined;
     try {
