@@ -7,15 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { ExitCode, InputError, InputErrors, isInputError } from "../consistency-rules/src/errors";
-import { registerBaseline } from "./commands/baseline";
-import { registerCheck } from "./commands/check";
 import type { Context } from "./commands/common";
-import { registerDiff } from "./commands/diff";
-import { registerExplain } from "./commands/explain";
-import { registerInit } from "./commands/init";
-import { registerLock } from "./commands/lock";
-import { registerPlan } from "./commands/plan";
-import { registerRules } from "./commands/rules";
 import { ProgramFailure, UsageError, asProgramFailure } from "./util/errors";
 import type { CliIO } from "./util/io";
 
@@ -32,7 +24,33 @@ export function packageVersion(): string {
   return "0.0.0";
 }
 
-export function buildProgram(ctx: Context, setExit: (p: Promise<number>) => void): Command {
+type Register = (program: Command, ctx: Context, setExit: (p: Promise<number>) => void) => void;
+
+/*
+ * The commands in help order, each module loaded only when registered: a run registers only the command it names
+ * (a `parity diff` does not load the planner, the pack harness, gRPC…); help, version, an unknown or no command
+ * register them all.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: readonly (readonly [string, () => Register])[] = [
+  ["check", () => (require("./commands/check") as typeof import("./commands/check")).registerCheck],
+  ["diff", () => (require("./commands/diff") as typeof import("./commands/diff")).registerDiff],
+  ["plan", () => (require("./commands/plan") as typeof import("./commands/plan")).registerPlan],
+  ["rules", () => (require("./commands/rules") as typeof import("./commands/rules")).registerRules],
+  ["explain", () => (require("./commands/explain") as typeof import("./commands/explain")).registerExplain],
+  ["init", () => (require("./commands/init") as typeof import("./commands/init")).registerInit],
+  ["baseline", () => (require("./commands/baseline") as typeof import("./commands/baseline")).registerBaseline],
+  ["lock", () => (require("./commands/lock") as typeof import("./commands/lock")).registerLock],
+];
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** The command `argv` runs, if it names one first (then only that one need be registered). */
+export function commandOf(argv: readonly string[]): string | undefined {
+  return COMMANDS.some(([name]) => name === argv[0]) ? argv[0] : undefined;
+}
+
+/** The program with every command, or with `only` that one (the same parser for a run of that command). */
+export function buildProgram(ctx: Context, setExit: (p: Promise<number>) => void, only?: string): Command {
   const program = new Command("parity")
     .description("env-parity: fail CI on drift between environments and between code and deployed state")
     .version(ctx.version, "-V, --version", "print the version")
@@ -46,14 +64,7 @@ export function buildProgram(ctx: Context, setExit: (p: Promise<number>) => void
         "            2 bad input or usage · 70 internal error\nEnvironment: NO_COLOR disables colour; PARITY_TIMINGS=1 prints phase timings; PARITY_DEBUG=1 prints stacks of internal errors.\n",
     );
   program.helpCommand("help [command]", "show help for a command");
-  registerCheck(program, ctx, setExit);
-  registerDiff(program, ctx, setExit);
-  registerPlan(program, ctx, setExit);
-  registerRules(program, ctx, setExit);
-  registerExplain(program, ctx, setExit);
-  registerInit(program, ctx, setExit);
-  registerBaseline(program, ctx, setExit);
-  registerLock(program, ctx, setExit);
+  for (const [name, register] of COMMANDS) if (only === undefined || name === only) register()(program, ctx, setExit);
   return program;
 }
 
@@ -70,7 +81,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let pending: Promise<number> | undefined;
   try {
     if (argv.length === 0) throw new UsageError("missing command (try `parity --help`)");
-    const program = buildProgram(ctx, (p) => (pending = p));
+    const program = buildProgram(ctx, (p) => (pending = p), commandOf(argv));
     await program.parseAsync([...argv], { from: "user" });
     return pending ? await pending : ExitCode.Clean;
   } catch (e) {

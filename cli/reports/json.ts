@@ -13,10 +13,20 @@ import { causeFingerprint } from "./sarif";
 export const JSON_REPORT_VERSION = 2;
 
 function valuesJson(values: Finding["values"]): Record<string, unknown> | null {
-  return values
-    ? Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === undefined ? null : redactValue(v)]))
-    : null;
+  if (!values) return null;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(values)) {
+    const v = values[k];
+    out[k] = v === undefined ? null : redactValue(v);
+  }
+  return out;
 }
+
+function approvalJson(a: Finding["approval"]) {
+  return a ? { id: a.id, reason: a.reason, owner: a.owner, expires: a.expires ?? null } : null;
+}
+
+// The arrays below are the findings' own (readonly, printed at once): no copies.
 
 function findingJson(f: Finding) {
   return {
@@ -25,7 +35,7 @@ function findingJson(f: Finding) {
     severity: f.severity,
     kind: f.kind,
     message: f.message,
-    environments: [...f.environments],
+    environments: f.environments,
     resource: f.resource ?? null,
     urn: f.urn ?? null,
     path: f.path ?? null,
@@ -33,26 +43,38 @@ function findingJson(f: Finding) {
     // as `{env}`, `{region}`). Both pass through the reports' redaction (secrets, unknowns), types kept.
     values: valuesJson(shownValues(f)),
     normalised: valuesJson(f.values),
-    approval: f.approval
-      ? { id: f.approval.id, reason: f.approval.reason, owner: f.approval.owner, expires: f.approval.expires ?? null }
-      : null,
+    approval: approvalJson(f.approval),
     enforcement: f.enforcement ?? null,
     file: f.file ?? null,
   };
 }
 
+/** The lead finding's keys in their order, its status, severity and file those of the cause, then the cause's own. */
 function causeJson(c: Cause) {
+  const f = c.lead;
+  const related = new Array<ReturnType<typeof findingJson>>(c.members.length - 1);
+  for (let i = 1; i < c.members.length; i++) related[i - 1] = findingJson(c.members[i]);
   return {
-    ...findingJson(c.lead),
+    ruleId: f.ruleId,
     status: c.status,
     severity: c.severity,
-    file: c.location.file ?? c.lead.file ?? null,
+    kind: f.kind,
+    message: f.message,
+    environments: f.environments,
+    resource: f.resource ?? null,
+    urn: f.urn ?? null,
+    path: f.path ?? null,
+    values: valuesJson(shownValues(f)),
+    normalised: valuesJson(f.values),
+    approval: approvalJson(f.approval),
+    enforcement: f.enforcement ?? null,
+    file: c.location.file ?? f.file ?? null,
     location: { file: c.location.file ?? null, line: c.location.line ?? null, column: c.location.column ?? null },
     causePath: c.causePath ?? null,
-    sources: [...c.sources],
-    details: [...c.details],
+    sources: c.sources,
+    details: c.details,
     fingerprint: causeFingerprint(c),
-    related: c.members.slice(1).map(findingJson),
+    related,
   };
 }
 

@@ -126,16 +126,20 @@ export function summarise(findings: readonly Finding[], strict: boolean): Summar
 const STATUS_ORDER: Record<FindingStatus, number> = { fail: 0, indeterminate: 1, approved: 2, pass: 3 };
 export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 
+/** `String.prototype.localeCompare` without arguments, its collator made once (the same order; no lookup per call). */
+let collate: ((a: string, b: string) => number) | undefined;
+
 /** Failures first, then by severity, rule, resource, path, environments: a stable order for every format. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
+  const cmp = (collate ??= new Intl.Collator().compare);
   return [...findings].sort(
     (a, b) =>
       STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-      a.ruleId.localeCompare(b.ruleId) ||
-      (a.resource ?? "").localeCompare(b.resource ?? "") ||
-      (a.path ?? "").localeCompare(b.path ?? "") ||
-      a.environments.join(",").localeCompare(b.environments.join(",")),
+      (a.ruleId === b.ruleId ? 0 : cmp(a.ruleId, b.ruleId)) ||
+      (a.resource === b.resource ? 0 : cmp(a.resource ?? "", b.resource ?? "")) ||
+      (a.path === b.path ? 0 : cmp(a.path ?? "", b.path ?? "")) ||
+      (a.environments === b.environments ? 0 : cmp(a.environments.join(","), b.environments.join(","))),
   );
 }
 
@@ -161,14 +165,30 @@ export function displayValue(v: unknown, max = 80): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
-/** Secrets → "[secret]", values unknown until apply → "(unknown)", anywhere inside the value. */
+/**
+ * Secrets → "[secret]", values unknown until apply → "(unknown)", anywhere inside the value. A value with neither
+ * inside is returned as it is (the reports only print it), else a copy with the same keys in the same order.
+ */
 export function redactValue(x: unknown): unknown {
+  if (typeof x !== "object" || x === null) return isUnknown(x) ? UNKNOWN_LABEL : x;
   if (isSecret(x)) return SECRET_PLACEHOLDER;
-  if (isUnknown(x)) return UNKNOWN_LABEL;
-  if (Array.isArray(x)) return x.map(redactValue);
-  if (typeof x === "object" && x !== null)
-    return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, redactValue(y)]));
-  return x;
+  if (Array.isArray(x)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < x.length; i++) {
+      const y: unknown = x[i];
+      const r = redactValue(y);
+      if (r !== y) (out ??= x.slice())[i] = r;
+    }
+    return out ?? x;
+  }
+  let out: Record<string, unknown> | undefined;
+  const obj = x as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    const y = obj[k];
+    const r = redactValue(y);
+    if (r !== y) (out ??= { ...obj })[k] = r;
+  }
+  return out ?? x;
 }
 
 /**

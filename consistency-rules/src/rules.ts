@@ -5,7 +5,6 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseDocument } from "yaml";
 import rulesSchema from "../rules.schema.json";
 import { describeAjvErrors, schemaValidator } from "./ajv";
 import { InputError, InputErrors } from "./errors";
@@ -400,13 +399,55 @@ export function lineCol(text: string, offset: number): { line: number; col: numb
   return { line: lines.length, col: lines[lines.length - 1].length + 1 };
 }
 
+/**
+ * The offset of a key (its opening quote) that repeats an earlier key of the same object, else -1; of several, the one
+ * whose value ends first (the order the yaml parser reports them in). `text` is valid JSON (JSON.parse took it): one
+ * pass over it, keys compared as JSON.parse decodes them.
+ */
+export function duplicateKeyOffset(text: string): number {
+  /** Per open object its keys and the offset of a repeated key whose value is being read (-1: none); arrays: undefined. */
+  const open: ({ keys: Set<string>; repeated: number } | undefined)[] = [];
+  let keyNext = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) {
+          escaped = true;
+          i++;
+        } else if (d === 0x22) break;
+      }
+      if (keyNext) {
+        keyNext = false;
+        const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
+        const o = open[open.length - 1]!;
+        if (o.keys.has(key)) o.repeated = start;
+        else o.keys.add(key);
+      }
+    } else if (c === 0x7b) {
+      open.push({ keys: new Set(), repeated: -1 });
+      keyNext = true;
+    } else if (c === 0x5b) open.push(undefined);
+    else if (c === 0x2c || c === 0x7d || c === 0x5d) {
+      const o = open[open.length - 1];
+      if (o && o.repeated >= 0) return o.repeated; // the repeated key's value ends here
+      if (c === 0x2c) keyNext = o !== undefined;
+      else open.pop();
+    }
+  }
+  return -1;
+}
+
 /** Parses JSON, reporting syntax errors and duplicate keys with line:column. */
 export function parseJsonFile(text: string, file: string): unknown {
   try {
     const value: unknown = JSON.parse(text);
-    const dup = parseDocument(text, { uniqueKeys: true }).errors.find((e) => e.code === "DUPLICATE_KEY");
-    if (dup) {
-      const { line, col } = lineCol(text, dup.pos[0]);
+    const dup = duplicateKeyOffset(text);
+    if (dup >= 0) {
+      const { line, col } = lineCol(text, dup);
       throw new InputError(file, "", `line ${line}:${col} duplicate key`);
     }
     return value;
