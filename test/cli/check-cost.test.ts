@@ -11,6 +11,7 @@ import * as path from "node:path";
 import * as esbuild from "esbuild";
 import { configureRequestBytes, type ConfigureEntry } from "../../policy-pack/harness";
 import { packCompileCacheEnv } from "../../cli/util/pack";
+import { mayImport } from "../../cli/sources/planner/compile-cache";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -99,6 +100,26 @@ describe("the code cache of installed modules", () => {
     expect(r.stats).toMatchObject({ mode: "off" });
     expect(fs.existsSync(path.join(dir, "cache-off"))).toBe(false);
   });
+});
+
+test("files that may call import() are left to Node; text that only quotes it is not", () => {
+  const calls = [
+    'await import("y")',
+    "const x = 1;\nimport (y).then(f)",
+    'log("don\'t"); import(x)',
+    'a(/* c */ "s"); import(x)',
+    'a.replace(/"/g, ""); import(x)',
+    "f(`${import(x)}`)",
+  ];
+  const quotes = [
+    "Did you mean 'typeof import('{0}')'?",
+    'const m = "use import(x) here";',
+    'a(/* c */ "s import(x)")',
+    "x.import(y); a_import(z); `import(${1})`",
+    "exports.a = 1;",
+  ];
+  for (const c of calls) expect([c, mayImport(c)]).toEqual([c, true]);
+  for (const q of quotes) expect([q, mayImport(q)]).toEqual([q, false]);
 });
 
 test("the pack's environment carries no code cache when the CLI runs from its sources or the caches are off", () => {

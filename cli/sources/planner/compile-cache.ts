@@ -38,10 +38,39 @@ const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
 const WRAP_HEAD = "(function (exports, require, module, __filename, __dirname) {\n";
 const WRAP_TAIL = "\n})";
 /**
- * What may be a dynamic `import(…)` (not a method `.import(`, an identifier `x_import(` or text in quotes `"import(`):
- * Node 20 loses a script's import callback when the script comes from cached code, so such files are left to Node.
+ * Whether the text may call a dynamic `import(…)`: Node 20 loses a script's import callback when the script comes from
+ * cached code, so such files are left to Node. Not a method `.import(`, an identifier `x_import(`, nor text inside a
+ * '…' or "…" string that a scan of its line from the line's start can tell for sure (TypeScript's messages quote
+ * `typeof import('{0}')`); anything the scan is unsure of (a template, a comment, a regex or division) counts as a call.
  */
-const DYNAMIC_IMPORT = /(?:^|[^\w$.'"`])import\s*\(/;
+export function mayImport(content: string): boolean {
+  for (let at = content.indexOf("import"); at >= 0; at = content.indexOf("import", at + 6)) {
+    if (at > 0 && /[\w$.'"`]/.test(content[at - 1])) continue;
+    let i = at + 6;
+    while (i < content.length && /\s/.test(content[i])) i++;
+    if (content[i] === "(" && !surelyInString(content, content.lastIndexOf("\n", at) + 1, at)) return true;
+  }
+  return false;
+}
+
+/** Whether `at` is inside a '…' or "…" string, scanning from `lineStart` as code; false when unsure. */
+function surelyInString(content: string, lineStart: number, at: number): boolean {
+  let quote: string | undefined;
+  for (let i = lineStart; i < at; i++) {
+    const ch = content[i];
+    if (quote) {
+      if (ch === "\\") i++;
+      else if (ch === quote) quote = undefined;
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === "`" || ch === "\\") return false;
+    else if (ch === "/") {
+      const end = content[i + 1] === "*" ? content.indexOf("*/", i + 2) : -1;
+      if (end < 0 || end + 2 > at) return false; // a line comment, a regex or a division: unsure
+      i = end + 1;
+    }
+  }
+  return quote !== undefined;
+}
 
 interface InternalModule {
   exports: unknown;
@@ -106,7 +135,7 @@ function installHook(dir: string): void {
       (format !== undefined && format !== "commonjs") ||
       !filename.includes(NODE_MODULES) ||
       !(filename.endsWith(".js") || filename.endsWith(".cjs")) ||
-      DYNAMIC_IMPORT.test(content)
+      mayImport(content)
     )
       return original.call(this, content, filename, format);
     const file = path.join(
