@@ -17,7 +17,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { parseUrn, resolveScope, type Scope } from "./env";
-import { anySecrets, redactSecrets, secretsOf } from "./sdk/secrets";
+import { anySecrets, redactorOf, secretsOf } from "./sdk/secrets";
 import { rawProps, UNKNOWN } from "./values";
 
 export const RULES_DOC_URL = "https://github.com/env-parity/env-parity/blob/main/docs/RULES.md";
@@ -258,27 +258,26 @@ function base<C>(meta: GuardMeta<C>) {
   };
 }
 
-const asIs = (m: string) => m;
-const secretScopes = new WeakMap<readonly PolicyInput[], unknown[]>();
+const secretScopes = new WeakMap<readonly PolicyInput[], (message: string) => string>();
 
 /**
  * What a message about these resources may print: every secret plaintext the request carried for them (their
  * properties, their provider's) replaced by `[secret]` (lib/sdk/secrets.js). The identity when no request had a
- * secret; the secret-bearing objects of a frozen (shared) list are found once.
+ * secret; built once per frozen (shared) list.
  */
 export function redactorFor(scope: readonly PolicyInput[]): (message: string) => string {
-  if (!anySecrets()) return asIs;
-  let props = secretScopes.get(scope);
-  if (!props) {
-    props = [];
+  if (!anySecrets()) return redactorOf([]);
+  let say = secretScopes.get(scope);
+  if (!say) {
+    const props: unknown[] = [];
     for (const r of scope) {
       if (secretsOf(r.props)) props.push(r.props);
       if (r.providerProps && secretsOf(r.providerProps)) props.push(r.providerProps);
     }
-    if (Object.isFrozen(scope)) secretScopes.set(scope, props);
+    say = redactorOf(props);
+    if (Object.isFrozen(scope)) secretScopes.set(scope, say);
   }
-  const found = props;
-  return found.length === 0 ? asIs : (m) => redactSecrets(m, found);
+  return say;
 }
 
 /**

@@ -11,4 +11,5 @@ export declare function secretPathsOf(props: unknown): ReadonlySet<string> | und
 export declare function isSecretPath(props: unknown, path: string | readonly string[]): boolean;
 export declare function withSecretMarks<T>(props: T): T;
 export declare function redactSecrets(message: string, propsList: Iterable<unknown>): string;
+export declare function redactorOf(propsList: Iterable<unknown>): (message: string) => string;
 export declare function anySecrets(): boolean;

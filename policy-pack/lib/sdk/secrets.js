@@ -132,36 +132,42 @@ function patternsOf(x) {
   return x.length > 0 ? [escapeRe(JSON.stringify(x))] : [];
 }
 
-const patternCache = new WeakMap();
-/** One pattern per secret-marks list (longest alternatives first), or null when nothing of it is hidden. */
-function patternOf(m) {
-  let re = patternCache.get(m);
-  if (re === undefined) {
+const altsCache = new WeakMap();
+/** The pattern alternatives hiding one secret-marks list's plaintexts. */
+function altsOf(m) {
+  let alts = altsCache.get(m);
+  if (alts === undefined) {
     const leaves = new Set();
     for (const { value } of m) plaintexts(value, leaves, 0);
-    const alts = [...new Set([...leaves].flatMap(patternsOf))].sort((a, b) => b.length - a.length);
-    re = alts.length ? new RegExp(alts.join("|"), "g") : null;
-    patternCache.set(m, re);
+    alts = [...new Set([...leaves].flatMap(patternsOf))];
+    altsCache.set(m, alts);
   }
-  return re;
+  return alts;
 }
 
+const hide = (hit) => (hit.length > 1 && hit.startsWith('"') && hit.endsWith('"') ? `"${PLACEHOLDER}"` : PLACEHOLDER);
+const asIs = (m) => m;
+
 /**
- * `message` with every secret plaintext of the given properties objects replaced by `[secret]` (quoted where the
- * message quoted it). Cheap when no request had a secret (no lookups) or the objects have none.
+ * A function giving a message with every secret plaintext of the given properties objects replaced by `[secret]`
+ * (quoted where the message quoted it): one pattern for all of them (longest first), built once per call. The
+ * identity when no request had a secret or the objects have none.
  */
-function redactSecrets(message, propsList) {
-  if (!seen || typeof message !== "string") return message;
-  let out = message;
+function redactorOf(propsList) {
+  if (!seen) return asIs;
+  const alts = new Set();
   for (const p of propsList) {
     const m = secretsOf(p);
-    const re = m && patternOf(m);
-    if (re)
-      out = out.replace(re, (hit) =>
-        hit.startsWith('"') && hit.endsWith('"') && hit.length > 1 ? `"${PLACEHOLDER}"` : PLACEHOLDER,
-      );
+    if (m) for (const a of altsOf(m)) alts.add(a);
   }
-  return out;
+  if (alts.size === 0) return asIs;
+  const re = new RegExp([...alts].sort((a, b) => b.length - a.length).join("|"), "g");
+  return (message) => (typeof message === "string" ? message.replace(re, hide) : message);
+}
+
+/** {@link redactorOf} applied once. */
+function redactSecrets(message, propsList) {
+  return redactorOf(propsList)(message);
 }
 
 /** Whether any request so far carried a secret (the fast path of every accessor). */
@@ -178,5 +184,6 @@ module.exports = {
   isSecretPath,
   withSecretMarks,
   redactSecrets,
+  redactorOf,
   anySecrets,
 };
