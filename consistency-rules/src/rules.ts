@@ -130,6 +130,9 @@ export function compareSpecificity(
   );
 }
 
+/** The empty result of a rule-set lookup (frozen, shared). */
+const NONE: readonly never[] = Object.freeze([]);
+
 /** Most specific first (see {@link compareSpecificity}); ties keep file order (Array.prototype.sort is stable). */
 function bySpecificity<T extends { type: string; resource: string; path: string }>(rules: readonly T[]): T[] {
   return [...rules].sort(compareSpecificity);
@@ -213,11 +216,14 @@ export class RuleSet {
   }
 
   private readonly cache = new Map<string, readonly unknown[]>();
+  // Bounded for a long-lived pack, but above two entries per resource of three 50k-resource stacks (a bound below the
+  // key count of one diff cleared the cache over and over); most results are empty and share one array.
   private memo<T>(key: string, f: () => T[]): readonly T[] {
     let v = this.cache.get(key) as readonly T[] | undefined;
     if (!v) {
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(key, (v = Object.freeze(f())));
+      if (this.cache.size > 250_000) this.cache.clear();
+      const found = f();
+      this.cache.set(key, (v = found.length === 0 ? NONE : Object.freeze(found)));
     }
     return v;
   }
