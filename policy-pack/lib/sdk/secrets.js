@@ -113,56 +113,97 @@ function plaintexts(v, out, depth) {
 /** Strings at least this long are hidden wherever they occur; shorter ones only where a message quotes them. */
 const BARE_MIN = 8;
 
-function escapeRe(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 /**
  * How to hide one plaintext: a long string anywhere (as is and JSON-escaped); a short one only quoted (`"dev"`, as
  * `show` and the rules library print values: a secret map holding "staging" must not blank out every "in staging");
- * a number as a whole number (not inside another).
+ * a number as a whole number (not inside another). `{ text, number }` each.
  */
-function patternsOf(x) {
+function needlesOf(x) {
   if (typeof x === "number" || typeof x === "bigint") {
     const t = String(x);
-    return t.length >= 2 ? [`(?<![\\d.])${escapeRe(t)}(?!\\d|\\.\\d)`] : [];
+    return t.length >= 2 ? [{ text: t, number: true }] : [];
   }
   const esc = JSON.stringify(x).slice(1, -1);
-  if (x.length >= BARE_MIN) return esc === x ? [escapeRe(x)] : [escapeRe(x), escapeRe(esc)];
-  return x.length > 0 ? [escapeRe(JSON.stringify(x))] : [];
+  if (x.length >= BARE_MIN) return esc === x ? [{ text: x }] : [{ text: x }, { text: esc }];
+  return x.length > 0 ? [{ text: JSON.stringify(x) }] : [];
 }
 
-const altsCache = new WeakMap();
-/** The pattern alternatives hiding one secret-marks list's plaintexts. */
-function altsOf(m) {
-  let alts = altsCache.get(m);
-  if (alts === undefined) {
+const needleCache = new WeakMap();
+/** The needles hiding one secret-marks list's plaintexts. */
+function marksNeedles(m) {
+  let out = needleCache.get(m);
+  if (out === undefined) {
     const leaves = new Set();
     for (const { value } of m) plaintexts(value, leaves, 0);
-    alts = [...new Set([...leaves].flatMap(patternsOf))];
-    altsCache.set(m, alts);
+    out = [...leaves].flatMap(needlesOf);
+    needleCache.set(m, out);
   }
-  return alts;
+  return out;
 }
 
-const hide = (hit) => (hit.length > 1 && hit.startsWith('"') && hit.endsWith('"') ? `"${PLACEHOLDER}"` : PLACEHOLDER);
+const isDigit = (c) => c >= 48 && c <= 57;
+/** A number needle at `i..j` stands alone: no digit or `.` before it, no digit or `.<digit>` after it. */
+function wholeNumber(msg, i, j) {
+  if (i > 0 && (isDigit(msg.charCodeAt(i - 1)) || msg.charCodeAt(i - 1) === 46)) return false;
+  if (j < msg.length && isDigit(msg.charCodeAt(j))) return false;
+  return !(j + 1 < msg.length && msg.charCodeAt(j) === 46 && isDigit(msg.charCodeAt(j + 1)));
+}
+
 const asIs = (m) => m;
 
 /**
  * A function giving a message with every secret plaintext of the given properties objects replaced by `[secret]`
- * (quoted where the message quoted it): one pattern for all of them (longest first), built once per call. The
- * identity when no request had a secret or the objects have none.
+ * (quoted where the message quoted it). The needles are indexed by their first two characters, so a message is
+ * scanned once whatever the number of secrets (longest needle first at each place). The identity when no request
+ * had a secret or the objects have none.
  */
 function redactorOf(propsList) {
   if (!seen) return asIs;
-  const alts = new Set();
+  const byGram = new Map();
+  const known = new Set();
   for (const p of propsList) {
     const m = secretsOf(p);
-    if (m) for (const a of altsOf(m)) alts.add(a);
+    if (!m) continue;
+    for (const n of marksNeedles(m)) {
+      const key = `${n.number ? "n" : "s"}${n.text}`;
+      if (known.has(key)) continue;
+      known.add(key);
+      const g = n.text.slice(0, 2);
+      const list = byGram.get(g);
+      if (list) list.push(n);
+      else byGram.set(g, [n]);
+    }
   }
-  if (alts.size === 0) return asIs;
-  const re = new RegExp([...alts].sort((a, b) => b.length - a.length).join("|"), "g");
-  return (message) => (typeof message === "string" ? message.replace(re, hide) : message);
+  if (byGram.size === 0) return asIs;
+  for (const list of byGram.values()) list.sort((a, b) => b.text.length - a.text.length);
+  return (msg) => {
+    if (typeof msg !== "string") return msg;
+    let out = "";
+    let from = 0;
+    for (let i = 0; i < msg.length - 1;) {
+      const list = byGram.get(msg.slice(i, i + 2));
+      let hit;
+      if (list)
+        for (const n of list) {
+          const j = i + n.text.length;
+          if (msg.startsWith(n.text, i) && (!n.number || wholeNumber(msg, i, j))) {
+            hit = n;
+            break;
+          }
+        }
+      if (!hit) {
+        i++;
+        continue;
+      }
+      const t = hit.text;
+      out +=
+        msg.slice(from, i) +
+        (t.length > 1 && t[0] === '"' && t[t.length - 1] === '"' ? `"${PLACEHOLDER}"` : PLACEHOLDER);
+      i += t.length;
+      from = i;
+    }
+    return from === 0 ? msg : out + msg.slice(from);
+  };
 }
 
 /** {@link redactorOf} applied once. */
