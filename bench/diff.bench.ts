@@ -3,7 +3,7 @@
  * 3 × 10k in a fresh process ≤ 3 × a fresh process that only parses them). Per size and per round, interleaved:
  *   in-process:    JSON.parse of the 3 files  vs  run(["diff", …]) in this process (warm modules)
  *   fresh process: `node -e` reading + parsing the 3 files  vs  `node bin/parity.js diff …` (needs `npm run build`)
- * and prints min / median / max of the per-round ratios, the median per-phase breakdown (`--timings`) and the time per
+ * and prints min / median / max of the per-round ratios (and of `parity --version` against `node -e 0`, the start-up), the median per-phase breakdown (`--timings`) and the time per
  * resource (median, fresh process and in-process); with several sizes, the per-resource time of each size against the
  * smallest (linear: about 1).
  *   npm run bench -- diff
@@ -115,11 +115,25 @@ async function measure(size: number, dir: string): Promise<PerResource> {
   return per;
 }
 
+/** The CLI's start-up: `parity --version` against `node -e 0`, fresh processes, interleaved. */
+function startup(): void {
+  const node: number[] = [];
+  const version: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    node.push(fresh(["-e", "0"]));
+    version.push(fresh([BIN, "--version"]));
+  }
+  console.log(
+    `start-up (median of ${RUNS}): node -e 0 ${median(node).toFixed(0)} ms, parity --version ${median(version).toFixed(0)} ms (+${(median(version) - median(node)).toFixed(0)} ms); ratio min / median / max ${spread(version.map((v, i) => v / node[i]))}`,
+  );
+}
+
 async function main(): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, "dist/cli/index.js")))
     throw new Error("run `npm run build` first: the fresh-process figures run bin/parity.js");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parity-bench-"));
   try {
+    startup();
     const per: PerResource[] = [];
     for (const size of SIZES) per.push(await measure(size, dir));
     if (per.length > 1) {

@@ -44,13 +44,17 @@ const COMMANDS: readonly (readonly [string, () => Register])[] = [
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** The command `argv` runs, if it names one first (then only that one need be registered). */
-export function commandOf(argv: readonly string[]): string | undefined {
-  return COMMANDS.some(([name]) => name === argv[0]) ? argv[0] : undefined;
+/**
+ * The commands a run of `argv` needs registered: the one it names first, none for `--version` alone (commander
+ * answers it before any command), else (help, an unknown command…) all of them.
+ */
+export function commandsFor(argv: readonly string[]): readonly string[] | undefined {
+  if (argv.length === 1 && (argv[0] === "-V" || argv[0] === "--version")) return [];
+  return COMMANDS.some(([name]) => name === argv[0]) ? [argv[0]] : undefined;
 }
 
-/** The program with every command, or with `only` that one (the same parser for a run of that command). */
-export function buildProgram(ctx: Context, setExit: (p: Promise<number>) => void, only?: string): Command {
+/** The program with every command, or with those in `only` (the same parser for a run of one of them). */
+export function buildProgram(ctx: Context, setExit: (p: Promise<number>) => void, only?: readonly string[]): Command {
   const program = new Command("parity")
     .description("env-parity: fail CI on drift between environments and between code and deployed state")
     .version(ctx.version, "-V, --version", "print the version")
@@ -64,7 +68,7 @@ export function buildProgram(ctx: Context, setExit: (p: Promise<number>) => void
         "            2 bad input or usage · 70 internal error\nEnvironment: NO_COLOR disables colour; PARITY_TIMINGS=1 prints phase timings; PARITY_DEBUG=1 prints stacks of internal errors.\n",
     );
   program.helpCommand("help [command]", "show help for a command");
-  for (const [name, register] of COMMANDS) if (only === undefined || name === only) register()(program, ctx, setExit);
+  for (const [name, register] of COMMANDS) if (!only || only.includes(name)) register()(program, ctx, setExit);
   return program;
 }
 
@@ -81,7 +85,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let pending: Promise<number> | undefined;
   try {
     if (argv.length === 0) throw new UsageError("missing command (try `parity --help`)");
-    const program = buildProgram(ctx, (p) => (pending = p), commandOf(argv));
+    const program = buildProgram(ctx, (p) => (pending = p), commandsFor(argv));
     await program.parseAsync([...argv], { from: "user" });
     return pending ? await pending : ExitCode.Clean;
   } catch (e) {

@@ -15,7 +15,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LineCounter, isMap, isScalar, parseDocument } from "yaml";
+import type * as Yaml from "yaml";
+/** The yaml library, loaded on first use (a `parity diff` of exports needs none). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = (): typeof Yaml => require("yaml") as typeof Yaml;
 import type { Finding, FindingStatus } from "../../consistency-rules/src/model";
 
 export interface Location {
@@ -108,7 +111,10 @@ export function oddEnvironment(f: Finding): string | undefined {
 
 /** Where a YAML config key is: `config` → `<project>:<key>` (or `<key>`), 1-based line and column. */
 export class YamlLocator {
-  private readonly cache = new Map<string, { doc: ReturnType<typeof parseDocument>; lc: LineCounter } | null>();
+  private readonly cache = new Map<
+    string,
+    { doc: ReturnType<typeof Yaml.parseDocument>; lc: Yaml.LineCounter } | null
+  >();
   constructor(private readonly cwd: string) {}
 
   find(file: string, key: string): { line: number; column: number } | undefined {
@@ -118,6 +124,7 @@ export class YamlLocator {
       try {
         const text = fs.readFileSync(path.resolve(this.cwd, file), "utf8");
         if (text.length <= 1_000_000) {
+          const { LineCounter, parseDocument } = yaml();
           const lc = new LineCounter();
           entry = { doc: parseDocument(text, { lineCounter: lc }), lc };
         }
@@ -127,6 +134,7 @@ export class YamlLocator {
       this.cache.set(file, entry);
     }
     if (!entry) return undefined;
+    const { isMap, isScalar } = yaml();
     const config = entry.doc.get("config", true);
     if (!isMap(config)) return undefined;
     for (const item of config.items) {
