@@ -514,9 +514,10 @@ export function checkAgainstLock(snap: NormalisedSnapshot, lock: ParityLock, rul
     }
     const here = resourceLeaves(r, ids);
     const varies = locked.varies && locked.varies.length > 0 ? new Set(locked.varies) : undefined;
-    // Leaves the lock records as `[secret]` are compared by presence only: the policy SDK hands the pack every secret
-    // as its plaintext (deserialize.js unwraps them), so the lock is what says which leaves are secret, and their
-    // value here is never compared, walked into or shown.
+    // Leaves the lock records as `[secret]` are compared by presence only, and their value here is never compared,
+    // walked into or shown. The pack reads the stack with its secrets wrapped again (policy-pack/lib/sdk/secrets.js:
+    // the policy SDK unwraps them), so a secret here is `[secret]` too; a plaintext handed in without the marks (a
+    // caller that has none) is still only checked for presence at a locked secret.
     const secrets = lockedSecrets(locked);
     const prefixes = secrets ? leafPrefixes(here) : undefined;
     const mismatch = (p: string, lockedValue: unknown, value: unknown) => {
