@@ -100,6 +100,25 @@ function requireFor(mod: InternalModule): NodeJS.Require {
   return req;
 }
 
+/** Entries kept (each is one file's code under one set of flags; a run of `parity check` uses some 1,600). */
+const MAX_ENTRIES = 8000;
+
+/** After writing (files changed, another set of flags): past {@link MAX_ENTRIES}, the older half goes. */
+export function prune(dir: string): void {
+  try {
+    const names = fs.readdirSync(dir).filter((n) => n.endsWith(".bin"));
+    if (names.length <= MAX_ENTRIES) return;
+    const dated = names.map((n) => {
+      const file = path.join(dir, n);
+      return { file, at: fs.statSync(file).mtimeMs };
+    });
+    dated.sort((a, b) => a.at - b.at);
+    for (const { file } of dated.slice(0, dated.length - MAX_ENTRIES / 2)) fs.rmSync(file, { force: true });
+  } catch {
+    // pruning is best effort
+  }
+}
+
 function installHook(dir: string): void {
   const proto = (Module as unknown as ModuleStatics).prototype;
   const original = proto._compile;
@@ -126,6 +145,7 @@ function installHook(dir: string): void {
         // a cache that cannot be written only costs time
       }
     }
+    prune(dir);
   };
   // The code V8 has by then (the functions that ran while loading) is written once loading is over: on exit, or (a
   // process that is killed, like the pack) after a quiet moment.
