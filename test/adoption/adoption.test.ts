@@ -136,8 +136,11 @@ test("init, baseline, check on the installed package: green; re-running init and
     approvals: Record<string, unknown>[];
     exemptions: Record<string, unknown>[];
   };
-  const memory = after.approvals.find((a) => a.path === "memorySize");
-  expect(memory).toMatchObject({ resource: "helloFunction", owner: "platform", baseline: true, values: { prod: 256 } });
+  // One approval per cause: the config key, with the function property it feeds.
+  const memory = after.approvals.filter((a) => a.path === "memorySize");
+  expect(memory).toHaveLength(1);
+  expect(memory[0]).toMatchObject({ resource: "config", owner: "platform", baseline: true, values: { prod: 256 } });
+  expect(memory[0].feeds).toEqual([expect.objectContaining({ resource: "helloFunction", path: "memorySize" })]);
   expect(
     after.exemptions.every((e) => e.owner === "platform" && e.baseline === true && typeof e.expires === "string"),
   ).toBe(true);
