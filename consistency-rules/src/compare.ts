@@ -426,7 +426,7 @@ function destroyableFindings(subject: Subject, rows: readonly Row[]): Finding[] 
 }
 
 /** Invariants of a subject: equal across the rows and, with `expect`, equal to it. */
-function invariantFindings(subject: Subject, rows: readonly Row[], inv: Invariant): Finding[] {
+function invariantFindings(subject: Subject, rows: readonly Row[], inv: Invariant, passes = true): Finding[] {
   if (inv.path === PRESENT_PATH || (!inv.hasExpect && rows.length < 2)) return [];
   const pattern = splitPath(inv.path);
   const expanded = pattern.includes("*")
@@ -466,6 +466,7 @@ function invariantFindings(subject: Subject, rows: readonly Row[], inv: Invarian
       ];
     }
     if (!differs && !bad) {
+      if (!passes) return NO_FINDINGS;
       return [
         finding(b, {
           ...base,
@@ -838,7 +839,7 @@ const NO_FINDINGS = Object.freeze([]) as unknown as Finding[];
  * and approval of a stack (10k resources: ~16k passing findings), so: no finding lists per path, the absent value
  * decided before the rule lookups, findings built field by field (in the order the spreads gave them).
  */
-function approvalStackFindings(subject: Subject, row: Row, a: Approval, rules: RuleSet): Finding[] {
+function approvalStackFindings(subject: Subject, row: Row, a: Approval, rules: RuleSet, passes: boolean): Finding[] {
   if (!(row.env in a.values)) return NO_FINDINGS;
   const spec = a.values[row.env];
   if (a.path === PRESENT_PATH) {
@@ -867,9 +868,10 @@ function approvalStackFindings(subject: Subject, row: Row, a: Approval, rules: R
       rules.approvalFor(subject.type, subject.logicalId, segs) !== a
     )
       continue;
+    const verdict = judge(specFor(spec, row, { type: subject.type, segs }), value);
+    if (verdict === "ok" && !passes) continue;
     const b: Base = { subject, rows: [row], path: joinPath(segs), segs };
     const values = { [row.env]: redact(value) };
-    const verdict = judge(specFor(spec, row, { type: subject.type, segs }), value);
     const ruleId = PARITY_RULES.unapproved;
     const approval = approvalInfo(a);
     const f =
@@ -904,11 +906,23 @@ function approvalStackFindings(subject: Subject, row: Row, a: Approval, rules: R
   return out ?? NO_FINDINGS;
 }
 
+/** Options of {@link checkStack}. */
+export interface CheckStackOptions {
+  /** `false`: passing findings are not built (the pack reads only failures and indeterminates). Default `true`. */
+  readonly passes?: boolean;
+}
+
 /**
  * The single-stack check (policy pack): invariants' `expect` and each live approval's value spec for this stack's
  * environment; expired approvals fail; an environment the rules do not know is indeterminate.
  */
-export function checkStack(snap: NormalisedSnapshot, rules: RuleSet, now: Date = new Date()): Finding[] {
+export function checkStack(
+  snap: NormalisedSnapshot,
+  rules: RuleSet,
+  now: Date = new Date(),
+  opts: CheckStackOptions = {},
+): Finding[] {
+  const passes = opts.passes !== false;
   const [s] = safeSnaps([snap]);
   const findings = expiredFindings(rules, now);
   if (!s) return findings;
@@ -930,10 +944,10 @@ export function checkStack(snap: NormalisedSnapshot, rules: RuleSet, now: Date =
     if (!row) continue;
     if (subject.type !== CONFIG_TYPE) for (const f of destroyableFindings(subject, [row])) findings.push(f);
     for (const inv of rules.invariantsFor(subject.type, subject.logicalId))
-      for (const f of invariantFindings(subject, [row], inv)) findings.push(f);
+      for (const f of invariantFindings(subject, [row], inv, passes)) findings.push(f);
     if (!known) continue;
     for (const a of rules.approvalsFor(subject.type, subject.logicalId)) {
-      if (!isExpired(a, now)) for (const f of approvalStackFindings(subject, row, a, rules)) findings.push(f);
+      if (!isExpired(a, now)) for (const f of approvalStackFindings(subject, row, a, rules, passes)) findings.push(f);
     }
   }
   return findings;

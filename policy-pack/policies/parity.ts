@@ -97,12 +97,12 @@ export const parityConsistencyRules = stackPolicy<ParityConfig>({
       origin: `stack ${ctx.stack} (policy pack)`,
       resources: resources.map(toSnapshotResource),
     };
-    for (const f of checkStack(normaliseSnapshot(snapshot, ctx.rules), ctx.rules, new Date())) {
+    for (const f of checkStack(normaliseSnapshot(snapshot, ctx.rules), ctx.rules, new Date(), { passes: false })) {
       // Inside the pack, destroyability has its own policies: the Analyzer sends `protect` (owned by
       // lifecycle-resource-not-protected) and never `retainOnDelete`, so this built-in rule could only repeat them.
       if (f.ruleId === PARITY_RULES.destroyable) continue;
       // The comparer's message names the resource, the path, the actual and the expected value (and the rule id);
-      // passing findings (most of them) are dropped unread.
+      // passing findings (most of them) are not even built.
       if (f.status === "fail") out.fail(`${f.ruleId}: ${f.message}`, f.urn);
       else if (f.status === "indeterminate") out.unknown(`${f.ruleId}: ${f.message}`, f.urn);
     }

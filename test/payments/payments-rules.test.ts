@@ -120,6 +120,17 @@ describe("payments rules catch what they do not approve", () => {
     ]);
   });
 
+  it("checkStack without passing findings (the pack's call) gives exactly the failures and indeterminates", () => {
+    const rs = rules();
+    for (const env of ENVS) {
+      const n = normaliseSnapshot(setProp(plans[env].snapshot, `${env}-payments-db-cpu-alarm`, "threshold", 97), rs);
+      const all = checkStack(n, rs, NOW);
+      expect(all.filter((f) => f.status === "pass").length).toBeGreaterThan(10);
+      if (env === "staging") expect(all.some((f) => f.status === "fail")).toBe(true); // approved: 90
+      expect(checkStack(n, rs, NOW, { passes: false })).toEqual(all.filter((f) => f.status !== "pass"));
+    }
+  });
+
   it("each stack alone satisfies its environment's expectations (the pack's view)", () => {
     const rs = rules();
     for (const env of ENVS) {
