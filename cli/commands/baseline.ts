@@ -12,7 +12,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { compareSnapshots, PARITY_RULES } from "../../consistency-rules/src/compare";
 import { exemptionsOf, type Exemption } from "../../consistency-rules/src/exemptions";
-import type { Finding, Snapshot } from "../../consistency-rules/src/model";
+import type { Finding } from "../../consistency-rules/src/model";
 import { normaliseSnapshot } from "../../consistency-rules/src/normalise";
 import {
   CONFIG_TYPE,
@@ -27,9 +27,9 @@ import { UsageError } from "../util/errors";
 import { readJsonFile, writeTextFile } from "../util/files";
 import { openPack } from "../util/pack";
 import { findRulesFile, readProject } from "../util/project";
-import { packConfigs, planProject, stacksOf, validateConfigs } from "./check";
+import { packConfigs, stacksOf } from "./check";
 import type { Context } from "./common";
-import { readExports } from "./lock";
+import { exportsOrPlans } from "./lock";
 import { projectPackDir } from "./rules";
 
 export interface BaselineOptions {
@@ -224,18 +224,7 @@ export async function runBaseline(ctx: Context, dirArg: string | undefined, opts
   const projectDir = path.resolve(ctx.io.cwd, dirArg ?? ".");
   const rulesFile = opts.rules ? path.resolve(ctx.io.cwd, opts.rules) : findRulesFile(readProject(projectDir));
   const rules = loadRules(rulesFile);
-  let plans: Snapshot[];
-  if (opts.export && opts.export.length > 0) {
-    plans = readExports(
-      ctx,
-      rules,
-      opts.export,
-      fs.existsSync(path.join(projectDir, "Pulumi.yaml")) ? projectDir : undefined,
-    );
-  } else {
-    validateConfigs(rules, projectDir);
-    plans = await planProject(ctx, projectDir, stacksOf(rules, projectDir));
-  }
+  const plans = await exportsOrPlans(ctx, rules, projectDir, opts.export, stacksOf(rules, projectDir));
   const raw = readJsonFile(rulesFile) as Record<string, unknown>;
   const envByStack = new Map(plans.map((p) => [p.context.stack, p.context.env]));
   const entriesOf = (findings: readonly Finding[]) =>

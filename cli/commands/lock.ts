@@ -36,6 +36,28 @@ export function lockStacks(rules: RuleSet, projectDir: string): { env: string; s
   return stacksOf(rules, projectDir).filter((s) => !seen.has(s.env) && seen.add(s.env));
 }
 
+/**
+ * The project's snapshots: read from `--export env=file` specs when given, else planned offline (configs validated
+ * first) for `stacks`. One home for `parity lock` and `parity baseline`.
+ */
+export async function exportsOrPlans(
+  ctx: Context,
+  rules: RuleSet,
+  projectDir: string,
+  exports: readonly string[] | undefined,
+  stacks: { env: string; stack: string }[],
+): Promise<Snapshot[]> {
+  if (exports && exports.length > 0)
+    return readExports(
+      ctx,
+      rules,
+      exports,
+      fs.existsSync(path.join(projectDir, "Pulumi.yaml")) ? projectDir : undefined,
+    );
+  validateConfigs(rules, projectDir);
+  return planProject(ctx, projectDir, stacks);
+}
+
 /** One snapshot per environment from `--export env=file` specs (every environment exactly once). */
 export function readExports(ctx: Context, rules: RuleSet, specs: readonly string[], projectDir?: string): Snapshot[] {
   const byEnv = new Map<string, Snapshot>();
@@ -62,18 +84,7 @@ export async function runLock(ctx: Context, dirArg: string | undefined, opts: Lo
   const projectDir = path.resolve(ctx.io.cwd, dirArg ?? ".");
   const rel = (f: string) => path.relative(ctx.io.cwd, f) || f;
   const rules = loadRules(opts.rules ? path.resolve(ctx.io.cwd, opts.rules) : findRulesFile(readProject(projectDir)));
-  let snapshots: Snapshot[];
-  if (opts.export && opts.export.length > 0) {
-    snapshots = readExports(
-      ctx,
-      rules,
-      opts.export,
-      fs.existsSync(path.join(projectDir, "Pulumi.yaml")) ? projectDir : undefined,
-    );
-  } else {
-    validateConfigs(rules, projectDir);
-    snapshots = await planProject(ctx, projectDir, lockStacks(rules, projectDir));
-  }
+  const snapshots = await exportsOrPlans(ctx, rules, projectDir, opts.export, lockStacks(rules, projectDir));
   const lock = lockFromSnapshots(snapshots, rules);
   const file = opts.out ? path.resolve(ctx.io.cwd, opts.out) : lockFileFor(rules);
   let before: ParityLock | undefined;
