@@ -520,73 +520,69 @@ export function checkAgainstLock(snap: NormalisedSnapshot, lock: ParityLock, rul
     // caller that has none) is still only checked for presence at a locked secret.
     const secrets = lockedSecrets(locked);
     const prefixes = secrets ? leafPrefixes(here) : undefined;
+    // One lock mismatch finding of this resource at `p`; the message ends with the rule id.
+    const report = (p: string, status: "fail" | "indeterminate", values: Record<string, unknown>, text: string) =>
+      out.push({
+        ...base(key, r),
+        ruleId: LOCK_RULES.mismatch,
+        status,
+        severity: "high",
+        path: p,
+        values,
+        message: `${text} (${LOCK_RULES.mismatch})`,
+      });
     const mismatch = (p: string, lockedValue: unknown, value: unknown) => {
       if (lockedValue === LOCK_UNKNOWN) return;
       const segs = here.get(p)?.segs ?? p.split(".");
       const hidden = value === undefined ? secretAncestorHere(here, segs) : undefined;
       if (hidden !== undefined) {
-        out.push({
-          ...base(key, r),
-          ruleId: LOCK_RULES.mismatch,
-          status: "indeterminate",
-          severity: "high",
-          path: p,
-          // the locked value is not shown: it may be what the secret holds here
-          values: { lock: SECRET_PLACEHOLDER, [env]: SECRET_PLACEHOLDER },
-          message: `${label(key)}: ${p} is inside ${hidden}, secret as a whole in ${env}; the lock has a value there (not shown) (${LOCK_RULES.mismatch})`,
-        });
+        // the locked value is not shown: it may be what the secret holds here
+        report(
+          p,
+          "indeterminate",
+          { lock: SECRET_PLACEHOLDER, [env]: SECRET_PLACEHOLDER },
+          `${label(key)}: ${p} is inside ${hidden}, secret as a whole in ${env}; the lock has a value there (not shown)`,
+        );
         return;
       }
       if (lockedValue === SECRET_PLACEHOLDER) {
         if (value !== undefined || prefixes?.has(p)) return;
-        out.push({
-          ...base(key, r),
-          ruleId: LOCK_RULES.mismatch,
-          status: "fail",
-          severity: "high",
-          path: p,
-          values: { lock: SECRET_PLACEHOLDER, [env]: "<absent>" },
-          message: `${label(key)}: ${p} is <absent> in ${env}; the lock says ${SECRET_PLACEHOLDER} (a secret in every other environment) (${LOCK_RULES.mismatch})`,
-        });
+        report(
+          p,
+          "fail",
+          { lock: SECRET_PLACEHOLDER, [env]: "<absent>" },
+          `${label(key)}: ${p} is <absent> in ${env}; the lock says ${SECRET_PLACEHOLDER} (a secret in every other environment)`,
+        );
         return;
       }
       if (value === undefined && isUnknownHere(here, segs)) value = LOCK_UNKNOWN;
       if (value === LOCK_UNKNOWN) {
-        out.push({
-          ...base(key, r),
-          ruleId: LOCK_RULES.mismatch,
-          status: "indeterminate",
-          severity: "high",
-          path: p,
-          values: { lock: lockedValue, [env]: LOCK_UNKNOWN },
-          message: `${label(key)}: ${p} is unknown at preview in ${env}; the lock says ${renderValue(lockedValue)} (${LOCK_RULES.mismatch})`,
-        });
+        report(
+          p,
+          "indeterminate",
+          { lock: lockedValue, [env]: LOCK_UNKNOWN },
+          `${label(key)}: ${p} is unknown at preview in ${env}; the lock says ${renderValue(lockedValue)}`,
+        );
         return;
       }
       if (value !== undefined && deepEqual(value, lockedValue)) return;
       if (value === SECRET_PLACEHOLDER) {
         // A secret here where every environment had a plain value: the locked value is not shown either (it may be
         // what the secret holds now).
-        out.push({
-          ...base(key, r),
-          ruleId: LOCK_RULES.mismatch,
-          status: "fail",
-          severity: "high",
-          path: p,
-          values: { lock: SECRET_PLACEHOLDER, [env]: SECRET_PLACEHOLDER },
-          message: `${label(key)}: ${p} is ${SECRET_PLACEHOLDER} in ${env}; the lock has a plain value there (not shown: it is secret here) (${LOCK_RULES.mismatch})`,
-        });
+        report(
+          p,
+          "fail",
+          { lock: SECRET_PLACEHOLDER, [env]: SECRET_PLACEHOLDER },
+          `${label(key)}: ${p} is ${SECRET_PLACEHOLDER} in ${env}; the lock has a plain value there (not shown: it is secret here)`,
+        );
         return;
       }
-      out.push({
-        ...base(key, r),
-        ruleId: LOCK_RULES.mismatch,
-        status: "fail",
-        severity: "high",
-        path: p,
-        values: { lock: lockedValue, [env]: value },
-        message: `${label(key)}: ${p} is ${renderValue(value)} in ${env}; the lock says ${renderValue(lockedValue)} (${LOCK_RULES.mismatch})`,
-      });
+      report(
+        p,
+        "fail",
+        { lock: lockedValue, [env]: value },
+        `${label(key)}: ${p} is ${renderValue(value)} in ${env}; the lock says ${renderValue(lockedValue)}`,
+      );
     };
     for (const [p, v] of Object.entries(locked.props)) mismatch(p, v, here.get(p)?.value);
     if (locked.exact) {
