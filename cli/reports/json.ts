@@ -49,32 +49,20 @@ function findingJson(f: Finding) {
   };
 }
 
-/** The lead finding's keys in their order, its status, severity and file those of the cause, then the cause's own. */
+/** The lead finding's keys in their order (status, severity and file those of the cause), then the cause's own. */
 function causeJson(c: Cause) {
   const f = c.lead;
-  const related = new Array<ReturnType<typeof findingJson>>(c.members.length - 1);
-  for (let i = 1; i < c.members.length; i++) related[i - 1] = findingJson(c.members[i]);
   return {
-    ruleId: f.ruleId,
+    ...findingJson(f),
     status: c.status,
     severity: c.severity,
-    kind: f.kind,
-    message: f.message,
-    environments: f.environments,
-    resource: f.resource ?? null,
-    urn: f.urn ?? null,
-    path: f.path ?? null,
-    values: valuesJson(shownValues(f)),
-    normalised: valuesJson(f.values),
-    approval: approvalJson(f.approval),
-    enforcement: f.enforcement ?? null,
     file: c.location.file ?? f.file ?? null,
     location: { file: c.location.file ?? null, line: c.location.line ?? null, column: c.location.column ?? null },
     causePath: c.causePath ?? null,
     sources: c.sources,
     details: c.details,
     fingerprint: causeFingerprint(c),
-    related,
+    related: c.members.slice(1).map(findingJson),
   };
 }
 
