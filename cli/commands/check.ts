@@ -16,7 +16,6 @@ import {
   lockFileFor,
   lockFromSnapshots,
   staleLockFindings,
-  withLockConfig,
 } from "../../consistency-rules/src/lock";
 import { loadRules } from "../../consistency-rules/src/rules";
 import type { RuleSet } from "../../consistency-rules/src/rules";
@@ -25,7 +24,14 @@ import { planAll } from "../sources/plan";
 import { RuleCatalog, helpBaseFromEnv } from "../util/catalog";
 import { asProgramFailure, UsageError } from "../util/errors";
 import type { PackInfo, PackSession, PolicyPackConfig } from "../../policy-pack/harness";
-import { envPackConfigFile, openPack, policyMetadata, projectPackConfig, readPackConfigFile } from "../util/pack";
+import {
+  envPackConfigFile,
+  openPack,
+  packLockConfig,
+  policyMetadata,
+  projectPackConfig,
+  readPackConfigFile,
+} from "../util/pack";
 import { findRulesFile, readProject, resolverFor } from "../util/project";
 import { loadConfigSchema } from "../util/stack-config";
 import { Timings } from "../util/timings";
@@ -209,7 +215,7 @@ export async function runCheck(ctx: Context, dirArg: string | undefined, opts: C
       await timings.async("pack", async () => {
         for (const [i, next] of plansInOrder.entries()) {
           // The environment's config does not wait for the plan: the pack takes it in while the stack is planned.
-          await session.configure(withLockConfig(configs.get(stacks[i].env) ?? {}, lock));
+          await session.configure(packLockConfig(info, configs.get(stacks[i].env) ?? {}, lock));
           const plan = await next;
           if (!plan) return; // planning failed: its errors are reported, not the pack's
           progress(`policy pack on ${plan.context.stack}`);

@@ -3,7 +3,10 @@ import * as fs from "node:fs";
 import Module from "node:module";
 import * as path from "node:path";
 import { startPack } from "../../policy-pack/harness";
-import type { PackInfo, PackSession, PolicyPackConfig } from "../../policy-pack/harness";
+import type { PackInfo, PackSession, PolicyInfo, PolicyPackConfig } from "../../policy-pack/harness";
+import { BUNDLED_KEYWORD, contentDigest } from "../../consistency-rules/src/digest";
+import { withLockConfig, type ParityLock } from "../../consistency-rules/src/lock";
+import { isPlainObject } from "../../consistency-rules/src/paths";
 import { cacheDirOf } from "../sources/planner/boot";
 import { COMPILE_CACHE_DIR_ENV, compileCacheDirOf, enableCompileCache } from "../sources/planner/compile-cache";
 import type { Context } from "../commands/common";
@@ -133,13 +136,22 @@ export function envPackConfigFile(projectDir: string, env: string, explicit?: st
   return fs.existsSync(conventional) ? conventional : undefined;
 }
 
+/** The digest the pack says `policy` was built with for `project`'s `rules` or `lock` ({@link BUNDLED_KEYWORD}). */
+function bundledDigest(policy: PolicyInfo, key: "rules" | "lock", project: unknown): string | undefined {
+  const annotation = (policy.configSchema?.properties?.[key] as Record<string, unknown> | undefined)?.[BUNDLED_KEYWORD];
+  const digest = typeof project === "string" && isPlainObject(annotation) ? annotation[project] : undefined;
+  return typeof digest === "string" ? digest : undefined;
+}
+
 /**
  * The config `parity check` sends the pack for one environment, so that it decides as
  * `pulumi preview --policy-pack <pack> --policy-pack-config <file>` does for the same stack:
  *  - the environment's pack config file (levels and properties), as given;
  *  - the project's rule set, inline as `rules`, to every policy whose schema takes it (every environment-dependent
  *    guardrail, not only `parity-consistency-rules`) unless the file gives that policy its own: the project's rules
- *    as they are now, never the copy bundled when the pack was built;
+ *    as they are now, never a stale copy bundled when the pack was built. A policy that says it was built with this
+ *    very rule set (the same content digest, see consistency-rules/src/digest.ts) is not sent it: it decides with
+ *    its own copy as `pulumi preview` would, and Configure stays small (inline, the rules are sent once per policy);
  *  - `strict: true` to every policy that takes it, under --strict.
  */
 export function projectPackConfig(
@@ -148,15 +160,37 @@ export function projectPackConfig(
 ): PolicyPackConfig {
   const out: Record<string, PolicyPackConfig[string]> = {};
   const all = opts.file?.all;
+  const project = isPlainObject(opts.rules) ? opts.rules.project : undefined;
+  let digest: string | undefined;
   for (const p of info.policies) {
     const given = opts.file?.[p.name] ?? (typeof all === "string" ? all : undefined);
     const props = p.configSchema?.properties ?? {};
     const cfg: Record<string, unknown> = typeof given === "string" ? { enforcementLevel: given } : { ...(given ?? {}) };
-    if (opts.rules !== undefined && "rules" in props && cfg.rules === undefined) cfg.rules = opts.rules;
+    if (opts.rules !== undefined && "rules" in props && cfg.rules === undefined) {
+      const bundled = bundledDigest(p, "rules", project);
+      if (!bundled || bundled !== (digest ??= contentDigest(opts.rules))) cfg.rules = opts.rules;
+    }
     if (opts.strict && "strict" in props) cfg.strict = true;
     if (Object.keys(cfg).length > 0) out[p.name] = cfg;
   }
   return out;
+}
+
+/**
+ * `config` with the project's parity lock for `parity-consistency-rules` ({@link withLockConfig}): the lock file's
+ * content, `false` when the project has none; nothing added when the pack says it was built with this very lock
+ * (the same hash), as `pulumi preview --policy-pack` would run it.
+ */
+export function packLockConfig(
+  info: PackInfo,
+  config: PolicyPackConfig,
+  lock: ParityLock | undefined,
+): PolicyPackConfig {
+  const policy = info.policies.find((p) => p.name === "parity-consistency-rules");
+  const given = config["parity-consistency-rules"];
+  const ownLock = typeof given === "object" && given !== null && "lock" in given;
+  if (lock && policy && !ownLock && bundledDigest(policy, "lock", lock.project) === lock.hash) return config;
+  return withLockConfig(config, lock);
 }
 
 export function policyMetadata(info: PackInfo): PolicyMeta[] {

@@ -13,9 +13,9 @@
  * Assets/archives are one opaque leaf (the normaliser drops their hash). Nulls are absent (the engine never sends
  * them to an analyzer). The file has sorted keys, one leaf per line, and a sha256 of its content.
  */
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { contentDigest } from "./digest";
 import { describeAjvErrors, sharedAjv, type ValidateFunction } from "./ajv";
 import { InputError } from "./errors";
 import lockSchema from "../lock.schema.json";
@@ -162,17 +162,7 @@ function sortKeys<T>(o: Record<string, T>): Record<string, T> {
 /** sha256 of the canonical content (sorted keys, no `hash`). */
 export function lockHash(lock: Omit<ParityLock, "hash"> & { hash?: string }): string {
   const { hash: _ignored, ...content } = lock;
-  return `sha256:${createHash("sha256").update(canonical(content)).digest("hex")}`;
-}
-
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (isPlainObject(v))
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
-      .join(",")}}`;
-  return JSON.stringify(v) ?? "null";
+  return contentDigest(content);
 }
 
 /**

@@ -17,9 +17,10 @@ import {
 import { exemptionFor } from "../../consistency-rules/src/exemptions";
 import { viewOf } from "./define";
 import { policies as allPolicies } from "../policies";
-import { provideLocks } from "../policies/parity";
+import { bundledLockHashes, provideLocks } from "../policies/parity";
+import { BUNDLED_KEYWORD } from "../../consistency-rules/src/digest";
 import { parseUrn, resolveScope } from "./env";
-import { exemptionsFor, provideRules } from "./rules";
+import { bundledRuleDigests, exemptionsFor, provideRules } from "./rules";
 import { install as recordSecrets } from "./sdk/deserialize";
 
 export interface EnvParityPackOptions {
@@ -99,6 +100,20 @@ function withExemptions(p: Policy, defaults?: Readonly<Record<string, unknown>>)
   return p;
 }
 
+/**
+ * The policy with what the pack was built with advertised on its `rules` and `lock` config properties
+ * ({@link BUNDLED_KEYWORD}: project → digest), so `parity check` sends only rules and locks that differ from these.
+ */
+function withBundled(p: Policy, bundled: Readonly<Record<"rules" | "lock", Readonly<Record<string, string>>>>): Policy {
+  const props = p.configSchema?.properties as Record<string, object> | undefined;
+  if (!props) return p;
+  let next = props;
+  for (const key of ["rules", "lock"] as const)
+    if (props[key] && Object.keys(bundled[key]).length > 0)
+      next = { ...next, [key]: { ...props[key], [BUNDLED_KEYWORD]: bundled[key] } };
+  return next === props ? p : ({ ...p, configSchema: { ...p.configSchema, properties: next } } as Policy);
+}
+
 function asList(rules: unknown): unknown[] {
   if (rules === undefined || rules === null) return [];
   return Array.isArray(rules) ? rules : [rules];
@@ -109,6 +124,7 @@ export function envParityPack(name: string, opts: EnvParityPackOptions = {}): Po
   recordSecrets(); // the installed @pulumi/policy deserialises through ours: no message prints a secret
   provideRules(asList(opts.rules));
   provideLocks(asList(opts.lock));
+  const bundled = { rules: bundledRuleDigests(), lock: bundledLockHashes() };
   const overrides: Record<string, unknown> = { ...(opts.overrides ?? {}) };
   const policies = allPolicies.map((p) => {
     const o = overrides[p.name];
@@ -121,7 +137,7 @@ export function envParityPack(name: string, opts: EnvParityPackOptions = {}): Po
         ? (Object.fromEntries(Object.entries(o).filter(([k]) => k !== "enforcementLevel")) as Record<string, unknown>)
         : undefined;
     return withExemptions(
-      level ? { ...p, enforcementLevel: level } : p,
+      withBundled(level ? { ...p, enforcementLevel: level } : p, bundled),
       config && Object.keys(config).length > 0 ? config : undefined,
     );
   });

@@ -3,6 +3,7 @@
  * { rules })`, see pack.ts) or an inline rule set from policy config (`rules`), loaded through the one rules library.
  * Nothing is bundled: the published pack knows only the rules its user gives it.
  */
+import { contentDigest } from "../../consistency-rules/src/digest";
 import { exemptionsOf, type Exemption } from "../../consistency-rules/src/exemptions";
 import { loadRulesFromObject, type RuleSet } from "../../consistency-rules/src/rules";
 
@@ -65,4 +66,9 @@ export function exemptionsFor(rules: RuleSet | undefined): readonly Exemption[] 
 /** Projects whose rules the pack was built with. */
 export function bundledProjects(): string[] {
   return Object.keys(PROVIDED);
+}
+
+/** The content digest of each rule set the pack was built with, by project (what the pack advertises, see pack.ts). */
+export function bundledRuleDigests(): Record<string, string> {
+  return Object.fromEntries(Object.entries(PROVIDED).map(([project, obj]) => [project, contentDigest(obj)]));
 }

@@ -52,6 +52,16 @@ export function provideLocks(locks: readonly unknown[]): void {
   PROVIDED = next;
 }
 
+/** The hash of each lock the pack was built with, by project (what the pack advertises, see lib/pack.ts). */
+export function bundledLockHashes(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(PROVIDED).map(([project, obj]) => [
+      project,
+      lockFromObject(obj, `${project}.parity-lock.json (provided)`).hash,
+    ]),
+  );
+}
+
 /**
  * The lock for `project`: policy config's if given (and of this project), else the provided one; none when policy
  * config says `lock: false` (a stack checked without a lock: a project directory with no lock file, as `parity check`

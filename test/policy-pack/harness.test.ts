@@ -6,18 +6,28 @@
  *    AnalyzeStack, secrets (ciphertext-only → `[secret]`), resource references as ids, stack tags via ConfigureStack;
  *  - our pack decides the same on a `pulumi stack export` offline (export reader → analyzeSnapshot) and through
  *    analyzeFile (as `pulumi policy analyze --file`), with every shared object frozen (no policy mutates them);
- *  - the project's rules reach every environment-dependent policy inline: an edit takes effect without a rebuild.
+ *  - the project's rules reach every environment-dependent policy inline: an edit takes effect without a rebuild;
+ *    rules and lock the pack says it was built with (same digest) are not sent again, with the same decisions.
  * The packs run as real processes over gRPC; each is killed after its tests.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { readStackExport } from "../../cli/sources/export";
-import { envPackConfigFile, projectPackConfig, readPackConfigFile } from "../../cli/util/pack";
+import { envPackConfigFile, packLockConfig, projectPackConfig, readPackConfigFile } from "../../cli/util/pack";
+import { BUNDLED_KEYWORD, contentDigest } from "../../consistency-rules/src/digest";
+import { loadLock, lockFileFor, withLockConfig } from "../../consistency-rules/src/lock";
 import { stackIsEnvironment } from "../../cli/util/environment";
 import type { SnapshotResource } from "../../consistency-rules/src/model";
 import { RESOURCE_REF_SIG, SECRET_SIG, SIG_KEY } from "../../consistency-rules/src/sentinels";
-import { startPack, toFinding, type Diagnostic, type PackSession, type StackExport } from "../../policy-pack/harness";
+import {
+  configureRequestBytes,
+  startPack,
+  toFinding,
+  type Diagnostic,
+  type PackSession,
+  type StackExport,
+} from "../../policy-pack/harness";
 import { buildPack, PACK_DIR, referenceStack, ROOT, RULES } from "./fixtures";
 
 jest.setTimeout(300_000);
@@ -220,6 +230,70 @@ describe("our pack", () => {
     for (const name of envDependent) expect((config[name] as Record<string, unknown>).rules).toBe(edited);
     await pack.configure(config);
     expect(envUnknown(await pack.analyzeSnapshot(stack))).toEqual([]);
+    await pack.configure({});
+  });
+
+  test("a pack built with the project's rules and lock advertises their digests; check then leaves them out of Configure, and the pack decides the same", async () => {
+    const info = await pack.info();
+    const fileRules = JSON.parse(fs.readFileSync(RULES.origin, "utf8"));
+    const lock = loadLock(lockFileFor(RULES));
+    const consistency = info.policies.find((p) => p.name === "parity-consistency-rules")!;
+    const annotation = (key: string) =>
+      (consistency.configSchema!.properties[key] as Record<string, unknown>)[BUNDLED_KEYWORD] as Record<string, string>;
+    expect(annotation("rules")["data-platform"]).toBe(contentDigest(fileRules));
+    expect(annotation("lock")["data-platform"]).toBe(lock.hash);
+    // the same content in another key order has the same digest
+    const reversed = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(reversed)
+        : v && typeof v === "object"
+          ? Object.fromEntries(
+              Object.keys(v)
+                .reverse()
+                .map((k) => [k, reversed((v as Record<string, unknown>)[k])]),
+            )
+          : v;
+    expect(contentDigest(reversed(fileRules))).toBe(contentDigest(fileRules));
+    expect(contentDigest({ ...fileRules, version: 2 })).not.toBe(contentDigest(fileRules));
+
+    const lean = packLockConfig(info, projectPackConfig(info, { rules: fileRules, strict: true }), lock);
+    expect(Object.values(lean).filter((c) => typeof c === "object" && ("rules" in c || "lock" in c))).toEqual([]);
+    const entries = Object.entries(lean).map(([name, c]) => ({
+      name,
+      level: "mandatory" as const,
+      properties: typeof c === "object" ? c : {},
+    }));
+    expect(configureRequestBytes(PACK_DIR, entries).length).toBeLessThan(4000);
+
+    // an edited rule set or lock is sent in full; a project without a lock file sends `lock: false`
+    const edited = { ...fileRules, description: `${fileRules.description ?? ""} (edited)` };
+    const full = projectPackConfig(info, { rules: edited });
+    expect((full["parity-consistency-rules"] as Record<string, unknown>).rules).toBe(edited);
+    const otherLock = { ...lock, hash: `sha256:${"0".repeat(64)}` };
+    expect((packLockConfig(info, {}, otherLock)["parity-consistency-rules"] as Record<string, unknown>).lock).toBe(
+      otherLock,
+    );
+    expect(packLockConfig(info, {}, undefined)).toEqual({ "parity-consistency-rules": { lock: false } });
+
+    // bundled or inline, the decisions are the same
+    const inline = withLockConfig(
+      Object.fromEntries(
+        info.policies
+          .filter((p) => p.configSchema?.properties && "rules" in p.configSchema.properties)
+          .map((p) => [p.name, { rules: fileRules }]),
+      ),
+      lock,
+    );
+    for (const stack of [
+      referenceStack("dev"),
+      referenceStack("prod"),
+      referenceStack("dev", { stack: "feature-x" }),
+    ]) {
+      await pack.configure(inline);
+      const viaInline = await pack.analyzeSnapshot(stack);
+      await pack.configure(packLockConfig(info, projectPackConfig(info, { rules: fileRules }), lock));
+      expect(await pack.analyzeSnapshot(stack)).toEqual(viaInline);
+    }
     await pack.configure({});
   });
 });
