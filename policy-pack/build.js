@@ -23,6 +23,7 @@ const esbuild = require("esbuild");
 const fs = require("fs");
 const path = require("path");
 const { execFileSync } = require("child_process");
+const { precompiledPlugin } = require("./scripts/precompiled-plugin");
 
 const SDK = path.join(__dirname, "lib", "sdk");
 const POLICY_DIR = path.dirname(require.resolve("@pulumi/policy/package.json", { paths: [__dirname] }));
@@ -185,13 +186,16 @@ async function main() {
     target: "node20",
     format: "cjs",
     sourcemap: "external",
-    plugins: [shimPlugin],
+    plugins: [shimPlugin, precompiledPlugin],
     logLevel: "error",
     metafile: true,
   });
   const inputs = Object.keys(result.metafile.inputs);
   const sdkFiles = inputs.filter((i) => i.includes("node_modules/@pulumi/pulumi/"));
   if (sdkFiles.length) throw new Error(`@pulumi/pulumi files were bundled: ${sdkFiles.join(", ")}`);
+  for (const name of ["rules", "lock"])
+    if (!inputs.includes(`env-parity-precompiled:env-parity-precompiled/${name}`))
+      throw new Error(`policy-pack: the ${name} validator was not bundled (env-parity-precompiled/${name})`);
   for (const f of ["deserialize.js", "stack-resources.js"])
     if (!inputs.some((i) => i.endsWith(`lib/sdk/${f}`))) throw new Error(`policy-pack: lib/sdk/${f} was not bundled`);
   const loadProblems = guardLoad(tmp);

@@ -33,20 +33,41 @@ export const precompiledFile = (name: string): string => `${name}.validate.js`;
 const precompiled = new Map<string, ValidateFunction>();
 
 /**
+ * The validator generated for `name` inside a bundle: the policy pack's build (policy-pack/build.js) resolves this
+ * module to the code {@link precompiledFile}'s would hold, generated at that build; outside such a bundle it does
+ * not exist (a thrown resolution error).
+ */
+function bundledValidator(name: string): unknown {
+  // The try is lexical, so bundlers that do not know the module leave the require to fail here at run time.
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (name === "rules") return require("env-parity-precompiled/rules");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (name === "lock") return require("env-parity-precompiled/lock");
+  } catch {
+    // not inside a bundle that has it
+  }
+  return undefined;
+}
+
+/**
  * The validator of `schema`: the one `npm run build` generated from it (consistency-rules/src/precompile.ts; no ajv
- * to load, nothing to compile), else the shared ajv's. A generated validator is used only if it was generated from
+ * to load, nothing to compile) beside this module or inside the pack's bundle, else the shared ajv's. A generated validator is used only if it was generated from
  * this very schema (it carries the schema's text), so an edited schema is never checked by a stale validator.
  * Both produce the same error objects (ajv's own code generation, same options and formats).
  */
 export function schemaValidator(name: string, schema: { readonly $id?: string }): ValidateFunction {
   let v = precompiled.get(name);
   if (v) return v;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(path.join(__dirname, precompiledFile(name))) as ValidateFunction & { schemaText?: string };
-    if (typeof mod === "function" && mod.schemaText === JSON.stringify(schema)) v = mod;
-  } catch {
-    // not built (sources run by ts-jest / ts-node, a bundle): compile
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  for (const load of [() => require(path.join(__dirname, precompiledFile(name))), () => bundledValidator(name)]) {
+    try {
+      const mod = load() as (ValidateFunction & { schemaText?: string }) | undefined;
+      if (typeof mod === "function" && mod.schemaText === JSON.stringify(schema)) v = mod;
+    } catch {
+      // not built (sources run by ts-jest / ts-node), or not a bundle that has it: the next, else compile
+    }
+    if (v) break;
   }
   if (!v) {
     const ajv = sharedAjv();

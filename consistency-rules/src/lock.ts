@@ -16,7 +16,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { contentDigest } from "./digest";
-import { describeAjvErrors, sharedAjv, type ValidateFunction } from "./ajv";
+import { describeAjvErrors, schemaValidator } from "./ajv";
 import { InputError } from "./errors";
 import lockSchema from "../lock.schema.json";
 import type { Finding, NormalisedResource, NormalisedSnapshot, Snapshot } from "./model";
@@ -346,7 +346,7 @@ function fail(origin: string, where: string, what: string): never {
  */
 export function parseLock(obj: unknown, origin: string): ParityLock {
   if (!isPlainObject(obj)) fail(origin, "", "a parity lock must be a JSON object");
-  validateLock ??= sharedAjv().compile(lockSchema);
+  const validateLock = schemaValidator("lock", lockSchema);
   if (!validateLock(obj)) {
     const [d] = describeAjvErrors(validateLock.errors, obj);
     if (d && d.path !== "version") fail(origin, d.path, d.message);
@@ -394,7 +394,6 @@ export function loadLock(file: string): ParityLock {
   return parseLock(parseJsonFile(text, file), file);
 }
 
-let validateLock: ValidateFunction | undefined;
 const parsed = new Map<string, ParityLock | Error>();
 
 /** {@link parseLock}, memoised by the lock's hash (policy config hands a fresh object per call). */

@@ -9,11 +9,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { _ } from "ajv";
 import standaloneCode from "ajv/dist/standalone";
+import lockSchema from "../lock.schema.json";
 import rulesSchema from "../rules.schema.json";
 import { createAjv, precompiledFile } from "./ajv";
 
 /** The schemas generated validators exist for, by the name {@link schemaValidator} is asked for. */
-export const PRECOMPILED_SCHEMAS: Readonly<Record<string, object>> = { rules: rulesSchema };
+export const PRECOMPILED_SCHEMAS: Readonly<Record<string, object>> = { rules: rulesSchema, lock: lockSchema };
 
 /** A CommonJS module exporting the validator of `schema` (and `schemaText`: the schema it was generated from). */
 export function validatorSource(schema: object): string {

@@ -10,6 +10,7 @@ import type { ValidateFunction } from "ajv";
 import * as formats from "../../consistency-rules/src/formats";
 import { createAjv } from "../../consistency-rules/src/ajv";
 import { validatorSource, writeValidators } from "../../consistency-rules/src/precompile";
+import lockSchema from "../../consistency-rules/lock.schema.json";
 import rulesSchema from "../../consistency-rules/rules.schema.json";
 import { rulesObject } from "./helpers";
 
@@ -122,6 +123,53 @@ describe("generated rules validator", () => {
       expect(load(fs.readFileSync(file, "utf8")).schemaText).toBe(JSON.stringify(rulesSchema));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("generated lock validator", () => {
+  const generatedLock = load(validatorSource(lockSchema));
+  const compiledLock = createAjv().compile(lockSchema);
+  const both = (data: unknown) => ({
+    a: [generatedLock(data), generatedLock.errors ?? null],
+    b: [compiledLock(data), compiledLock.errors ?? null],
+  });
+  const lockFile = path.join(__dirname, "../..", "consistency-rules/data-platform.parity-lock.json");
+
+  it("accepts the reference locks and reports the same errors on broken ones as the compiled one", () => {
+    const lock = JSON.parse(fs.readFileSync(lockFile, "utf8"));
+    const payments = JSON.parse(
+      fs.readFileSync(
+        path.join(__dirname, "../..", "examples/payments/consistency-rules/payments.parity-lock.json"),
+        "utf8",
+      ),
+    );
+    for (const ok of [lock, payments]) expect(both(ok)).toEqual({ a: [true, null], b: [true, null] });
+    const [firstKey] = Object.keys(lock.resources);
+    for (const data of [
+      { ...lock, version: 9 },
+      { ...lock, resources: { [firstKey]: { ...lock.resources[firstKey], in: "dev" } } },
+      { ...lock, project: 7, extra: true },
+      [],
+      null,
+    ]) {
+      const { a, b } = both(JSON.parse(JSON.stringify(data)));
+      expect(a[0]).toBe(false);
+      expect(a).toEqual(b);
+    }
+  });
+
+  it("is bundled, with the rules validator, into the policy pack and the published library (no schema compiled at start)", () => {
+    for (const bundle of ["policy-pack/dist/index.js", "dist/policy/index.js"]) {
+      const text = fs.readFileSync(path.join(__dirname, "../..", bundle), "utf8");
+      // each generated module's `schemaText = <string literal>`, as the bundler wrote it
+      const carried = [...text.matchAll(/schemaText = ("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/g)].map(
+        (m) => new Function(`return ${m[1]}`)() as string,
+      );
+      expect([bundle, carried.sort()]).toEqual([
+        bundle,
+        [JSON.stringify(rulesSchema), JSON.stringify(lockSchema)].sort(),
+      ]);
     }
   });
 });
