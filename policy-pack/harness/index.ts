@@ -200,6 +200,8 @@ function protocol(packDir: string) {
         endSubMessage(): void;
         writeString(field: number, v: string): void;
         writeEnum(field: number, v: number): void;
+        writeDouble(field: number, v: number): void;
+        writeBool(field: number, v: boolean): void;
         writeSerializedMessage(bytes: Uint8Array, start: number, end: number): void;
         getResultBuffer(): Uint8Array;
       };
@@ -258,6 +260,187 @@ function encodeConfigure(p: ReturnType<typeof protocol>, entries: readonly Confi
 /** {@link encodeConfigure} for the pack at `packDir` (its protocol modules): the bytes Configure sends. */
 export function configureRequestBytes(packDir: string, entries: readonly ConfigureEntry[]): Uint8Array {
   return encodeConfigure(protocol(path.resolve(packDir)), entries);
+}
+
+type Protocol = ReturnType<typeof protocol>;
+type Writer = InstanceType<Protocol["jspb"]["BinaryWriter"]>;
+
+/**
+ * A `google.protobuf.Struct`'s fields for the JSON-like object `o` (wire form: {@link toWire}), written exactly as
+ * `Struct.fromJavaScript(o).serializeBinary()` writes them (map entries in key order, as jspb's Map does), with the
+ * installed writer, but without building a message object per value: properties are most of what a check encodes.
+ */
+function writeStruct(w: Writer, o: Readonly<Record<string, unknown>>): void {
+  for (const k of Object.keys(o).sort()) {
+    w.beginSubMessage(1); // map<string, Value> fields = 1: entry { key = 1, value = 2 }
+    w.writeString(1, k);
+    w.beginSubMessage(2);
+    writeValue(w, o[k]);
+    w.endSubMessage();
+    w.endSubMessage();
+  }
+}
+
+/** A `google.protobuf.Value`'s fields (its `kind`), as `Value.fromJavaScript(v).serializeBinary()` writes them. */
+function writeValue(w: Writer, v: unknown): void {
+  if (v === null)
+    w.writeEnum(1, 0); // null_value = 1 (NULL_VALUE)
+  else if (typeof v === "number") w.writeDouble(2, v);
+  else if (typeof v === "string") w.writeString(3, v);
+  else if (typeof v === "boolean") w.writeBool(4, v);
+  else if (Array.isArray(v)) {
+    w.beginSubMessage(6); // list_value = 6: ListValue { repeated Value values = 1 }
+    for (const x of v) {
+      w.beginSubMessage(1);
+      writeValue(w, x);
+      w.endSubMessage();
+    }
+    w.endSubMessage();
+  } else if (typeof v === "object") {
+    w.beginSubMessage(5); // struct_value = 5
+    writeStruct(w, v as Record<string, unknown>);
+    w.endSubMessage();
+  } else throw new Error(`Unexpected struct type: ${typeof v}`); // as Value.fromJavaScript
+}
+
+/** Appends a message's serialized bytes as the fields they are (no tag, no length). */
+function append(w: Writer, m: { serializeBinary(): Uint8Array } | Uint8Array): void {
+  const bytes = m instanceof Uint8Array ? m : m.serializeBinary();
+  w.writeSerializedMessage(bytes, 0, bytes.length);
+}
+
+/** Appends `bytes` as the embedded message field `field`. */
+function embed(w: Writer, field: number, bytes: Uint8Array): void {
+  w.beginSubMessage(field);
+  w.writeSerializedMessage(bytes, 0, bytes.length);
+  w.endSubMessage();
+}
+
+/**
+ * The requests the harness sends, as bytes equal to the generated serializers' (fields in number order, defaults
+ * left out). AnalyzeRequest, AnalyzerResource and AnalyzerProviderResource all begin `type = 1, properties = 2`:
+ * those two are written here (the properties by {@link writeStruct}), the other fields by the generated code on a
+ * message that holds only them, and an embedded provider from its own bytes (encoded once per provider and call).
+ * Each request object is the protocol's own message class, its `serializeBinary` returning these bytes, so gRPC
+ * sends them unchanged. Tests check the bytes against the generated serializer's.
+ */
+function encoder(p: Protocol) {
+  const head = (type: string, props: unknown): Writer => {
+    const w = new p.jspb.BinaryWriter();
+    if (type.length > 0) w.writeString(1, type);
+    w.beginSubMessage(2);
+    writeStruct(w, (toWire(props) ?? {}) as Record<string, unknown>);
+    w.endSubMessage();
+    return w;
+  };
+  /** The resource options the engine sends analyzers (AnalyzerResourceOptions), from what the source captured. */
+  const options = (r: SnapshotResource) => {
+    const ro = r as ResourceOptionsSource;
+    const o = new p.pb.AnalyzerResourceOptions();
+    o.setProtect(r.protect === true);
+    if (ro.ignoreChanges?.length) o.setIgnorechangesList([...ro.ignoreChanges]);
+    if (ro.deleteBeforeReplace !== undefined) {
+      o.setDeletebeforereplace(ro.deleteBeforeReplace);
+      o.setDeletebeforereplacedefined(true);
+    }
+    if (ro.additionalSecretOutputs?.length) o.setAdditionalsecretoutputsList([...ro.additionalSecretOutputs]);
+    if (ro.aliases?.length) o.setAliasesList(ro.aliases.filter((a): a is string => typeof a === "string"));
+    if (ro.customTimeouts) {
+      const t = new p.pb.AnalyzerResourceOptions.CustomTimeouts();
+      t.setCreate(seconds(ro.customTimeouts.create));
+      t.setUpdate(seconds(ro.customTimeouts.update));
+      t.setDelete(seconds(ro.customTimeouts.delete));
+      o.setCustomtimeouts(t);
+    }
+    if (r.parent) o.setParent(r.parent);
+    return o;
+  };
+  // One encoding per provider and providers map (one call's resources): every resource of a stack names the same few.
+  const providerBytes = new WeakMap<object, Map<string, Uint8Array>>();
+  const provider = (r: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>) => {
+    const urn = providerUrn(r.provider) ?? "";
+    const pr = providers?.get(urn);
+    if (!pr) return undefined;
+    let known = providerBytes.get(providers!);
+    if (!known) providerBytes.set(providers!, (known = new Map()));
+    let bytes = known.get(urn);
+    if (!bytes) {
+      const rest = new p.pb.AnalyzerProviderResource(); // urn = 3, name = 4
+      rest.setUrn(pr.urn);
+      rest.setName(pr.name);
+      const w = head(pr.type, pr.props);
+      append(w, rest);
+      known.set(urn, (bytes = w.getResultBuffer()));
+    }
+    return bytes;
+  };
+  const sealed = <M extends { serializeBinary(): Uint8Array }>(m: M, bytes: Uint8Array): M => {
+    m.serializeBinary = () => bytes;
+    return m;
+  };
+  /** Remediate's and Analyze's request: the resource with `props` as its properties (inputs, or remediated). */
+  const analyzeRequest = (r: SnapshotResource, props: unknown, providers?: ReadonlyMap<string, SnapshotResource>) => {
+    const rest = new p.pb.AnalyzeRequest(); // urn = 3, name = 4, options = 5; provider = 6 from its bytes
+    rest.setUrn(r.urn);
+    rest.setName(r.name);
+    rest.setOptions(options(r));
+    const w = head(r.type, props);
+    append(w, rest);
+    const pr = provider(r, providers);
+    if (pr) embed(w, 6, pr);
+    return sealed(new p.pb.AnalyzeRequest(), w.getResultBuffer());
+  };
+  /** AnalyzeStack's request: every resource with its outputs (its inputs where the source has none). */
+  const analyzeStackRequest = (resources: readonly SnapshotResource[]) => {
+    const providers = new Map(resources.map((r) => [r.urn, r]));
+    const w = new p.jspb.BinaryWriter();
+    for (const r of resources) {
+      const before = new p.pb.AnalyzerResource(); // urn = 3, name = 4, options = 5
+      before.setUrn(r.urn);
+      before.setName(r.name);
+      before.setOptions(options(r));
+      const after = new p.pb.AnalyzerResource(); // parent = 7, dependencies = 8, propertyDependencies = 9
+      if (r.parent) after.setParent(r.parent);
+      after.setDependenciesList([...r.dependencies]);
+      const pd = (r as ResourceOptionsSource).propertyDependencies;
+      if (pd) {
+        const map = after.getPropertydependenciesMap();
+        for (const [k, urns] of Object.entries(pd)) {
+          const d = new p.pb.AnalyzerPropertyDependencies();
+          d.setUrnsList([...urns]);
+          map.set(k, d);
+        }
+      }
+      // The engine sends AnalyzeStack the final outputs (a preview: inputs merged with what the provider knows),
+      // with the engine's secret marks (a mock's whole-property secret put back per nested value).
+      const m = head(r.type, stackPolicyOutputs(r) ?? r.props);
+      append(m, before);
+      const pr = provider(r, providers);
+      if (pr) embed(m, 6, pr);
+      append(m, after);
+      embed(w, 1, m.getResultBuffer()); // repeated AnalyzerResource resources = 1
+    }
+    return sealed(new p.pb.AnalyzeStackRequest(), w.getResultBuffer());
+  };
+  return { analyzeRequest, analyzeStackRequest };
+}
+
+/** The bytes the harness sends as Remediate's and Analyze's request (tests compare them with the generated code's). */
+export function analyzeRequestBytes(
+  packDir: string,
+  r: SnapshotResource,
+  providers?: ReadonlyMap<string, SnapshotResource>,
+): Uint8Array {
+  return encoder(protocol(path.resolve(packDir)))
+    .analyzeRequest(r, r.props, providers)
+    .serializeBinary();
+}
+
+/** The bytes the harness sends as AnalyzeStack's request. */
+export function analyzeStackRequestBytes(packDir: string, resources: readonly SnapshotResource[]): Uint8Array {
+  return encoder(protocol(path.resolve(packDir)))
+    .analyzeStackRequest(resources)
+    .serializeBinary();
 }
 
 const live = new Set<ChildProcess>();
@@ -479,49 +662,7 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
     return infoCache;
   };
 
-  const struct = (v: unknown) =>
-    p.struct.Struct.fromJavaScript((toWire(v) ?? {}) as Record<string, structPbTypes.JavaScriptValue>);
-
-  /** The resource options the engine sends analyzers (AnalyzerResourceOptions), from what the source captured. */
-  const options = (r: SnapshotResource) => {
-    const ro = r as ResourceOptionsSource;
-    const o = new p.pb.AnalyzerResourceOptions();
-    o.setProtect(r.protect === true);
-    if (ro.ignoreChanges?.length) o.setIgnorechangesList([...ro.ignoreChanges]);
-    if (ro.deleteBeforeReplace !== undefined) {
-      o.setDeletebeforereplace(ro.deleteBeforeReplace);
-      o.setDeletebeforereplacedefined(true);
-    }
-    if (ro.additionalSecretOutputs?.length) o.setAdditionalsecretoutputsList([...ro.additionalSecretOutputs]);
-    if (ro.aliases?.length) o.setAliasesList(ro.aliases.filter((a): a is string => typeof a === "string"));
-    if (ro.customTimeouts) {
-      const t = new p.pb.AnalyzerResourceOptions.CustomTimeouts();
-      t.setCreate(seconds(ro.customTimeouts.create));
-      t.setUpdate(seconds(ro.customTimeouts.update));
-      t.setDelete(seconds(ro.customTimeouts.delete));
-      o.setCustomtimeouts(t);
-    }
-    if (r.parent) o.setParent(r.parent);
-    return o;
-  };
-  // One message per provider and providers map (one call's resources): every resource of a stack names the same few.
-  const providerMessages = new WeakMap<object, Map<string, analyzerPbTypes.AnalyzerProviderResource>>();
-  const provider = (r: SnapshotResource, providers?: ReadonlyMap<string, SnapshotResource>) => {
-    const urn = providerUrn(r.provider) ?? "";
-    const pr = providers?.get(urn);
-    if (!pr) return undefined;
-    let known = providerMessages.get(providers!);
-    if (!known) providerMessages.set(providers!, (known = new Map()));
-    const hit = known.get(urn);
-    if (hit) return hit;
-    const m = new p.pb.AnalyzerProviderResource();
-    m.setType(pr.type);
-    m.setName(pr.name);
-    m.setUrn(pr.urn);
-    m.setProperties(struct(pr.props));
-    known.set(urn, m);
-    return m;
-  };
+  const enc = encoder(p);
   const diagnostics = (res: analyzerPbTypes.AnalyzeResponse): Diagnostic[] =>
     res.getDiagnosticsList().map((d) => ({
       policyName: d.getPolicyname(),
@@ -532,17 +673,8 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
       urn: d.getUrn() || undefined,
     }));
 
-  const request = (r: SnapshotResource, props: unknown, providers?: ReadonlyMap<string, SnapshotResource>) => {
-    const req = new p.pb.AnalyzeRequest();
-    req.setType(r.type);
-    req.setUrn(r.urn);
-    req.setName(r.name);
-    req.setProperties(struct(props));
-    req.setOptions(options(r));
-    const pr = provider(r, providers);
-    if (pr) req.setProvider(pr);
-    return req;
-  };
+  const request = (r: SnapshotResource, props: unknown, providers?: ReadonlyMap<string, SnapshotResource>) =>
+    enc.analyzeRequest(r, props, providers);
 
   const remediateWith = async (req: analyzerPbTypes.AnalyzeRequest): Promise<Remediation[]> => {
     const res = await call<analyzerPbTypes.AnalyzeRequest, analyzerPbTypes.RemediateResponse>("remediate", req);
@@ -583,37 +715,8 @@ export async function startPack(opts: StartOptions): Promise<PackSession> {
     return out;
   };
 
-  const analyzeStack = async (resources: readonly SnapshotResource[]) => {
-    const providers = new Map(resources.map((r) => [r.urn, r]));
-    const req = new p.pb.AnalyzeStackRequest();
-    req.setResourcesList(
-      resources.map((r) => {
-        const m = new p.pb.AnalyzerResource();
-        m.setType(r.type);
-        m.setUrn(r.urn);
-        m.setName(r.name);
-        // The engine sends AnalyzeStack the final outputs (a preview: inputs merged with what the provider knows),
-        // with the engine's secret marks (a mock's whole-property secret put back per nested value).
-        m.setProperties(struct(stackPolicyOutputs(r) ?? r.props));
-        m.setOptions(options(r));
-        if (r.parent) m.setParent(r.parent);
-        m.setDependenciesList([...r.dependencies]);
-        const pd = (r as ResourceOptionsSource).propertyDependencies;
-        if (pd) {
-          const map = m.getPropertydependenciesMap();
-          for (const [k, urns] of Object.entries(pd)) {
-            const d = new p.pb.AnalyzerPropertyDependencies();
-            d.setUrnsList([...urns]);
-            map.set(k, d);
-          }
-        }
-        const pr = provider(r, providers);
-        if (pr) m.setProvider(pr);
-        return m;
-      }),
-    );
-    return diagnostics(await call("analyzeStack", req));
-  };
+  const analyzeStack = async (resources: readonly SnapshotResource[]) =>
+    diagnostics(await call("analyzeStack", enc.analyzeStackRequest(resources)));
 
   const session: PackSession = {
     pid: child.pid!,
