@@ -11,13 +11,13 @@
  *   kept, and the run says what was left out (a `toolExecutionNotification` and `properties.omitted`) and where every
  *   finding is (the JSON report).
  */
-import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import type * as sarif from "sarif";
 import type { Finding, Severity } from "../../consistency-rules/src/model";
 import type { Cause } from "./group";
 import type { ReportInput } from "./model";
+import { causeFingerprint } from "./fingerprint";
 import { causesOf, isFailing, valuesLine } from "./model";
 
 /**
@@ -54,6 +54,7 @@ export const FULL_REPORT_HINT = "parity check --format json -o parity.json (or -
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 export const FINGERPRINT_KEY = "parityFinding/v1";
+export { causeFingerprint, fingerprint } from "./fingerprint";
 
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.5", high: "8.0", medium: "5.5", low: "3.0" };
 
@@ -72,24 +73,6 @@ function kindOf(f: Finding, strict: boolean): sarif.Result.kind {
 function level(f: Finding, strict: boolean): sarif.Result.level {
   if (kindOf(f, strict) !== "fail") return "none";
   return f.severity === "critical" || f.severity === "high" ? "error" : f.severity === "medium" ? "warning" : "note";
-}
-
-/** Stable identity of a finding across runs: never values, only what it is about. */
-export function fingerprint(f: Finding): string {
-  const parts = [f.ruleId, f.resource ?? "", f.path ?? ""];
-  // per-stack findings (policy, config) are one per environment; a parity difference is one across environments
-  if (f.kind !== "parity") parts.push([...f.environments].sort().join(","));
-  return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 32);
-}
-
-/** A cause's fingerprint: its rule, resource and cause path — the same as its lead's when it stands alone. */
-export function causeFingerprint(c: Cause): string {
-  const { resource: _r, path: _p, ...rest } = c.lead;
-  return fingerprint({
-    ...rest,
-    ...(c.causeResource !== undefined && { resource: c.causeResource }),
-    ...(c.causePath !== undefined && { path: c.causePath }),
-  });
 }
 
 /** Always a relative reference (never a machine's absolute path). */

@@ -156,25 +156,48 @@ export function contextOf(
   /** A URN that names the stack when no resource is left (a preview that deletes everything). */
   fallback?: { readonly urn: string; readonly ptr: string },
 ): Snapshot["context"] {
-  const firstUrn = resources.length > 0 ? resources[0].res.urn : fallback?.urn;
+  return contextOfResources(
+    d,
+    resources.map((r) => r.res),
+    (i) => resources[i].ptr,
+    opts,
+    emptyPtr,
+    fallback,
+  );
+}
+
+/** {@link contextOf} of a list of resources, the pointer of the i-th built only for an error. */
+function contextOfResources(
+  d: StrictDoc,
+  resources: readonly SnapshotResource[],
+  ptrOf: (i: number) => string,
+  opts: SourceOptions,
+  emptyPtr: string,
+  fallback?: { readonly urn: string; readonly ptr: string },
+): Snapshot["context"] {
+  const firstUrn = resources.length > 0 ? resources[0].urn : fallback?.urn;
   if (firstUrn === undefined) d.fail(emptyPtr, "has no resources: cannot tell which stack this is");
-  const firstPtr = resources.length > 0 ? resources[0].ptr : fallback!.ptr;
+  const firstPtr = () => (resources.length > 0 ? ptrOf(0) : fallback!.ptr);
   const first = parseUrn(firstUrn)!;
   // Every URN was parsed when read; one prefix test per resource finds the first that names another stack/project.
   const prefix = `urn:pulumi:${first.stack}::${first.project}::`;
-  for (const { res, ptr } of resources) {
+  for (let i = 0; i < resources.length; i++) {
+    const res = resources[i];
     if (res.urn.startsWith(prefix)) continue;
     const u = parseUrn(res.urn)!;
     if (u.stack !== first.stack)
-      d.fail(key(ptr, "urn"), `names stack ${quote(u.stack)} but earlier resources name ${quote(first.stack)}`);
+      d.fail(key(ptrOf(i), "urn"), `names stack ${quote(u.stack)} but earlier resources name ${quote(first.stack)}`);
     if (u.project !== first.project)
-      d.fail(key(ptr, "urn"), `names project ${quote(u.project)} but earlier resources name ${quote(first.project)}`);
+      d.fail(
+        key(ptrOf(i), "urn"),
+        `names project ${quote(u.project)} but earlier resources name ${quote(first.project)}`,
+      );
   }
   const env = opts.resolveEnvironment(first.stack, first.project);
-  if (typeof env === "string") d.fail(key(firstPtr, "urn"), env);
+  if (typeof env === "string") d.fail(key(firstPtr(), "urn"), env);
   const provider = resources.find(
-    ({ res }) => res.type === "pulumi:providers:aws" && (res.name === "default" || res.name.startsWith("default_")),
-  )?.res;
+    (res) => res.type === "pulumi:providers:aws" && (res.name === "default" || res.name.startsWith("default_")),
+  );
   const region = typeof provider?.props.region === "string" ? provider.props.region : env.region;
   return {
     env: env.env,
@@ -252,8 +275,11 @@ export function parseDeployment(
   }
   const resPtr = key(ptr, "resources");
   const list = dep.resources === undefined || dep.resources === null ? [] : d.array(dep.resources, resPtr);
-  const read: { res: SnapshotResource; ptr: string }[] = [];
-  const seen = new Map<string, string>();
+  // The resources kept and the index in `resources` of each: a resource's pointer (`deployment.resources[7]`) is
+  // built only for an error, not for each of 10k resources.
+  const read: SnapshotResource[] = [];
+  const readAt: number[] = [];
+  const seen = new Map<string, number>();
   for (let i = 0; i < list.length; i++) {
     const rp = idx(resPtr, i);
     const raw = isObject(list[i]) ? (list[i] as Record<string, unknown>) : d.object(list[i], rp);
@@ -264,17 +290,18 @@ export function parseDeployment(
     // its replacement not yet created. Neither is part of what the stack has now.
     if (pendingDelete || pendingReplacement) continue;
     const dup = seen.get(res.urn);
-    if (dup) d.fail(key(rp, "urn"), `duplicates ${dup}.urn`);
-    seen.set(res.urn, rp);
-    read.push({ res, ptr: rp });
+    if (dup !== undefined) d.fail(key(rp, "urn"), `duplicates ${idx(resPtr, dup)}.urn`);
+    seen.set(res.urn, i);
+    read.push(res);
+    readAt.push(i);
   }
-  const context = contextOf(d, read, opts, resPtr);
-  const stackRes = read.find(({ res }) => res.type === "pulumi:pulumi:Stack")?.res;
+  const context = contextOfResources(d, read, (j) => idx(resPtr, readAt[j]), opts, resPtr);
+  const stackRes = read.find((res) => res.type === "pulumi:pulumi:Stack");
   return {
     context,
     source: "export",
     origin: file,
-    resources: read.map((r) => r.res),
+    resources: read,
     ...(stackRes?.outputs !== undefined && { outputs: stackRes.outputs }),
   };
 }

@@ -3,8 +3,16 @@
  * `parity: timing <phase> <ms> ms (at <start> ms)`, then `parity: timing total <ms> ms`. Phases may overlap (the
  * policy pack starts while the stacks are planned), so the start offset is printed too. bench/ parses these lines.
  */
-import { performance } from "node:perf_hooks";
 import type { CliIO } from "./io";
+
+/**
+ * Milliseconds on the monotonic clock. `process.hrtime` rather than `performance.now()` from perf_hooks: the same clock,
+ * without loading perf_hooks (a few ms of start-up for every command, timed or not).
+ */
+function now(): number {
+  const [s, ns] = process.hrtime();
+  return s * 1e3 + ns / 1e6;
+}
 
 export interface Phase {
   readonly name: string;
@@ -13,7 +21,7 @@ export interface Phase {
 }
 
 export class Timings {
-  private readonly t0 = performance.now();
+  private readonly t0 = now();
   readonly phases: Phase[] = [];
 
   constructor(readonly enabled: boolean) {}
@@ -29,26 +37,26 @@ export class Timings {
 
   /** Times a synchronous step. */
   sync<T>(name: string, fn: () => T): T {
-    const start = performance.now();
+    const start = now();
     try {
       return fn();
     } finally {
-      this.add(name, start - this.t0, performance.now() - start);
+      this.add(name, start - this.t0, now() - start);
     }
   }
 
   /** Times an asynchronous step (its wall time, which may overlap others). */
   async async<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const start = performance.now();
+    const start = now();
     try {
       return await fn();
     } finally {
-      this.add(name, start - this.t0, performance.now() - start);
+      this.add(name, start - this.t0, now() - start);
     }
   }
 
   elapsed(): number {
-    return performance.now() - this.t0;
+    return now() - this.t0;
   }
 
   print(io: CliIO): void {

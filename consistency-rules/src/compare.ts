@@ -292,8 +292,11 @@ function collectSubjects(snaps: readonly NormalisedSnapshot[], rules: RuleSet): 
   snaps.forEach((snap, i) => {
     const { env, file } = places[i];
     const resources = snap?.resources instanceof Map ? snap.resources : new Map();
-    for (const r of resources.values()) {
-      const pairKey = typeof r.key === "string" ? r.key : undefined;
+    // normaliseSnapshot keys its map by the pairing key (`key`, else `type::logicalId`): the key it already hashed is
+    // used as it is, not rebuilt per resource. Snapshots made otherwise are paired by the key their resources state.
+    const keyed = normaliserOf(snap) !== undefined;
+    for (const [mapKey, r] of resources) {
+      const pairKey = keyed ? (mapKey as string) : typeof r.key === "string" ? r.key : undefined;
       add(i, String(r.type), String(r.logicalId), r as NormalisedResource, pairKey);
     }
     if (isPlainObject(snap?.config)) {
@@ -334,7 +337,8 @@ function rowsOf(subject: Subject): (Row | undefined)[] {
   return subject.slots.map((slot, i) =>
     slot === undefined
       ? undefined
-      : configRowSet.has(slot as Row)
+      : // only the config subject holds config rows (a resource of that type and id would pair with it)
+        subject.type === CONFIG_TYPE && configRowSet.has(slot as Row)
         ? (slot as Row)
         : resourceRow(subject.places[i], slot as NormalisedResource),
   );
@@ -429,58 +433,71 @@ function destroyableFindings(subject: Subject, rows: readonly Row[]): Finding[] 
 function invariantFindings(subject: Subject, rows: readonly Row[], inv: Invariant, passes = true): Finding[] {
   if (inv.path === PRESENT_PATH || (!inv.hasExpect && rows.length < 2)) return [];
   const pattern = splitPath(inv.path);
-  const expanded = pattern.includes("*")
-    ? expandPath(
-        rows.map((r) => r.props),
-        pattern,
-      )
-    : [pattern];
+  // A path without `*` is its one concrete path (checked once per resource of the type: no list to expand and flatten).
+  if (!pattern.includes("*")) return invariantAt(subject, rows, inv, pattern, inv.path, passes);
+  const expanded = expandPath(
+    rows.map((r) => r.props),
+    pattern,
+  );
   const concrete = expanded.length > 0 ? expanded : [pattern];
-  return concrete.flatMap((segs) => {
-    const b: Base = { subject, rows, path: joinPath(segs), segs };
-    const values = valuesOf(rows, (r) => getAt(r.props, segs));
-    const vals = Object.values(values);
-    if (!inv.hasExpect && vals.every((v) => v === undefined)) return [];
-    const base = { ruleId: inv.id, severity: inv.severity, values };
-    if (vals.some(containsUnknown)) {
-      return [
-        finding(b, {
-          ...base,
-          status: "indeterminate",
-          message: `${head(b)} is unknown until apply in ${unknownEnvs(values)}; cannot check (${inv.id})`,
-        }),
-      ];
-    }
-    const verdicts = inv.hasExpect
-      ? rows.map((r) => judge(specFor(inv.expect, r, { type: subject.type, segs }), values[r.env]))
-      : [];
-    const differs = !vals.every((v) => deepEqual(v, vals[0]));
-    const bad = verdicts.includes("bad");
-    if (!differs && !bad && verdicts.includes("unknown")) {
-      return [
-        finding(b, {
-          ...base,
-          status: "indeterminate",
-          message: `${head(b)} is secret; cannot check against ${describeSpec(inv.expect)} (${inv.id})`,
-        }),
-      ];
-    }
-    if (!differs && !bad) {
-      if (!passes) return NO_FINDINGS;
-      return [
-        finding(b, {
-          ...base,
-          status: "pass",
-          message: `${head(b)} is ${renderValue(vals[0])} in ${rows.map((r) => r.env).join(", ")} (${inv.id})`,
-        }),
-      ];
-    }
-    const what = differs
-      ? `differs: ${renderValues(values)}`
-      : `is ${renderValue(vals[0])} in ${rows.map((r) => r.env).join(", ")}`;
-    const expected = inv.hasExpect ? `; expected ${describeSpec(inv.expect)}` : "";
-    return [finding(b, { ...base, status: "fail", message: `${head(b)} ${what}${expected} (${inv.id})` })];
-  });
+  return concrete.flatMap((segs) => invariantAt(subject, rows, inv, segs, joinPath(segs), passes));
+}
+
+/** One invariant on one concrete path (`path` is `segs` joined). */
+function invariantAt(
+  subject: Subject,
+  rows: readonly Row[],
+  inv: Invariant,
+  segs: readonly string[],
+  path: string,
+  passes: boolean,
+): Finding[] {
+  const b: Base = { subject, rows, path, segs };
+  const values = valuesOf(rows, (r) => getAt(r.props, segs));
+  const vals = Object.values(values);
+  if (!inv.hasExpect && vals.every((v) => v === undefined)) return [];
+  const base = { ruleId: inv.id, severity: inv.severity, values };
+  if (vals.some(containsUnknown)) {
+    return [
+      finding(b, {
+        ...base,
+        status: "indeterminate",
+        message: `${head(b)} is unknown until apply in ${unknownEnvs(values)}; cannot check (${inv.id})`,
+      }),
+    ];
+  }
+  const verdicts = inv.hasExpect
+    ? rows.map((r) => judge(specFor(inv.expect, r, { type: subject.type, segs }), values[r.env]))
+    : [];
+  const differs = !vals.every((v) => deepEqual(v, vals[0]));
+  const bad = verdicts.includes("bad");
+  if (!differs && !bad && verdicts.includes("unknown")) {
+    return [
+      finding(b, {
+        ...base,
+        status: "indeterminate",
+        message: `${head(b)} is secret; cannot check against ${describeSpec(inv.expect)} (${inv.id})`,
+      }),
+    ];
+  }
+  if (!differs && !bad) {
+    if (!passes) return NO_FINDINGS;
+    // `{ ...base, status, message }` written out (one finding per resource of the type: the common case)
+    return [
+      finding(b, {
+        ruleId: inv.id,
+        severity: inv.severity,
+        values,
+        status: "pass",
+        message: `${head(b)} is ${renderValue(vals[0])} in ${rows.map((r) => r.env).join(", ")} (${inv.id})`,
+      }),
+    ];
+  }
+  const what = differs
+    ? `differs: ${renderValues(values)}`
+    : `is ${renderValue(vals[0])} in ${rows.map((r) => r.env).join(", ")}`;
+  const expected = inv.hasExpect ? `; expected ${describeSpec(inv.expect)}` : "";
+  return [finding(b, { ...base, status: "fail", message: `${head(b)} ${what}${expected} (${inv.id})` })];
 }
 
 function unknownEnvs(values: Record<string, unknown>): string {

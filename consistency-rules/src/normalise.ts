@@ -299,17 +299,16 @@ export function logicalIdOf(name: string, ctx: Partial<EnvironmentContext>, alia
 
 function logicalIdWith(name: string, tokens: readonly string[][], suffix: string | undefined): string {
   if (!name.includes("-")) return name;
-  let parts = name.split("-");
+  const parts = name.split("-");
   for (const seq of tokens) {
     const i = parts.length > seq.length ? indexOfSeq(parts, seq) : -1;
     if (i >= 0) {
-      parts = [...parts.slice(0, i), ...parts.slice(i + seq.length)];
+      parts.splice(i, seq.length); // `parts` is this call's own list: cut in place
       break;
     }
   }
-  if (parts.length > 1 && /^[0-9a-f]{7}$/.test(parts[parts.length - 1])) parts = parts.slice(0, -1);
-  if (parts.length > 1 && typeof suffix === "string" && suffix && parts[parts.length - 1] === suffix)
-    parts = parts.slice(0, -1);
+  if (parts.length > 1 && /^[0-9a-f]{7}$/.test(parts[parts.length - 1])) parts.pop();
+  if (parts.length > 1 && typeof suffix === "string" && suffix && parts[parts.length - 1] === suffix) parts.pop();
   return parts.join("-");
 }
 
@@ -501,7 +500,16 @@ function applySets(
 /** `tagsAll` (tags plus the provider's default tags) folded into `tags`: one finding per tag, under the approvals on `tags`. */
 function foldTags(props: Record<string, unknown>): Record<string, unknown> {
   if (!Object.prototype.hasOwnProperty.call(props, "tagsAll")) return props;
-  const { tagsAll, ...rest } = props;
+  const tagsAll = props.tagsAll;
+  // `const { tagsAll, ...rest } = props` by hand (the rest pattern is a slow generic copy; AWS resources mostly have
+  // tagsAll): the other keys in their order, each an own data property (so a `__proto__` key stays a key).
+  const rest: Record<string, unknown> = {};
+  for (const k of Object.keys(props)) {
+    if (k === "tagsAll") continue;
+    if (k === "__proto__")
+      Object.defineProperty(rest, k, { value: props[k], writable: true, enumerable: true, configurable: true });
+    else rest[k] = props[k];
+  }
   if (isPlainObject(tagsAll)) rest.tags = { ...tagsAll, ...(isPlainObject(props.tags) ? props.tags : {}) };
   else if (tagsAll !== undefined && tagsAll !== null && rest.tags === undefined) rest.tags = tagsAll;
   return rest;
@@ -516,8 +524,11 @@ function secretKeys(r: SnapshotResource): Set<string> | undefined {
   // secret output as a whole) is compared by the input's finer marks; otherwise the whole property is secret.
   const props = isPlainObject(r.props) ? r.props : {};
   if (isPlainObject(r.outputs))
-    for (const k of Object.keys(r.outputs))
-      if (isSecret(r.outputs[k]) && !holdsSecret(props[k], 0)) (out ??= new Set()).add(k);
+    for (const k of Object.keys(r.outputs)) {
+      const v = r.outputs[k];
+      // most outputs are strings and numbers: no call to find they are not secrets
+      if (typeof v === "object" && v !== null && isSecret(v) && !holdsSecret(props[k], 0)) (out ??= new Set()).add(k);
+    }
   return out;
 }
 
@@ -541,6 +552,16 @@ function optionsOf(
   // Parents and providers repeat across a stack's resources: each reference is resolved once.
   const ref = (v: unknown, provider: boolean): string | undefined => {
     if (typeof v !== "string" || !v) return undefined;
+    // Most resources name the same parent and provider as the resource before: one string comparison instead of
+    // hashing the (long, freshly parsed) URN for the map.
+    const last = provider ? refs.lastProvider : refs.lastParent;
+    if (last !== undefined && last.ref === v) return last.got;
+    const got = resolve(v, provider);
+    if (provider) refs.lastProvider = { ref: v, got };
+    else refs.lastParent = { ref: v, got };
+    return got;
+  };
+  const resolve = (v: string, provider: boolean): string | undefined => {
     const cache = provider ? refs.providers : refs.parents;
     const hit = cache.get(v);
     if (hit !== undefined || cache.has(v)) return hit;
@@ -611,6 +632,9 @@ export function normaliserOf(snap: NormalisedSnapshot): ValueNormaliser | undefi
 interface OptionRefs {
   readonly parents: Map<string, string | undefined>;
   readonly providers: Map<string, string | undefined>;
+  /** The last reference resolved of each kind, and what it resolved to. */
+  lastParent?: { readonly ref: string; readonly got: string | undefined };
+  lastProvider?: { readonly ref: string; readonly got: string | undefined };
 }
 
 interface Pending {
@@ -618,6 +642,8 @@ interface Pending {
   readonly type: string;
   readonly logicalId: string;
   readonly key: string;
+  /** The key is not `type::logicalId` (the resource has a parent type chain). */
+  readonly qualified: boolean;
 }
 
 /** Normalises one stack. Never throws; malformed resources are kept under their best-effort identity. */
@@ -643,7 +669,7 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
     // The parent type chain, as the URN's type segment has it (the root stack is not part of it).
     const qualified = u && u.type === type ? u.qualifiedType : type;
     const key = `${qualified}::${logicalId}`;
-    pending.push({ r, type, logicalId, key });
+    pending.push({ r, type, logicalId, key, qualified: qualified !== type });
     const seen = count.get(key);
     if (seen === undefined) count.set(key, 1);
     else {
@@ -694,7 +720,9 @@ export function normaliseSnapshot(snapshot: Snapshot, rules?: RuleSet): Normalis
       original: r,
       props,
     };
-    if (mapKey !== `${type}::${logicalId}`) res.key = mapKey;
+    // mapKey is `${qualified}::${logicalId}` (numbered or not): it differs from `${type}::${logicalId}` exactly when the
+    // qualified type differs from the type, known without building the string.
+    if (p.qualified) res.key = mapKey;
     if (rawProps !== rawIn) res.rawProps = rawProps;
     if (ignoreChanges) res.ignoreChanges = ignoreChanges;
     if (options) res.options = options;
