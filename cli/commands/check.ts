@@ -17,6 +17,7 @@ import {
   lockFromSnapshots,
   staleLockFindings,
 } from "../../consistency-rules/src/lock";
+import { contentDigest } from "../../consistency-rules/src/digest";
 import { loadRules } from "../../consistency-rules/src/rules";
 import type { RuleSet } from "../../consistency-rules/src/rules";
 import { readStackConfigSnapshot } from "../sources/config";
@@ -142,13 +143,14 @@ export function packConfigs(
   rel: (f: string) => string,
 ): Map<string, PolicyPackConfig> {
   const rulesObject: unknown = rules.source;
+  const rulesDigest = contentDigest(rulesObject);
   const errors: InputError[] = [];
   const out = new Map<string, PolicyPackConfig>();
   for (const env of rules.envNames) {
     const file = envPackConfigFile(projectDir, env, opts.file);
     try {
       const given = file ? readPackConfigFile(file, info, rel(file)) : undefined;
-      out.set(env, projectPackConfig(info, { strict: opts.strict, rules: rulesObject, file: given }));
+      out.set(env, projectPackConfig(info, { strict: opts.strict, rules: rulesObject, rulesDigest, file: given }));
     } catch (e) {
       if (e instanceof InputError) errors.push(e);
       else throw e;

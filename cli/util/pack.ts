@@ -153,15 +153,16 @@ function bundledDigest(policy: PolicyInfo, key: "rules" | "lock", project: unkno
  *    very rule set (the same content digest, see consistency-rules/src/digest.ts) is not sent it: it decides with
  *    its own copy as `pulumi preview` would, and Configure stays small (inline, the rules are sent once per policy);
  *  - `strict: true` to every policy that takes it, under --strict.
+ * `rulesDigest`: the rules' {@link contentDigest} if the caller has it (one rule set, every environment).
  */
 export function projectPackConfig(
   info: PackInfo,
-  opts: { strict?: boolean; rules?: unknown; file?: PolicyPackConfig },
+  opts: { strict?: boolean; rules?: unknown; rulesDigest?: string; file?: PolicyPackConfig },
 ): PolicyPackConfig {
   const out: Record<string, PolicyPackConfig[string]> = {};
   const all = opts.file?.all;
   const project = isPlainObject(opts.rules) ? opts.rules.project : undefined;
-  let digest: string | undefined;
+  let digest = opts.rulesDigest;
   for (const p of info.policies) {
     const given = opts.file?.[p.name] ?? (typeof all === "string" ? all : undefined);
     const props = p.configSchema?.properties ?? {};

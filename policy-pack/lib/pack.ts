@@ -61,17 +61,25 @@ function withExemptions(p: Policy, defaults?: Readonly<Record<string, unknown>>)
           },
         }) as A)
       : args;
-  const filtered = (args: AnyArgs, report: ReportViolation, firstUrn: string | undefined): ReportViolation => {
-    if (!firstUrn) return report;
-    const cfg = args.getConfig<Record<string, unknown>>() ?? {};
-    const scope = resolveScope(firstUrn, args.stackTags, cfg.rules);
-    const exemptions = exemptionsFor(scope.rules);
-    if (exemptions.length === 0) return report;
-    const now = new Date();
+  // Exemptions are looked up on a policy's first report only: most calls report nothing (and most resources are not
+  // of the policy's types), so a call costs no config copy or scope lookup until there is something to drop.
+  const filtered = (args: AnyArgs, report: ReportViolation, firstUrn: () => string | undefined): ReportViolation => {
+    let exempt: ((urn: string) => boolean) | undefined;
+    const exemptionsOfCall = (): ((urn: string) => boolean) => {
+      const first = firstUrn();
+      if (!first) return () => false;
+      const cfg = args.getConfig<Record<string, unknown>>() ?? {};
+      const scope = resolveScope(first, args.stackTags, cfg.rules);
+      const exemptions = exemptionsFor(scope.rules);
+      if (exemptions.length === 0) return () => false;
+      const now = new Date();
+      return (target) =>
+        !!parseUrn(target).stack && !!exemptionFor(exemptions, p.name, { urn: target, env: scope.env }, now);
+    };
     return (message, urn) => {
+      exempt ??= exemptionsOfCall();
       const target = urn ?? args.urn;
-      if (target && parseUrn(target).stack && exemptionFor(exemptions, p.name, { urn: target, env: scope.env }, now))
-        return;
+      if (target && exempt(target)) return;
       report(message, urn);
     };
   };
@@ -80,7 +88,10 @@ function withExemptions(p: Policy, defaults?: Readonly<Record<string, unknown>>)
     const inner = r.validateResource as (args: AnyArgs, report: ReportViolation) => unknown;
     const wrapped = (given: AnyArgs, report: ReportViolation) => {
       const args = withDefaults(given);
-      return inner(args, filtered(args, report, args.urn));
+      return inner(
+        args,
+        filtered(args, report, () => args.urn),
+      );
     };
     const type = (inner as { __pulumiType?: string }).__pulumiType;
     if (type) Object.defineProperty(wrapped, "__pulumiType", { value: type });
@@ -93,7 +104,10 @@ function withExemptions(p: Policy, defaults?: Readonly<Record<string, unknown>>)
       validateStack: (given: AnyArgs, report: ReportViolation) => {
         const args = withDefaults(given);
         // The stack's first resource, from the request's shared view (as the policy itself reads the stack).
-        return inner(args, filtered(args, report, viewOf(args as unknown as StackValidationArgs).resources[0]?.urn));
+        return inner(
+          args,
+          filtered(args, report, () => viewOf(args as unknown as StackValidationArgs).resources[0]?.urn),
+        );
       },
     } as unknown as Policy;
   }

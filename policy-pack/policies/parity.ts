@@ -36,30 +36,25 @@ function toSnapshotResource(r: PolicyInput): SnapshotResource {
   return s as unknown as SnapshotResource;
 }
 
-/** Locks given when the pack was built, by project (parsed `<project>.parity-lock.json` objects). */
-let PROVIDED: Readonly<Record<string, unknown>> = {};
+/** Locks given when the pack was built, by project (validated when given). */
+let PROVIDED: Readonly<Record<string, ParityLock>> = {};
 
 /**
  * Sets the locks this pack enforces (one per project); validates each now, so a bad or hand-edited lock stops the
  * pack at start with one line naming the place. Replaces what was given before.
  */
 export function provideLocks(locks: readonly unknown[]): void {
-  const next: Record<string, unknown> = {};
+  const next: Record<string, ParityLock> = {};
   locks.forEach((obj, i) => {
     const lock = lockFromObject(obj, `lock[${i}]`);
-    next[lock.project] = obj;
+    next[lock.project] = lock;
   });
   PROVIDED = next;
 }
 
 /** The hash of each lock the pack was built with, by project (what the pack advertises, see lib/pack.ts). */
 export function bundledLockHashes(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(PROVIDED).map(([project, obj]) => [
-      project,
-      lockFromObject(obj, `${project}.parity-lock.json (provided)`).hash,
-    ]),
-  );
+  return Object.fromEntries(Object.entries(PROVIDED).map(([project, lock]) => [project, lock.hash]));
 }
 
 /**
@@ -73,8 +68,7 @@ export function lockFor(project: string, inline: unknown): ParityLock | undefine
     const lock = lockFromObject(inline, "policy config (lock)");
     if (lock.project === project) return lock;
   }
-  const provided = PROVIDED[project];
-  return provided === undefined ? undefined : lockFromObject(provided, `${project}.parity-lock.json (provided)`);
+  return PROVIDED[project];
 }
 
 interface ParityConfig {
