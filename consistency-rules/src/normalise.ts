@@ -500,16 +500,7 @@ function applySets(
 /** `tagsAll` (tags plus the provider's default tags) folded into `tags`: one finding per tag, under the approvals on `tags`. */
 function foldTags(props: Record<string, unknown>): Record<string, unknown> {
   if (!Object.prototype.hasOwnProperty.call(props, "tagsAll")) return props;
-  const tagsAll = props.tagsAll;
-  // `const { tagsAll, ...rest } = props` by hand (the rest pattern is a slow generic copy; AWS resources mostly have
-  // tagsAll): the other keys in their order, each an own data property (so a `__proto__` key stays a key).
-  const rest: Record<string, unknown> = {};
-  for (const k of Object.keys(props)) {
-    if (k === "tagsAll") continue;
-    if (k === "__proto__")
-      Object.defineProperty(rest, k, { value: props[k], writable: true, enumerable: true, configurable: true });
-    else rest[k] = props[k];
-  }
+  const { tagsAll, ...rest } = props;
   if (isPlainObject(tagsAll)) rest.tags = { ...tagsAll, ...(isPlainObject(props.tags) ? props.tags : {}) };
   else if (tagsAll !== undefined && tagsAll !== null && rest.tags === undefined) rest.tags = tagsAll;
   return rest;
