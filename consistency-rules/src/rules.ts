@@ -103,10 +103,6 @@ function segsOf(path: string): string[] {
   return segs;
 }
 
-function matches(rule: { type: string; resource: string }, type: string, logicalId: string): boolean {
-  return globMatch(rule.type, type) && globMatch(rule.resource, logicalId);
-}
-
 function stars(s: string): number {
   let n = 0;
   for (let i = s.indexOf("*"); i >= 0; i = s.indexOf("*", i + 1)) n++;
@@ -204,7 +200,7 @@ export class RuleSet {
 
   /** Invariants of a resource type/logical id (all paths), most specific first. */
   invariantsFor(type: string, logicalId: string): readonly Invariant[] {
-    return this.memo(`i|${type}|${logicalId}`, () => this.orderedInvariants.filter((i) => matches(i, type, logicalId)));
+    return this.forResource("i", this.orderedInvariants, type, logicalId);
   }
 
   /**
@@ -212,9 +208,32 @@ export class RuleSet {
    * approval's `feeds` appear here as approvals of the fed property (see {@link matchedApprovals}).
    */
   approvalsFor(type: string, logicalId: string): readonly Approval[] {
-    return this.memo(`a|${type}|${logicalId}`, () => this.orderedApprovals.filter((a) => matches(a, type, logicalId)));
+    return this.forResource("a", this.orderedApprovals, type, logicalId);
   }
 
+  /**
+   * The rules of `ordered` matching a type and logical id, in their order: those of the type first (one entry per
+   * type), then, unless every one of them applies to any resource (`resource: "*"`, the common case: the type's list
+   * is the answer for every logical id, and a stack of many resources of one type adds no entry per resource),
+   * those of the logical id.
+   */
+  private forResource<T extends { type: string; resource: string }>(
+    kind: string,
+    ordered: readonly T[],
+    type: string,
+    logicalId: string,
+  ): readonly T[] {
+    const ofType = this.memo(`${kind}|${type}`, () => ordered.filter((r) => globMatch(r.type, type)));
+    if (this.anyResource.has(ofType)) return ofType;
+    if (ofType.every((r) => r.resource === "*")) {
+      this.anyResource.add(ofType);
+      return ofType;
+    }
+    return this.memo(`${kind}|${type}|${logicalId}`, () => ofType.filter((r) => globMatch(r.resource, logicalId)));
+  }
+
+  /** The type lists of {@link forResource} whose every rule applies to any resource of the type. */
+  private readonly anyResource = new WeakSet<readonly unknown[]>();
   private readonly cache = new Map<string, readonly unknown[]>();
   // Bounded for a long-lived pack, but above two entries per resource of three 50k-resource stacks (a bound below the
   // key count of one diff cleared the cache over and over); most results are empty and share one array.
