@@ -28,11 +28,18 @@ function approvalJson(a: Finding["approval"]) {
 
 // The arrays below are the findings' own (readonly, printed at once): no copies.
 
-function findingJson(f: Finding) {
-  return {
+/**
+ * A finding's JSON; with `c` (the cause `f` leads), the cause's: its status, severity and file over the lead's, then
+ * its own fields. One object per cause (a 10k-resource diff has ~10k causes). Where the finding has no raw values,
+ * `values` and `normalised` are the same redacted object (printed twice, built once).
+ */
+function findingJson(f: Finding, c?: Cause): Record<string, unknown> {
+  const normalised = valuesJson(f.values);
+  const shown = shownValues(f);
+  const json = {
     ruleId: f.ruleId,
-    status: f.status,
-    severity: f.severity,
+    status: c ? c.status : f.status,
+    severity: c ? c.severity : f.severity,
     kind: f.kind,
     message: f.message,
     environments: f.environments,
@@ -41,46 +48,21 @@ function findingJson(f: Finding) {
     path: f.path ?? null,
     // each environment's value as its source has it; `normalised`: the values that were compared (placeholders such
     // as `{env}`, `{region}`). Both pass through the reports' redaction (secrets, unknowns), types kept.
-    values: valuesJson(shownValues(f)),
-    normalised: valuesJson(f.values),
-    approval: approvalJson(f.approval),
-    enforcement: f.enforcement ?? null,
-    file: f.file ?? null,
-  };
-}
-
-/**
- * The lead finding's keys in their order (status, severity and file those of the cause), then the cause's own: the
- * object `{ ...findingJson(f), status, severity, file, location, … }` written out field by field, so one object is
- * built per cause, not two (a 10k-resource diff has ~10k causes). Where the lead has no raw values, its `values` and
- * `normalised` are the same redacted object (printed twice, built once).
- */
-function causeJson(c: Cause) {
-  const f = c.lead;
-  const normalised = valuesJson(f.values);
-  const shown = shownValues(f);
-  return {
-    ruleId: f.ruleId,
-    status: c.status,
-    severity: c.severity,
-    kind: f.kind,
-    message: f.message,
-    environments: f.environments,
-    resource: f.resource ?? null,
-    urn: f.urn ?? null,
-    path: f.path ?? null,
     values: shown === f.values ? normalised : valuesJson(shown),
     normalised,
     approval: approvalJson(f.approval),
     enforcement: f.enforcement ?? null,
-    file: c.location.file ?? f.file ?? null,
+    file: (c ? c.location.file : undefined) ?? f.file ?? null,
+  };
+  if (!c) return json;
+  return Object.assign(json, {
     location: { file: c.location.file ?? null, line: c.location.line ?? null, column: c.location.column ?? null },
     causePath: c.causePath ?? null,
     sources: c.sources,
     details: c.details,
     fingerprint: causeFingerprint(c),
-    related: c.members.length > 1 ? c.members.slice(1).map(findingJson) : [],
-  };
+    related: c.members.length > 1 ? c.members.slice(1).map((m) => findingJson(m)) : [],
+  });
 }
 
 export function renderJson(input: ReportInput): string {
@@ -101,7 +83,7 @@ export function renderJson(input: ReportInput): string {
       pass: summary.pass,
       causes: causes.length,
     },
-    findings: causes.map(causeJson),
+    findings: causes.map((c) => findingJson(c.lead, c)),
   };
   return `${JSON.stringify(report, null, 2)}\n`;
 }
