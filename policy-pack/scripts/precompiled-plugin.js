@@ -16,8 +16,10 @@ exports.precompiledPlugin = {
       path: args.path,
       namespace: "env-parity-precompiled",
     }));
-    build.onLoad({ filter: /.*/, namespace: "env-parity-precompiled" }, (args) => {
-      const src = path.join(__dirname, "..", "..", "consistency-rules", "src");
+    const src = path.join(__dirname, "..", "..", "consistency-rules", "src");
+    let precompile; // precompile.ts, bundled and loaded once per build (both validators come from it)
+    const load = () => {
+      if (precompile) return precompile;
       const out = esbuild.buildSync({
         entryPoints: [path.join(src, "precompile.ts")],
         bundle: true,
@@ -30,8 +32,13 @@ exports.precompiledPlugin = {
       const m = new Module(path.join(src, "precompile.bundled.js"));
       m.paths = Module._nodeModulePaths(src);
       m._compile(out.outputFiles[0].text, m.id);
-      const schema = m.exports.PRECOMPILED_SCHEMAS[args.path.split("/")[1]];
-      const code = m.exports.validatorSource(schema).split('require("./formats.js")').join('require("./formats")');
+      return (precompile = m.exports);
+    };
+    build.onLoad({ filter: /.*/, namespace: "env-parity-precompiled" }, (args) => {
+      const { PRECOMPILED_SCHEMAS, validatorSource } = load();
+      const code = validatorSource(PRECOMPILED_SCHEMAS[args.path.split("/")[1]])
+        .split('require("./formats.js")')
+        .join('require("./formats")');
       return { contents: code, loader: "js", resolveDir: src };
     });
   },
