@@ -36,6 +36,10 @@ const BUILD_USE = /const args = \{\s*resources: intermediates\.map\(r => r\.reso
 const RESOURCE_PROPS = "deserialize_1.deserializeProperties(r.getProperties(), false)";
 const PROVIDER_PROPS = "deserialize_1.deserializeProperties(prov.getProperties(), false)";
 const SHARED_PROPS = (m) => `require("env-parity-sdk/stack-resources").propsOf(${m})`;
+/** Where the server registers the installed service definition (AnalyzeStack's deserialiser then parks the Structs). */
+const ADD_SERVICE = "server.addService(analyzerrpc.AnalyzerService, {";
+const PARKED_SERVICE =
+  'server.addService(require("env-parity-sdk/wire").withParkedStackProperties(analyzerrpc.AnalyzerService), {';
 /** The args key under which each stack policy finds the request's records (policy-pack/lib/define.ts reads it). */
 const RECORDS_KEY = "env-parity.stack-records";
 
@@ -67,6 +71,10 @@ function shareStackResources(src) {
     );
   const end = uses[0].index;
   const block = src.slice(begin, end);
+  if (count(ADD_SERVICE) !== 1)
+    throw new Error(
+      `policy-pack: @pulumi/policy/server.js no longer registers its service as "${ADD_SERVICE}" once: update shareStackResources`,
+    );
   if (count(RESOURCE_PROPS) !== 1 || !block.includes(RESOURCE_PROPS) || count(PROVIDER_PROPS) !== 1)
     throw new Error(
       `policy-pack: @pulumi/policy/server.js no longer deserialises a stack resource's properties as "${RESOURCE_PROPS}" (in the shared block) and its provider's as "${PROVIDER_PROPS}", once each: update shareStackResources`,
@@ -81,7 +89,9 @@ function shareStackResources(src) {
     "const args = {\n                            get resources() { return stackResources__(); },\n" +
     `                            [Symbol.for("${RECORDS_KEY}")]: stackResources__.records,` +
     src.slice(end + uses[0][0].length)
-  ).replace(PROVIDER_PROPS, () => SHARED_PROPS("prov"));
+  )
+    .replace(PROVIDER_PROPS, () => SHARED_PROPS("prov"))
+    .replace(ADD_SERVICE, () => PARKED_SERVICE);
 }
 
 /** Redirects the SDK's heavy imports inside @pulumi/policy to the shims; everything else of @pulumi/pulumi stays external. */
@@ -95,8 +105,8 @@ const shimPlugin = {
         ? { path: path.join(SDK, "deserialize.js") }
         : undefined,
     );
-    build.onResolve({ filter: /^env-parity-sdk\/stack-resources$/ }, () => ({
-      path: path.join(SDK, "stack-resources.js"),
+    build.onResolve({ filter: /^env-parity-sdk\/(stack-resources|wire)$/ }, (args) => ({
+      path: path.join(SDK, `${args.path.split("/")[1]}.js`),
     }));
     build.onLoad({ filter: /[\\/]@pulumi[\\/]policy[\\/]server\.js$/ }, (args) =>
       path.dirname(args.path) === POLICY_DIR
@@ -150,6 +160,76 @@ function guardShim() {
   return problems;
 }
 
+/**
+ * lib/sdk/wire.js against the installed messages: a sample AnalyzeStack request (resources with and without
+ * properties and providers, nested and sorted-out-of-order Structs, options, dependencies), encoded by the installed
+ * `analyzer_pb`, must decode through the parking deserialiser to exactly what the installed deserialiser gives
+ * (every field but the Structs by `toObject()`, the Structs by `toJavaScript()`), with every Struct parked (so the
+ * field numbers are still these and the parking number is still unknown to the installed messages).
+ */
+function guardWire() {
+  const wire = require(path.join(SDK, "wire.js"));
+  const pb = require(require.resolve("@pulumi/pulumi/proto/analyzer_pb", { paths: [POLICY_DIR] }));
+  const grpcPb = require(require.resolve("@pulumi/pulumi/proto/analyzer_grpc_pb", { paths: [POLICY_DIR] }));
+  const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [POLICY_DIR] }));
+  const req = new pb.AnalyzeStackRequest();
+  const sample = (i) => ({ z: i, a: "é😀", nested: { y: [1, "two", true, null, { q: [] }], b: {} }, n: -1.5e300 });
+  for (let i = 0; i < 3; i++) {
+    const r = new pb.AnalyzerResource();
+    r.setType("aws:s3/bucket:Bucket");
+    r.setUrn(`urn:pulumi:dev::p::aws:s3/bucket:Bucket::b${i}`);
+    r.setName(`b${i}`);
+    if (i < 2) r.setProperties(Struct.fromJavaScript(sample(i)));
+    const o = new pb.AnalyzerResourceOptions();
+    o.setProtect(i === 1);
+    o.setIgnorechangesList(["tags"]);
+    r.setOptions(o);
+    if (i !== 1) {
+      const p = new pb.AnalyzerProviderResource();
+      p.setType("pulumi:providers:aws");
+      p.setUrn("urn:pulumi:dev::p::pulumi:providers:aws::default");
+      p.setName("default");
+      if (i === 0) p.setProperties(Struct.fromJavaScript({ region: "eu-west-1", version: "7.0.0" }));
+      r.setProvider(p);
+    }
+    r.setParent("urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev");
+    r.setDependenciesList([`urn:pulumi:dev::p::x::d${i}`]);
+    req.addResources(r);
+  }
+  const bytes = req.serializeBinary();
+  const full = pb.AnalyzeStackRequest.deserializeBinary(bytes).getResourcesList();
+  const problems = [];
+  let got;
+  try {
+    got = wire.parkingDeserializer(grpcPb.AnalyzerService.analyzeStack.requestDeserialize)(Buffer.from(bytes));
+  } catch (e) {
+    return [`lib/sdk/wire.js failed on a sample request: ${e.message}`];
+  }
+  const parked = got.getResourcesList();
+  const rest = (m) => {
+    const o = m.toObject();
+    delete o.properties;
+    if (o.provider) delete o.provider.properties;
+    return JSON.stringify(o);
+  };
+  const js = (m) => (m ? JSON.stringify(wire.structOf(m)?.toJavaScript()) : undefined);
+  if (parked.length !== full.length)
+    problems.push(`lib/sdk/wire.js: ${parked.length} resources, expected ${full.length}`);
+  full.forEach((f, i) => {
+    const p = parked[i];
+    if (!p) return;
+    if (p.getProperties() !== undefined || p.getProvider()?.getProperties() !== undefined)
+      problems.push("lib/sdk/wire.js: a parked Struct was decoded by the installed messages (field numbers changed?)");
+    if (rest(p) !== rest(f)) problems.push(`lib/sdk/wire.js: resource ${i} differs from the installed decoding`);
+    const fullProps = f.getProperties() && JSON.stringify(f.getProperties().toJavaScript());
+    const fullProv = f.getProvider()?.getProperties() && JSON.stringify(f.getProvider().getProperties().toJavaScript());
+    if (fullProps && js(p) !== fullProps) problems.push(`lib/sdk/wire.js: resource ${i}'s properties differ`);
+    if (fullProv && js(p.getProvider()) !== fullProv)
+      problems.push(`lib/sdk/wire.js: provider ${i}'s properties differ`);
+  });
+  return problems;
+}
+
 /** Loads the bundle as the runner would (cwd = pack dir) and lists which SDK modules it pulled in before serving. */
 function guardLoad(bundle) {
   const probe = `
@@ -172,7 +252,7 @@ function guardLoad(bundle) {
 async function main() {
   const out = path.join(__dirname, "dist", "index.js");
   const tmp = path.join(__dirname, "dist", `.index.${process.pid}.js`);
-  const shimProblems = guardShim();
+  const shimProblems = [...guardShim(), ...guardWire()];
   if (shimProblems.length)
     throw new Error(
       `policy-pack: the @pulumi/policy shim does not fit the installed SDK:\n  ${shimProblems.join("\n  ")}`,
@@ -196,7 +276,7 @@ async function main() {
   for (const name of ["rules", "lock"])
     if (!inputs.includes(`env-parity-precompiled:env-parity-precompiled/${name}`))
       throw new Error(`policy-pack: the ${name} validator was not bundled (env-parity-precompiled/${name})`);
-  for (const f of ["deserialize.js", "stack-resources.js"])
+  for (const f of ["deserialize.js", "stack-resources.js", "wire.js"])
     if (!inputs.some((i) => i.endsWith(`lib/sdk/${f}`))) throw new Error(`policy-pack: lib/sdk/${f} was not bundled`);
   const loadProblems = guardLoad(tmp);
   if (loadProblems.length) {

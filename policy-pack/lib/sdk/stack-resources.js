@@ -27,19 +27,20 @@ function freezeResource(r) {
 }
 
 const deserialize = require("./deserialize");
+const wire = require("./wire");
 
 /** Deserialised properties by request message (a resource's or its provider's), so the Structs can be dropped. */
 const propsByMessage = new WeakMap();
 
 /**
- * A message's properties, deserialised once (the SDK's `deserializeProperties(m.getProperties(), false)`): both the
- * SDK's resource build (build.js rewrites its two calls to this) and {@link records} read them here, so either may
- * run after the other has dropped the request's Structs.
+ * A message's properties, deserialised once (the SDK's `deserializeProperties(m.getProperties(), false)`, from the
+ * Struct bytes ./wire.js parked where it did): both the SDK's resource build (build.js rewrites its two calls to this)
+ * and {@link records} read them here, so either may run after the other has dropped the request's Structs.
  */
 function propsOf(m) {
   let props = propsByMessage.get(m);
   if (props === undefined) {
-    props = deserialize.deserializeProperties(m.getProperties(), false);
+    props = deserialize.deserializeProperties(wire.structOf(m), false);
     propsByMessage.set(m, props);
   }
   return props;
