@@ -128,6 +128,13 @@ export function compareSpecificity(
 
 /** The empty result of a rule-set lookup (frozen, shared). */
 const NONE: readonly never[] = Object.freeze([]);
+/** Entries per memo map of {@link RuleSet.invariantsFor}/{@link RuleSet.approvalsFor} before it starts over. */
+const MEMO_LIMIT = 250_000;
+/** A type's rules, and (when some apply to named resources only) the rules of each logical id looked up. */
+interface ByType<T> {
+  readonly rules: readonly T[];
+  readonly byId: Map<string, readonly T[]> | undefined;
+}
 
 /** Most specific first (see {@link compareSpecificity}); ties keep file order (Array.prototype.sort is stable). */
 function bySpecificity<T extends { type: string; resource: string; path: string }>(rules: readonly T[]): T[] {
@@ -200,7 +207,7 @@ export class RuleSet {
 
   /** Invariants of a resource type/logical id (all paths), most specific first. */
   invariantsFor(type: string, logicalId: string): readonly Invariant[] {
-    return this.forResource("i", this.orderedInvariants, type, logicalId);
+    return this.forResource(this.invariantTypes, this.orderedInvariants, type, logicalId);
   }
 
   /**
@@ -208,7 +215,7 @@ export class RuleSet {
    * approval's `feeds` appear here as approvals of the fed property (see {@link matchedApprovals}).
    */
   approvalsFor(type: string, logicalId: string): readonly Approval[] {
-    return this.forResource("a", this.orderedApprovals, type, logicalId);
+    return this.forResource(this.approvalTypes, this.orderedApprovals, type, logicalId);
   }
 
   /**
@@ -218,34 +225,35 @@ export class RuleSet {
    * those of the logical id.
    */
   private forResource<T extends { type: string; resource: string }>(
-    kind: string,
+    types: Map<string, ByType<T>>,
     ordered: readonly T[],
     type: string,
     logicalId: string,
   ): readonly T[] {
-    const ofType = this.memo(`${kind}|${type}`, () => ordered.filter((r) => globMatch(r.type, type)));
-    if (this.anyResource.has(ofType)) return ofType;
-    if (ofType.every((r) => r.resource === "*")) {
-      this.anyResource.add(ofType);
-      return ofType;
+    let t = types.get(type);
+    if (!t) {
+      if (types.size > MEMO_LIMIT) types.clear();
+      const all = ordered.filter((r) => globMatch(r.type, type));
+      const rules = all.length === 0 ? (NONE as readonly T[]) : Object.freeze(all);
+      // most types: every rule applies to any resource, so the type's list is the answer for every logical id
+      t = { rules, byId: rules.every((r) => r.resource === "*") ? undefined : new Map() };
+      types.set(type, t);
     }
-    return this.memo(`${kind}|${type}|${logicalId}`, () => ofType.filter((r) => globMatch(r.resource, logicalId)));
-  }
-
-  /** The type lists of {@link forResource} whose every rule applies to any resource of the type. */
-  private readonly anyResource = new WeakSet<readonly unknown[]>();
-  private readonly cache = new Map<string, readonly unknown[]>();
-  // Bounded for a long-lived pack, but above two entries per resource of three 50k-resource stacks (a bound below the
-  // key count of one diff cleared the cache over and over); most results are empty and share one array.
-  private memo<T>(key: string, f: () => T[]): readonly T[] {
-    let v = this.cache.get(key) as readonly T[] | undefined;
+    if (!t.byId) return t.rules;
+    let v = t.byId.get(logicalId);
     if (!v) {
-      if (this.cache.size > 250_000) this.cache.clear();
-      const found = f();
-      this.cache.set(key, (v = found.length === 0 ? NONE : Object.freeze(found)));
+      if (t.byId.size > MEMO_LIMIT) t.byId.clear();
+      const found = t.rules.filter((r) => globMatch(r.resource, logicalId));
+      t.byId.set(logicalId, (v = found.length === 0 ? (NONE as readonly T[]) : Object.freeze(found)));
     }
     return v;
   }
+
+  // By type, then (for a type with resource-specific rules) by logical id: no key is built per lookup. Bounded for a
+  // long-lived pack, but above the resources of three 50k-resource stacks (a bound below the key count of one diff
+  // cleared the cache over and over); most results are empty and share one array.
+  private readonly invariantTypes = new Map<string, ByType<Invariant>>();
+  private readonly approvalTypes = new Map<string, ByType<Approval>>();
 
   /** The invariant whose path is (a prefix of) `path`: the most specific (see {@link compareSpecificity}). */
   invariantFor(type: string, logicalId: string, path: string | readonly string[]): Invariant | undefined {
