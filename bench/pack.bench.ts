@@ -10,7 +10,9 @@
  * round's peak where that is not allowed) and over the whole round. Printed: each figure's ratio ours/anchor as min/median/max
  * over the rounds, with the targets of issue 13 and the load.
  *
- * The 10,000-resource stack is the reference prod stack copied under new names, in a project of its own
+ * The 10,000-resource stack is the reference prod stack copied under new names, each copy with physical names of
+ * its own (as `referenceStack(env, { suffix })` builds them: copies sharing one bucket or function name would be
+ * thousands of violations no real stack has), in a project of its own
  * (`bench-platform`, the data-platform rules given inline under that name, as `parity check` gives a project's rules):
  * every rule runs, and no parity lock applies (the pack carries the repository's locks, in which ten thousand
  * copies would be ten thousand lock-inventory diagnostics). Our pack then runs the same stack once more as
@@ -45,10 +47,10 @@ function inBenchProject(resources: SnapshotResource[]): SnapshotResource[] {
 }
 
 function stackOf(n: number, env: "dev" | "staging" | "prod" = "prod"): SnapshotResource[] {
-  const base = referenceStack(env).resources;
-  const out: SnapshotResource[] = [base[0]];
+  const out: SnapshotResource[] = [referenceStack(env).resources[0]];
   for (let i = 0; out.length < n; i++) {
-    for (const r of base.slice(1)) {
+    // each copy with physical names of its own (bucket, table, function, role names), as in a real stack
+    for (const r of referenceStack(env, { suffix: `x${i}` }).resources.slice(1)) {
       if (out.length >= n) break;
       const name = `${r.name}${i}`;
       out.push({
@@ -85,6 +87,8 @@ interface Figures {
   seqPerS: number;
   par64PerS: number;
   stackMs: number;
+  /** Diagnostics the AnalyzeStack reported (a consistent stack: 0 for every pack). */
+  stackDiagnostics: number;
   /** Peak RSS during the AnalyzeStack (the round's, if the peak could not be reset). */
   rssMb: number;
   /** Peak RSS over the round (start, configure, Analyze, AnalyzeStack). */
@@ -147,7 +151,7 @@ async function measure(
     const roundBefore = peakRssMb(s.pid);
     resetPeakRss(s.pid);
     t = performance.now();
-    await s.analyzeStack(stack);
+    const stackDiagnostics = (await s.analyzeStack(stack)).length;
     const stackMs = performance.now() - t;
     const rssMb = peakRssMb(s.pid);
     let lockedStackMs: number | undefined;
@@ -168,6 +172,7 @@ async function measure(
       seqPerS,
       par64PerS,
       stackMs,
+      stackDiagnostics,
       rssMb,
       roundRssMb: Math.max(roundBefore, rssMb),
       policies: info.policies.length,
@@ -215,7 +220,7 @@ async function main() {
   for (const [name, fs_] of results) {
     console.log(
       `${name.padEnd(8)} (${fs_[0].policies} policies) median: ready ${median(fs_.map((f) => f.readyMs)).toFixed(0)} ms; Analyze ${median(fs_.map((f) => f.seqPerS)).toFixed(0)}/s seq, ` +
-        `${median(fs_.map((f) => f.par64PerS)).toFixed(0)}/s 64 in flight; AnalyzeStack ${STACK_N} ${median(fs_.map((f) => f.stackMs)).toFixed(0)} ms; peak RSS ${median(fs_.map((f) => f.rssMb)).toFixed(0)} MB (round ${median(fs_.map((f) => f.roundRssMb)).toFixed(0)} MB)`,
+        `${median(fs_.map((f) => f.par64PerS)).toFixed(0)}/s 64 in flight; AnalyzeStack ${STACK_N} ${median(fs_.map((f) => f.stackMs)).toFixed(0)} ms (${fs_[0].stackDiagnostics} diagnostics); peak RSS ${median(fs_.map((f) => f.rssMb)).toFixed(0)} MB (round ${median(fs_.map((f) => f.roundRssMb)).toFixed(0)} MB)`,
     );
   }
   const ours = results.get("ours")!;
