@@ -18,7 +18,7 @@ import type {
 } from "@pulumi/policy";
 import { parseUrn, resolveScope, type Scope } from "./env";
 import { anySecrets, redactorOf, secretsOf } from "./sdk/secrets";
-import { rawProps, UNKNOWN } from "./values";
+import { knownCanonical, rawProps, UNKNOWN } from "./values";
 
 export const RULES_DOC_URL = "https://github.com/env-parity/env-parity/blob/main/docs/RULES.md";
 
@@ -85,6 +85,10 @@ export interface StackView {
   named(name: string): readonly PolicyInput[];
   /** Resources that depend on `urn` (reverse of `dependencies`). */
   dependents(urn: string): readonly PolicyInput[];
+  /** Resources a check could be undecided on (a value or name holding an unknown: see `mayBeUndecided`), in stack order. */
+  undecided(): readonly PolicyInput[];
+  /** Whether every resource's URN names the same stack and project (so one scope holds for all). */
+  oneScope(): boolean;
 }
 
 const FREEZE = typeof process !== "undefined" && process.env.PARITY_PACK_FREEZE === "1";
@@ -102,6 +106,8 @@ export function stackView(resources: readonly PolicyInput[]): StackView {
   const byType = new Map<string, PolicyInput[]>();
   const byName = new Map<string, PolicyInput[]>();
   let dependents: Map<string, PolicyInput[]> | undefined;
+  let undecided: readonly PolicyInput[] | undefined;
+  let oneScope: boolean | undefined;
   const push = (m: Map<string, PolicyInput[]>, k: string, r: PolicyInput) => {
     const l = m.get(k);
     if (l) l.push(r);
@@ -136,6 +142,20 @@ export function stackView(resources: readonly PolicyInput[]): StackView {
         for (const r of resources) for (const d of r.dependencies) push(dependents, d, r);
       }
       return dependents.get(urn) ?? NONE_LIST;
+    },
+    undecided() {
+      undecided ??= resources.filter(mayBeUndecided);
+      return undecided;
+    },
+    oneScope() {
+      if (oneScope === undefined) {
+        const first = resources.length > 0 ? parseUrn(resources[0].urn) : undefined;
+        oneScope = resources.every((r) => {
+          const h = parseUrn(r.urn);
+          return h === first || (h.stack === first!.stack && h.project === first!.project);
+        });
+      }
+      return oneScope;
     },
   };
   if (Object.isFrozen(resources)) views.set(resources, v);
@@ -391,12 +411,21 @@ interface StackRecord {
   readonly parent?: string;
   readonly dependencies: readonly string[];
   readonly providerProps?: unknown;
+  /** Neither `props` nor `providerProps` holds an unknown sentinel (the server knew it from the request's bytes). */
+  readonly clean?: boolean;
 }
 
 /** Where the bundled server's args carry the request's records (policy-pack/build.js puts them there). */
 const STACK_RECORDS = Symbol.for("env-parity.stack-records");
 
 function inputOfRecord(r: StackRecord): PolicyInput {
+  if (r.clean === true) {
+    for (const p of [r.props, r.providerProps])
+      if (p && typeof p === "object") {
+        knownCanonical(p);
+        unknownIn.set(p, false);
+      }
+  }
   const input: PolicyInput = {
     type: r.type,
     name: r.name,
@@ -500,9 +529,20 @@ export function resourcePolicy<C = Record<string, never>>(
         const out = new Outcome();
         const view = stackView(resources);
         const always = holdsUnknown(config);
+        const ofTypes = view.ofTypes(def.types);
+        // One scope with its environment and rules known, config known: only resources holding an unknown can be
+        // undecided, and those are few (usually none) in a stack of thousands.
+        let candidates = ofTypes;
+        if (!always && ofTypes.length > 0 && view.oneScope()) {
+          const ctx = context(def, ofTypes[0].urn, config, stackTags, view);
+          if (ctx.env && ctx.rules) {
+            const want = new Set(def.types);
+            candidates = view.undecided().filter((r) => want.has("*") || want.has(r.type));
+          }
+        }
         let head: object | undefined;
         let ctx: CheckContext<C> | undefined;
-        for (const r of view.ofTypes(def.types)) {
+        for (const r of candidates) {
           const h = parseUrn(r.urn);
           if (h !== head || !ctx) {
             head = h;

@@ -9,7 +9,7 @@ import { UNKNOWN } from "../../consistency-rules/src/sentinels";
 import { copySecretMarks } from "./sdk/secrets";
 
 /** Every unknown sentinel the SDKs use (the engine sends the string one; the others exist in older SDKs). */
-const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
+export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
   UNKNOWN,
   "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
   "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
@@ -63,6 +63,14 @@ function canon(v: unknown): unknown {
     return out;
   }
   return v;
+}
+
+/**
+ * Records that `props` holds no unknown sentinel of any SDK (its source said so: see lib/sdk/stack-resources.js
+ * `clean`), so {@link rawProps} uses it as it is without searching it.
+ */
+export function knownCanonical(props: object): void {
+  if (!rawCache.has(props)) rawCache.set(props, props as Record<string, unknown>);
 }
 
 /** The value at a dotted path (`versioningConfiguration.status`, `rules.0.id`); {@link UNKNOWN} if the path crosses an unknown. */

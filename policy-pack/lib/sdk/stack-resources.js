@@ -28,6 +28,12 @@ function freezeResource(r) {
 
 const deserialize = require("./deserialize");
 const wire = require("./wire");
+const { UNKNOWN_SENTINELS } = require("../values");
+
+/** Every unknown sentinel's UTF-8 bytes: a Struct whose bytes hold none of them holds no unknown (see `clean`). */
+const SENTINEL_BYTES = [...UNKNOWN_SENTINELS].map((s) => Buffer.from(s, "utf8"));
+/** Deserialised properties decoded from Struct bytes that hold no unknown sentinel. */
+const cleanProps = new WeakSet();
 
 /** Deserialised properties by request message (a resource's or its provider's), so the Structs can be dropped. */
 const propsByMessage = new WeakMap();
@@ -40,7 +46,9 @@ const propsByMessage = new WeakMap();
 function propsOf(m) {
   let props = propsByMessage.get(m);
   if (props === undefined) {
-    props = deserialize.deserializeProperties(wire.structOf(m), false);
+    const struct = wire.structOf(m, SENTINEL_BYTES);
+    props = deserialize.deserializeProperties(struct, false);
+    if (struct && struct.clean === true) cleanProps.add(props);
     propsByMessage.set(m, props);
   }
   return props;
@@ -64,7 +72,8 @@ function dropStructs(requestResources) {
  * The stack as the pack's policies read it, straight from the request messages (no SDK resource objects, proxies or
  * links): per resource its type, name, URN, properties, `protect`, `ignoreChanges`, parent and dependencies as the
  * SDK's resource list gives them (parent: the parent resource's URN if it is in the stack, else the `parent` option;
- * dependencies: those in the stack), and its provider's properties.
+ * dependencies: those in the stack), and its provider's properties; `clean` when neither the properties nor the
+ * provider's hold an unknown sentinel (known from their bytes: the policies then need not search them for one).
  */
 function records(requestResources) {
   const urns = new Set();
@@ -86,16 +95,19 @@ function records(requestResources) {
       Object.freeze(dependencies);
       Object.freeze(ignoreChanges);
     }
+    const props = propsOf(m);
+    const providerProps = provider ? propsOf(provider) : undefined;
     out[i] = {
       type: m.getType(),
       name: m.getName(),
       urn: m.getUrn(),
-      props: propsOf(m),
+      props,
       protect: opts.getProtect() === true,
       ignoreChanges,
       parent: parent && urns.has(parent) ? parent : opts.getParent() || undefined,
       dependencies,
-      providerProps: provider ? propsOf(provider) : undefined,
+      providerProps,
+      clean: cleanProps.has(props) && (providerProps === undefined || cleanProps.has(providerProps)),
     };
   }
   return out;

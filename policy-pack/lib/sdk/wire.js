@@ -246,13 +246,17 @@ function decodeStruct(bytes) {
 
 /**
  * The message's properties as the SDK's deserialiser reads them (an object with `toJavaScript()`): the parked
- * Struct's decoder, taken once (the bytes are dropped from here), else the message's own Struct.
+ * Struct's decoder, taken once (the bytes are dropped from here), else the message's own Struct. With `needles`
+ * (Buffers), a parked Struct also says whether its bytes hold none of them (`clean: true`): a string or key of the
+ * decoded value holding one would have its UTF-8 bytes in the Struct's bytes.
  */
-function structOf(m) {
+function structOf(m, needles) {
   const bytes = parked.get(m);
   if (bytes === undefined) return m.getProperties();
   parked.delete(m);
-  return { toJavaScript: () => decodeStruct(bytes) };
+  const struct = { toJavaScript: () => decodeStruct(bytes), clean: false };
+  if (needles) struct.clean = needles.every((n) => bytes.indexOf(n) === -1);
+  return struct;
 }
 
 /**
