@@ -13,7 +13,6 @@ import { InputError } from "../util/errors";
 import { parseJsonText, readTextFile } from "../util/files";
 import { SNAPSHOT_KIND, parseSnapshotDocument } from "../util/snapshot-file";
 import { Timings } from "../util/timings";
-import { readStackConfigSnapshot } from "./config";
 import type { ConfigSourceOptions } from "./config";
 import { parseStackExport } from "./export";
 import { parsePreview } from "./preview";
@@ -96,7 +95,9 @@ export function toSnapshot(file: string, kind: InputKind, json: unknown, opts: C
     case "plan":
       return parseSnapshotDocument(json, file);
     case "config":
-      return readStackConfigSnapshot(file, opts);
+      // Loaded (with `yaml`) only for a stack config: a diff of exports, previews or plans never needs it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require("./config") as typeof import("./config")).readStackConfigSnapshot(file, opts);
   }
 }
 

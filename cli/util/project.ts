@@ -1,12 +1,16 @@
 /** Finding a Pulumi project, its rule set and its stack configs on disk. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import type * as Yaml from "yaml";
 import { loadRules } from "../../consistency-rules/src/rules";
 import type { RuleSet } from "../../consistency-rules/src/rules";
 import type { EnvironmentResolver, StackEnvironment } from "./environment";
 import { InputError, UsageError, quote } from "./errors";
 import { readTextFile } from "./files";
+
+/** `yaml` is loaded only when a YAML file is read (a `diff` of exports reads none: ~15 ms of start-up). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const parseYaml = (text: string): unknown => (require("yaml") as typeof Yaml).parse(text);
 
 export interface Project {
   readonly dir: string;
