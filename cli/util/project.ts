@@ -8,7 +8,10 @@ import type { EnvironmentResolver, StackEnvironment } from "./environment";
 import { InputError, UsageError, quote } from "./errors";
 import { readTextFile } from "./files";
 
-/** `yaml` is loaded only when a YAML file is read (a `diff` of exports reads none: ~15 ms of start-up). */
+/**
+ * `yaml` is loaded only when a YAML file is read (~15 ms of start-up): Pulumi.yaml, or a Pulumi.<stack>.yaml for the
+ * suffix, which a `diff` of exports reads only when the project has one for the stack.
+ */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const parseYaml = (text: string): unknown => (require("yaml") as typeof Yaml).parse(text);
 
