@@ -16,9 +16,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as Yaml from "yaml";
-/** The yaml library, loaded on first use (a `parity diff` of exports needs none). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const yaml = (): typeof Yaml => require("yaml") as typeof Yaml;
+import { yaml } from "../util/yaml";
 import type { Finding, FindingStatus } from "../../consistency-rules/src/model";
 
 export interface Location {

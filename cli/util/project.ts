@@ -1,19 +1,14 @@
 /** Finding a Pulumi project, its rule set and its stack configs on disk. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type * as Yaml from "yaml";
 import { loadRules } from "../../consistency-rules/src/rules";
 import type { RuleSet } from "../../consistency-rules/src/rules";
 import type { EnvironmentResolver, StackEnvironment } from "./environment";
 import { InputError, UsageError, quote } from "./errors";
 import { readTextFile } from "./files";
+import { yaml } from "./yaml";
 
-/**
- * `yaml` is loaded only when a YAML file is read (~15 ms of start-up): Pulumi.yaml, or a Pulumi.<stack>.yaml for the
- * suffix, which a `diff` of exports reads only when the project has one for the stack.
- */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const parseYaml = (text: string): unknown => (require("yaml") as typeof Yaml).parse(text);
+const parseYaml = (text: string): unknown => yaml().parse(text);
 
 export interface Project {
   readonly dir: string;

@@ -1,7 +1,7 @@
 /** The project's config schema, as the rule set names it. */
 import type { RuleSet } from "../../consistency-rules/src/rules";
 import { InputError } from "./errors";
-import type * as Yaml from "yaml";
+import { yaml } from "./yaml";
 import { readJsonFile } from "./files";
 import { MAX_VALUE_DEPTH, stripSecrets } from "./secrets";
 
@@ -69,8 +69,7 @@ export function checkYamlLimits(file: string, text: string): void {
         );
     } else if ((c === 93 || c === 125) && depth > 0) depth--;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const doc = (require("yaml") as typeof Yaml).parseDocument(text); // loaded only when a YAML file is read
+  const doc = yaml().parseDocument(text);
   if (doc.errors.length > 0) return; // the real parse reports syntax errors with their place
   let value: unknown;
   try {
