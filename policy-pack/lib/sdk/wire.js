@@ -298,8 +298,6 @@ function withParkedStackProperties(service) {
 }
 
 module.exports = {
-  FIELDS: { RESOURCES, PROPERTIES, PROVIDER, PARKED },
-  park,
   decodeStruct,
   structOf,
   parkingDeserializer,
