@@ -6,6 +6,8 @@
  * "Unexpected struct type" for a Value without a kind); a request of another shape is decoded by the installed code
  * alone, with nothing parked.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { createRequire } from "module";
 import fc from "fast-check";
 import type * as analyzerPbTypes from "@pulumi/pulumi/proto/analyzer_pb";
@@ -111,6 +113,38 @@ describe("the parking deserialiser decodes AnalyzeStack requests as the installe
       const { parked } = expectSameDecoding(bytes);
       expect(parked).toBe(s.resources.length);
     }
+  });
+
+  test("the state of real files written elsewhere (Pulumi's checkpoints, pulumi-aws stack exports), every Struct parked", () => {
+    const real = path.join(__dirname, "..", "fixtures", "real");
+    const files = [
+      ...["checkpoint-v0", "checkpoint-v1", "checkpoint-v3", "checkpoint-v4", "checkpoint-secrets"].map((f) =>
+        path.join(real, "pulumi", `${f}.json`),
+      ),
+      ...["bucket-5.42.0-stack", "secretversion-5.42.0-stack"].map((f) => path.join(real, "pulumi-aws", `${f}.json`)),
+    ];
+    let total = 0;
+    for (const file of files) {
+      const doc = JSON.parse(fs.readFileSync(file, "utf8"));
+      const state: Record<string, unknown>[] = (doc.deployment ?? doc.checkpoint?.latest ?? doc.latest).resources;
+      // as the engine's stateToAnalyzerResource sends a state resource to AnalyzeStack: its outputs as properties
+      const resources = state.map(
+        (r) =>
+          ({
+            type: r.type,
+            urn: r.urn,
+            name: String(r.urn).split("::").pop(),
+            props: (r.outputs ?? {}) as Record<string, unknown>,
+            parent: r.parent || undefined,
+            dependencies: (r.dependencies as string[] | undefined) ?? [],
+            provider: (r.provider as string | undefined) || undefined,
+          }) as SnapshotResource,
+      );
+      const { parked } = expectSameDecoding(analyzeStackRequestBytes(PACK_DIR, resources));
+      expect(parked).toBe(resources.length);
+      total += parked;
+    }
+    expect(total).toBeGreaterThan(100);
   });
 
   test("random stacks: properties, providers with and without properties, options, dependencies", () => {
