@@ -138,7 +138,8 @@ describe("the parking deserialiser decodes AnalyzeStack requests as the installe
             parent: r.parent || undefined,
             dependencies: (r.dependencies as string[] | undefined) ?? [],
             provider: (r.provider as string | undefined) || undefined,
-          }) as SnapshotResource,
+            custom: r.custom !== false,
+          }) as unknown as SnapshotResource,
       );
       const { parked } = expectSameDecoding(analyzeStackRequestBytes(PACK_DIR, resources));
       expect(parked).toBe(resources.length);
