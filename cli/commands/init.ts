@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { parse as parseYaml } from "yaml";
+import { yaml } from "../../consistency-rules/src/yaml";
 import { InputError, InputErrors, UsageError } from "../util/errors";
 import { readTextFile } from "../util/files";
 import { readProject } from "../util/project";
@@ -54,7 +54,7 @@ export function readStackFiles(dir: string): StackFile[] {
     if (!m) continue;
     const file = path.join(dir, name);
     try {
-      const doc = parseYaml(readTextFile(file)) as { config?: unknown } | null;
+      const doc = yaml().parse(readTextFile(file)) as { config?: unknown } | null;
       const config = doc?.config;
       out.push({
         stack: m[1],

@@ -16,7 +16,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as Yaml from "yaml";
-import { yaml } from "../util/yaml";
+import { yaml } from "../../consistency-rules/src/yaml";
 import type { Finding, FindingStatus } from "../../consistency-rules/src/model";
 
 export interface Location {

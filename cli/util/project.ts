@@ -6,7 +6,7 @@ import type { RuleSet } from "../../consistency-rules/src/rules";
 import type { EnvironmentResolver, StackEnvironment } from "./environment";
 import { InputError, UsageError, quote } from "./errors";
 import { readTextFile } from "./files";
-import { yaml } from "./yaml";
+import { yaml } from "../../consistency-rules/src/yaml";
 
 const parseYaml = (text: string): unknown => yaml().parse(text);
 

@@ -1,7 +1,7 @@
 /** The project's config schema, as the rule set names it. */
 import type { RuleSet } from "../../consistency-rules/src/rules";
 import { InputError } from "./errors";
-import { yaml } from "./yaml";
+import { yaml } from "../../consistency-rules/src/yaml";
 import { readJsonFile } from "./files";
 import { MAX_VALUE_DEPTH, stripSecrets } from "./secrets";
 

@@ -10,12 +10,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ErrorObject } from "ajv";
-import { parseDocument } from "yaml";
 import { describeAjvErrors, sharedAjv, type ValidateFunction } from "./ajv";
 import { InputError, InputErrors } from "./errors";
 import { isPlainObject } from "./paths";
 import { jsonPath, lineCol, type RuleSet } from "./rules";
 import { isSecret, SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY, type SecretValue } from "./sentinels";
+import { yaml } from "./yaml";
 
 export interface StackConfigFile {
   /** The project (from `Pulumi.yaml` next to the file), if found. */
@@ -59,7 +59,7 @@ function projectNextTo(file: string): string | undefined {
     const p = path.join(path.dirname(file), name);
     if (!fs.existsSync(p)) continue;
     try {
-      const doc = parseDocument(fs.readFileSync(p, "utf8"));
+      const doc = yaml().parseDocument(fs.readFileSync(p, "utf8"));
       const project: unknown = doc.errors.length ? undefined : doc.get("name");
       return typeof project === "string" ? project : undefined;
     } catch {
@@ -77,7 +77,7 @@ export function readStackConfigFile(file: string): StackConfigFile {
   } catch (e) {
     throw new InputError(file, "", `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const doc = yaml().parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new InputErrors(
       doc.errors.map((e) => {

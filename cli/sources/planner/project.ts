@@ -4,10 +4,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { readStackConfigFile } from "../../../consistency-rules/src/config";
 import { InputError } from "../../../consistency-rules/src/errors";
 import { SECRET_PLACEHOLDER, SECRET_SIG, SIG_KEY, isSecret } from "../../../consistency-rules/src/sentinels";
+import { yaml } from "../../../consistency-rules/src/yaml";
 import type { PlanWorkerInput, RuntimeSetup } from "./types";
 
 /** Config as the engine hands it to a program: strings (structured values as JSON), secrets flagged. */
@@ -55,7 +55,7 @@ export function readProjectFile(projectDir: string): ProjectFile {
   if (!fs.existsSync(file)) throw new InputError(projectDir, "", "has no Pulumi.yaml: not a Pulumi project directory");
   let doc: Record<string, unknown> | null;
   try {
-    doc = parseYaml(fs.readFileSync(file, "utf8")) as Record<string, unknown> | null;
+    doc = yaml().parse(fs.readFileSync(file, "utf8")) as Record<string, unknown> | null;
   } catch (e) {
     throw new InputError(file, "", `is not valid YAML: ${String((e as Error).message).split("\n")[0]}`);
   }
