@@ -19,6 +19,12 @@ export const MAX_VALUE_DEPTH = 64;
 export function stripSecrets(v: unknown, tooDeep?: () => never): unknown {
   if (typeof v !== "object" || v === null) return v;
   if (isSecret(v)) return { [SIG_KEY]: SECRET_SIG };
+  // With a depth limit the walk is at most MAX_VALUE_DEPTH calls deep: recursion (no stack of pending containers to
+  // allocate for every value of every resource). Without one, any depth: the explicit stack below.
+  if (tooDeep) {
+    stripWithin(v as Record<string, unknown>, 1, tooDeep);
+    return v;
+  }
   const stack: (unknown[] | Record<string, unknown>)[] = [v as Record<string, unknown>];
   const depths: number[] = [1];
   while (stack.length > 0) {
@@ -48,6 +54,26 @@ export function stripSecrets(v: unknown, tooDeep?: () => never): unknown {
     }
   }
   return v;
+}
+
+/** {@link stripSecrets} of a container at `depth`, calling `tooDeep` (which throws) past {@link MAX_VALUE_DEPTH}. */
+function stripWithin(c: unknown[] | Record<string, unknown>, depth: number, tooDeep: () => never): void {
+  if (depth > MAX_VALUE_DEPTH) tooDeep();
+  if (Array.isArray(c)) {
+    for (let i = 0; i < c.length; i++) {
+      const x = c[i];
+      if (typeof x !== "object" || x === null) continue;
+      if (isSecret(x)) c[i] = { [SIG_KEY]: SECRET_SIG };
+      else stripWithin(x as Record<string, unknown>, depth + 1, tooDeep);
+    }
+    return;
+  }
+  for (const k in c) {
+    const x = c[k];
+    if (typeof x !== "object" || x === null) continue;
+    if (isSecret(x)) c[k] = { [SIG_KEY]: SECRET_SIG };
+    else stripWithin(x as Record<string, unknown>, depth + 1, tooDeep);
+  }
 }
 
 /** Marks the named top-level properties secret (`additionalSecretOutputs`): their values are dropped here. */
