@@ -13,43 +13,33 @@ export const MAX_VALUE_DEPTH = 64;
  * marker, so a secret value can never travel further than the parser (defence in depth: the normaliser turns the
  * marker into "[secret]"). Mutates and returns the parsed JSON it is given (it is ours), without copying.
  *
- * Iterative (an explicit stack), so any depth is walked without recursion; when `tooDeep` is given, it is called (and
- * must throw) as soon as a value nests deeper than {@link MAX_VALUE_DEPTH}.
+ * With `tooDeep`, it is called (and must throw) as soon as a value nests deeper than {@link MAX_VALUE_DEPTH}: the walk
+ * is then at most that many calls deep, recursive. Without it, any depth is walked, with an explicit stack.
  */
 export function stripSecrets(v: unknown, tooDeep?: () => never): unknown {
   if (typeof v !== "object" || v === null) return v;
   if (isSecret(v)) return { [SIG_KEY]: SECRET_SIG };
-  // With a depth limit the walk is at most MAX_VALUE_DEPTH calls deep: recursion (no stack of pending containers to
-  // allocate for every value of every resource). Without one, any depth: the explicit stack below.
+  // Recursion where the limit bounds it: no stack of pending containers to allocate for every value of every resource.
   if (tooDeep) {
     stripWithin(v as Record<string, unknown>, 1, tooDeep);
     return v;
   }
   const stack: (unknown[] | Record<string, unknown>)[] = [v as Record<string, unknown>];
-  const depths: number[] = [1];
   while (stack.length > 0) {
     const c = stack.pop()!;
-    const depth = depths.pop()!;
-    if (depth > MAX_VALUE_DEPTH && tooDeep) tooDeep();
     if (Array.isArray(c)) {
       for (let i = 0; i < c.length; i++) {
         const x = c[i];
         if (typeof x !== "object" || x === null) continue;
         if (isSecret(x)) c[i] = { [SIG_KEY]: SECRET_SIG };
-        else {
-          stack.push(x as Record<string, unknown>);
-          depths.push(depth + 1);
-        }
+        else stack.push(x as Record<string, unknown>);
       }
     } else {
       for (const k in c) {
         const x = c[k];
         if (typeof x !== "object" || x === null) continue;
         if (isSecret(x)) c[k] = { [SIG_KEY]: SECRET_SIG };
-        else {
-          stack.push(x as Record<string, unknown>);
-          depths.push(depth + 1);
-        }
+        else stack.push(x as Record<string, unknown>);
       }
     }
   }
