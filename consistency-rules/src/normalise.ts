@@ -65,6 +65,8 @@ const AWS_ID_RE = new RegExp(
   `(?<![A-Za-z0-9-])(?:${AWS_GENERATED_ID_PREFIXES.map(escapeRegExp).join("|")})-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![A-Za-z0-9])`,
   "g",
 );
+/** What every {@link AWS_ID_RE} match holds (its 8 or 17 hex digits follow a `-`). */
+const HEX_AFTER_DASH = /-[0-9a-f]{8}/;
 /** Pulumi auto-naming appends `-` and 7 lowercase hex characters to the resource's name. */
 const AUTONAME_RE = /-[0-9a-f]{7}(?![A-Za-z0-9])/g;
 const MAX_DEPTH = 100;
@@ -186,7 +188,12 @@ export function stringNormaliser(ctx: Partial<EnvironmentContext>, opts: Normali
     steps.push({ re: tokenRegExp(n), placeholder: PLACEHOLDERS.env, mayMatch: literal(n) });
   if (ok(ctx.suffix))
     steps.push({ re: tokenRegExp(ctx.suffix), placeholder: PLACEHOLDERS.suffix, mayMatch: literal(ctx.suffix) });
-  steps.push({ re: AWS_ID_RE, placeholder: PLACEHOLDERS.id, mayMatch: literal("-") });
+  // Every generated id holds `-` and then 8 hex digits: a cheap test before the long alternation.
+  steps.push({
+    re: AWS_ID_RE,
+    placeholder: PLACEHOLDERS.id,
+    mayMatch: (s) => s.includes("-") && HEX_AFTER_DASH.test(s),
+  });
   // Keys and many values (tags, types, policies) repeat across resources: each distinct string is rewritten once.
   const cache = new Map<string, string>();
   const foreign = new Set<string>();
@@ -514,9 +521,11 @@ function secretKeys(r: SnapshotResource): Set<string> | undefined {
   // A secret output whose input already marks its secret parts (an env var map with one secret variable becomes one
   // secret output as a whole) is compared by the input's finer marks; otherwise the whole property is secret.
   const props = isPlainObject(r.props) ? r.props : {};
-  if (isPlainObject(r.outputs))
-    for (const k of Object.keys(r.outputs)) {
-      const v = r.outputs[k];
+  const outputs = r.outputs;
+  if (isPlainObject(outputs))
+    // for…in over a parsed object: its own keys, in order, without an array of them per resource
+    for (const k in outputs) {
+      const v = outputs[k];
       // most outputs are strings and numbers: no call to find they are not secrets
       if (typeof v === "object" && v !== null && isSecret(v) && !holdsSecret(props[k], 0)) (out ??= new Set()).add(k);
     }
