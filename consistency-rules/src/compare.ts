@@ -114,7 +114,19 @@ function subjectLabel(subject: { readonly type: string; readonly logicalId: stri
 
 /** Values per env, redacted; a value secret in one environment is `[secret]` in every environment. */
 function valuesOf(rows: readonly Row[], get: (r: Row) => unknown): Record<string, unknown> {
-  return secretEverywhere(Object.fromEntries(rows.map((r) => [r.env, redact(get(r))])));
+  // `Object.fromEntries(rows.map(…))` as a loop (one per invariant per resource): own data properties, in order, a
+  // repeated environment's last value at its first place; `__proto__` (a stack may be named so) stays a key.
+  const out: Record<string, unknown> = {};
+  let secret = false;
+  for (let i = 0; i < rows.length; i++) {
+    const v = redact(get(rows[i]));
+    if (v === SECRET_PLACEHOLDER) secret = true;
+    const env = rows[i].env;
+    if (env === "__proto__")
+      Object.defineProperty(out, env, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[env] = v;
+  }
+  return secret ? secretEverywhere(out) : out;
 }
 
 function secretEverywhere(values: Record<string, unknown>): Record<string, unknown> {

@@ -113,6 +113,19 @@ describe("compareSnapshots", () => {
     expect(fs[0].ruleId).toBe("parity-sqs-queue-retention");
   });
 
+  it("an environment named __proto__ keeps its own value in a finding (not the object's prototype)", () => {
+    const snaps = ["__proto__", "prod"].map((e) =>
+      normaliseSnapshot(
+        snapshot(e, [resource(e, Q, `${e}-work-queue`, { messageRetentionSeconds: e === "prod" ? 1209600 : 60 })]),
+        rules(),
+      ),
+    );
+    const [f] = fails(compareSnapshots(snaps, rules(), NOW)).filter((x) => x.ruleId === "parity-sqs-queue-retention");
+    expect(Object.keys(f.values!)).toEqual(["__proto__", "prod"]);
+    expect(Object.getPrototypeOf(f.values)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(f.values, "__proto__")?.value).toBe(60);
+  });
+
   it("fails an invariant's expect even when all environments agree", () => {
     const fs = fails(
       compareSnapshots(
