@@ -69,12 +69,20 @@ export function emitReport(
     sourcePositions?: ReportInput["sourcePositions"];
   },
 ): number {
-  // paths in reports relative to the working directory (stable across machines and CI checkouts)
-  const findings = input.findings.map((f) =>
-    f.file && path.isAbsolute(f.file) && !path.relative(ctx.io.cwd, f.file).startsWith("..")
-      ? { ...f, file: path.relative(ctx.io.cwd, f.file) }
-      : f,
-  );
+  // paths in reports relative to the working directory (stable across machines and CI checkouts); findings name a
+  // few files (one per environment), each made relative once
+  const relative = new Map<string, string | undefined>();
+  const relativeOf = (file: string): string | undefined => {
+    if (!relative.has(file)) {
+      const rel = path.isAbsolute(file) ? path.relative(ctx.io.cwd, file) : undefined;
+      relative.set(file, rel !== undefined && !rel.startsWith("..") ? rel : undefined);
+    }
+    return relative.get(file);
+  };
+  const findings = input.findings.map((f) => {
+    const rel = f.file ? relativeOf(f.file) : undefined;
+    return rel !== undefined ? { ...f, file: rel } : f;
+  });
   const defaultFile =
     input.defaultFile && path.isAbsolute(input.defaultFile)
       ? path.relative(ctx.io.cwd, input.defaultFile)
