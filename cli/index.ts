@@ -1,4 +1,6 @@
 /** Entry of `bin/parity.js` (compiled to dist/cli/index.js): runs the CLI on the process and sets its exit code. */
+// The code cache first, so that it sees every module loaded after it.
+import "./boot";
 import { run } from "./main";
 import { processIO } from "./util/io";
 

@@ -119,7 +119,7 @@ export function prune(dir: string): void {
   }
 }
 
-function installHook(dir: string): void {
+function installHook(dir: string, roots: readonly string[]): void {
   const proto = (Module as unknown as ModuleStatics).prototype;
   const original = proto._compile;
   const pending: { script: vm.Script; file: string }[] = [];
@@ -153,7 +153,7 @@ function installHook(dir: string): void {
   proto._compile = function compileCached(this: InternalModule, content: string, filename: string, format?: string) {
     if (
       (format !== undefined && format !== "commonjs") ||
-      !filename.includes(NODE_MODULES) ||
+      !(filename.includes(NODE_MODULES) || roots.some((r) => filename.startsWith(r))) ||
       !(filename.endsWith(".js") || filename.endsWith(".cjs")) ||
       mayImport(content)
     )
@@ -201,7 +201,11 @@ function installHook(dir: string): void {
  * cached under other flags: the flag is set here first, so every module of the process is compiled under the same
  * flags (code that parses without the flag parses the same with it).
  */
-export function enableCompileCache(dir: string | undefined): CompileCacheMode {
+export function enableCompileCache(
+  dir: string | undefined,
+  /** Directories whose `.js` files are cached too on Node 20 (the CLI's own compiled code), besides `node_modules`. */
+  roots: readonly string[] = [],
+): CompileCacheMode {
   if (stats.mode !== "off" || !dir || process.env.ENV_PARITY_COMPILE_CACHE === "0") return stats.mode;
   v8.setFlagsFromString("--allow-natives-syntax");
   const native = (Module as unknown as ModuleStatics).enableCompileCache;
@@ -209,10 +213,29 @@ export function enableCompileCache(dir: string | undefined): CompileCacheMode {
     native(dir);
     stats.mode = "native";
   } else {
-    installHook(dir);
+    installHook(
+      dir,
+      roots.map((r) => (r.endsWith(path.sep) ? r : r + path.sep)),
+    );
     stats.mode = "hook";
   }
   return stats.mode;
+}
+
+/**
+ * The CLI's own code cache: `node_modules/.cache/env-parity-cli/v8-<node>-<arch>` in the `node_modules` that holds
+ * this package (installed), else in the package's own `node_modules` (a checkout). Undefined when the caches are off.
+ */
+export function cliCompileCacheDir(packageDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.ENV_PARITY_PLAN_CACHE === "0" || env.ENV_PARITY_COMPILE_CACHE === "0") return undefined;
+  const parent = path.dirname(packageDir);
+  const modules =
+    path.basename(parent) === "node_modules"
+      ? parent
+      : path.basename(path.dirname(parent)) === "node_modules" && path.basename(parent).startsWith("@")
+        ? path.dirname(parent)
+        : path.join(packageDir, "node_modules");
+  return path.join(modules, ".cache", "env-parity-cli", `v8-${process.version}-${process.arch}`);
 }
 
 /** The cache directory beside the planner's other caches: `<node_modules>/.cache/env-parity-plan/v8-<node>-<arch>`. */
