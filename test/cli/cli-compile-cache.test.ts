@@ -4,15 +4,13 @@
  * served from the cache (Node 20: this repo's hook; Node ≥ 22.1: Node's own cache) and prints what the first printed;
  * ENV_PARITY_COMPILE_CACHE=0 leaves the loader alone.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import Module from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cliCompileCacheDir } from "../../cli/sources/planner/compile-cache";
+import { binParity, fx, ROOT, RULES } from "./run-cli";
 
-const ROOT = path.resolve(__dirname, "../..");
-const BIN = path.join(ROOT, "bin/parity.js");
 const V8 = `v8-${process.version}-${process.arch}`;
 
 describe("cliCompileCacheDir", () => {
@@ -45,29 +43,16 @@ describe("the built CLI", () => {
   afterAll(() => fs.rmSync(path.dirname(probe), { recursive: true, force: true }));
 
   const diff = (env: NodeJS.ProcessEnv = {}) => {
-    const fx = path.join(ROOT, "test/fixtures/exports");
-    const r = spawnSync(
-      process.execPath,
-      [
-        "-r",
-        probe,
-        BIN,
-        "diff",
-        path.join(fx, "dev.json"),
-        path.join(fx, "staging-drifted.json"),
-        "--rules",
-        path.join(ROOT, "test/fixtures/rules/data-platform.rules.json"),
-        "--format",
-        "json",
-      ],
-      { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } },
+    const r = binParity(
+      ["diff", fx("exports/dev.json"), fx("exports/staging-drifted.json"), "--rules", RULES, "--format", "json"],
+      { env, nodeArgs: ["-r", probe] },
     );
     const stats = JSON.parse(/CACHE (.*)/.exec(r.stderr)?.[1] ?? "null") as {
       mode: string;
       hits: number;
       misses: number;
     };
-    return { status: r.status, stdout: r.stdout, stats };
+    return { status: r.code, stdout: r.stdout, stats };
   };
 
   test("a second run is served from the cache and prints the same report; with the cache off, the loader is left alone", () => {

@@ -32,8 +32,12 @@ export async function cli(
 }
 
 /** Through the built CLI (`npm run build` first): the real process, exit code and streams. */
-export function binParity(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "bin/parity.js"), ...argv], {
+export function binParity(
+  argv: string[],
+  /** `nodeArgs`: options for node itself, before the script (`-r <probe>`). */
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[] } = {},
+): CliResult {
+  const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), path.join(ROOT, "bin/parity.js"), ...argv], {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: "1", ...opts.env },
     encoding: "utf8",

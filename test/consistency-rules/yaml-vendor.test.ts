@@ -3,13 +3,12 @@
  * it must be the installed version, parse every YAML file of this repository to the same values (and reject bad
  * YAML with the same message), and be what the built CLI actually loads — not the package's ~70 files as well.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as installed from "yaml";
 import { VENDORED_YAML, yaml } from "../../consistency-rules/src/yaml";
+import { binParity, fx, ROOT, RULES } from "../cli/run-cli";
 
-const ROOT = path.resolve(__dirname, "../..");
 const BUILT = path.join(ROOT, "dist/consistency-rules/vendor/yaml.js");
 const version = (JSON.parse(fs.readFileSync(require.resolve("yaml/package.json"), "utf8")) as { version: string })
   .version;
@@ -72,22 +71,9 @@ describe("the vendored yaml", () => {
     fs.writeFileSync(probeFile, probe);
     try {
       // a diff of exports in this project reads Pulumi.<stack>.yaml for the environment suffix
-      const fx = path.join(ROOT, "test/fixtures/exports");
-      const r = spawnSync(
-        process.execPath,
-        [
-          "-r",
-          probeFile,
-          path.join(ROOT, "bin/parity.js"),
-          "diff",
-          path.join(fx, "dev.json"),
-          path.join(fx, "prod.json"),
-          "--rules",
-          path.join(ROOT, "test/fixtures/rules/data-platform.rules.json"),
-          "--format",
-          "json",
-        ],
-        { cwd: ROOT, encoding: "utf8" },
+      const r = binParity(
+        ["diff", fx("exports/dev.json"), fx("exports/prod.json"), "--rules", RULES, "--format", "json"],
+        { nodeArgs: ["-r", probeFile] },
       );
       const loaded = JSON.parse(/LOADED (.*)/.exec(r.stderr)?.[1] ?? "null") as string[];
       expect(loaded).toContain(BUILT);
