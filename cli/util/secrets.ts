@@ -21,40 +21,36 @@ export function stripSecrets(v: unknown, tooDeep?: () => never): unknown {
   if (isSecret(v)) return { [SIG_KEY]: SECRET_SIG };
   // Recursion where the limit bounds it: no stack of pending containers to allocate for every value of every resource.
   if (tooDeep) {
-    stripWithin(v as Record<string, unknown>, 1, tooDeep);
+    stripWithin(v as Container, 1, tooDeep);
     return v;
   }
-  const stack: (unknown[] | Record<string, unknown>)[] = [v as Record<string, unknown>];
-  while (stack.length > 0) {
-    const c = stack.pop()!;
-    if (Array.isArray(c)) {
-      for (let i = 0; i < c.length; i++) {
-        const x = c[i];
-        if (typeof x !== "object" || x === null) continue;
-        if (isSecret(x)) c[i] = { [SIG_KEY]: SECRET_SIG };
-        else stack.push(x as Record<string, unknown>);
-      }
-    } else {
-      for (const k in c) {
-        const x = c[k];
-        if (typeof x !== "object" || x === null) continue;
-        if (isSecret(x)) c[k] = { [SIG_KEY]: SECRET_SIG };
-        else stack.push(x as Record<string, unknown>);
-      }
-    }
-  }
+  const stack: Container[] = [v as Container];
+  const push = (x: Container): void => void stack.push(x);
+  while (stack.length > 0) stripChildren(stack.pop()!, push, 0, undefined);
   return v;
 }
 
-/** {@link stripSecrets} of a container at `depth`, calling `tooDeep` (which throws) past {@link MAX_VALUE_DEPTH}. */
-function stripWithin(c: unknown[] | Record<string, unknown>, depth: number, tooDeep: () => never): void {
-  if (depth > MAX_VALUE_DEPTH) tooDeep();
+type Container = unknown[] | Record<string, unknown>;
+
+/** The bounded walk: a container at `depth`, `tooDeep` (which throws) called past {@link MAX_VALUE_DEPTH}. */
+function stripWithin(c: Container, depth: number, tooDeep?: () => never): void {
+  if (depth > MAX_VALUE_DEPTH) tooDeep!();
+  stripChildren(c, stripWithin, depth + 1, tooDeep);
+}
+
+/** One container of either walk: each secret child reduced to its marker, each other container child visited. */
+function stripChildren(
+  c: Container,
+  visit: (x: Container, depth: number, tooDeep?: () => never) => void,
+  depth: number,
+  tooDeep: (() => never) | undefined,
+): void {
   if (Array.isArray(c)) {
     for (let i = 0; i < c.length; i++) {
       const x = c[i];
       if (typeof x !== "object" || x === null) continue;
       if (isSecret(x)) c[i] = { [SIG_KEY]: SECRET_SIG };
-      else stripWithin(x as Record<string, unknown>, depth + 1, tooDeep);
+      else visit(x as Container, depth, tooDeep);
     }
     return;
   }
@@ -62,7 +58,7 @@ function stripWithin(c: unknown[] | Record<string, unknown>, depth: number, tooD
     const x = c[k];
     if (typeof x !== "object" || x === null) continue;
     if (isSecret(x)) c[k] = { [SIG_KEY]: SECRET_SIG };
-    else stripWithin(x as Record<string, unknown>, depth + 1, tooDeep);
+    else visit(x as Container, depth, tooDeep);
   }
 }
 
